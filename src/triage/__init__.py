@@ -1,0 +1,3 @@
+"""triage: research toolkit for urgency triage of child-abuse intake notices (decision support only)."""
+
+__version__ = "0.1.0"
