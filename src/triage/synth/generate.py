@@ -1,0 +1,338 @@
+"""Draw synthetic intake notices and their ground truth from a spec.
+
+The causal order is the spec's: context (calibrated jointly to the published
+margins) → caregiver and household factors → case history → latent severity
+→ incident features and what is known at intake → outcomes → what a record
+would hold. Every draw comes from one seeded generator in a fixed order, so
+the same spec and seed give the same notices, bit for bit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from triage.contract import ABUSE_TYPES, TIERS, notice_fields
+from triage.synth.calibrate import (
+    CONTEXT_DIMS,
+    Target,
+    cell_labels,
+    context_levels,
+    fit_context_table,
+    published_targets,
+)
+from triage.synth.spec import (
+    BernoulliNode,
+    CategoricalNode,
+    NormalNode,
+    OrdinalNode,
+    PoissonNode,
+    Spec,
+)
+from triage.synth.terms import linear, logit, sigmoid
+
+TZ = "Asia/Tokyo"
+JST = dt.timezone(dt.timedelta(hours=9))
+TRUTH_COLUMNS = (
+    "notice_id",
+    "p_harm",
+    "harm_90d",
+    "true_tier",
+    "true_dv_route",
+    "recorded_harm_90d",
+    "recorded_tier",
+    "recorded_dv_route",
+    "latent_severity",
+)
+
+
+@dataclass(frozen=True)
+class SynthResult:
+    notices: pd.DataFrame
+    truth: pd.DataFrame
+    targets: dict[str, Target]
+    span: tuple[pd.Timestamp, pd.Timestamp]
+
+
+def fiscal_span(fiscal_year: int, n_years: int) -> tuple[dt.datetime, dt.datetime]:
+    """From 1 April of the first fiscal year to the end of 31 March after the last (JST)."""
+    start = dt.datetime(fiscal_year - n_years + 1, 4, 1, tzinfo=JST)
+    end = dt.datetime(fiscal_year + 1, 4, 1, tzinfo=JST)
+    return start, end
+
+
+def generate(spec: Spec, *, n: int, seed: int, fiscal_year: int | None = None) -> SynthResult:
+    if n < 1:
+        raise ValueError(f"n: expected a positive number of notices, got {n}")
+    fy = fiscal_year if fiscal_year is not None else spec.calibration.fiscal_year
+    rng = np.random.default_rng(seed)
+    targets = published_targets(spec, fy)
+    values, levels = _draw_context(spec, targets, rng, n)
+    _draw_nodes(spec, values, levels, rng, n)
+
+    outcome_logit = linear(spec.outcome.logit, spec.outcome.terms, values, levels, n)
+    p_harm = sigmoid(outcome_logit)
+    harm = rng.random(n) < p_harm
+    truth = _truth(spec, values, levels, rng, n, outcome_logit, p_harm, harm)
+
+    start, end = fiscal_span(fy, spec.time.fiscal_years)
+    received = _received_at(spec, values, levels, rng, n, start, end)
+    confirmed = _confirmed_at(spec, values, levels, rng, n, received, end)
+    unknown = _unknown_masks(spec, values, levels, rng, n)
+    regions = _draw_regions(spec, values, levels, rng, n)
+
+    order = np.argsort(received, kind="stable")
+    notice_id = np.char.add(f"SYN{fy}-", np.char.zfill(np.arange(1, n + 1).astype(str), 7))
+    notices = _notice_frame(values, levels, unknown, regions, received, confirmed, order, notice_id)
+    truth = truth.take(order).reset_index(drop=True)
+    truth.insert(0, "notice_id", pd.Series(notice_id, dtype=object))
+    span = (pd.Timestamp(start).tz_convert(TZ), pd.Timestamp(end).tz_convert(TZ))
+    return SynthResult(
+        notices=notices, truth=truth[list(TRUTH_COLUMNS)], targets=targets, span=span
+    )
+
+
+def draws_per_notice(spec: Spec) -> int:
+    """How many random numbers one notice takes: the benchmark's yardstick."""
+    context = 2  # joint cell, age within band
+    nodes = len(spec.nodes)
+    outcome_and_record = 1 + 2  # harm; recorded label, perceived tier
+    times = 3 + 2  # day, hour, minute; delay, never confirmed
+    unknown = sum(len(f) for f in spec.missingness.groups.values())
+    regions = 1
+    return context + nodes + outcome_and_record + times + unknown + regions
+
+
+def _draw_context(spec: Spec, targets: dict[str, Target], rng: np.random.Generator, n: int):
+    table = fit_context_table(spec, targets).ravel()
+    cells = np.searchsorted(np.cumsum(table), rng.random(n) * table.sum(), side="right")
+    cells = np.minimum(cells, table.size - 1)
+    lv = context_levels(spec)
+    shape = [len(lv[d]) for d in CONTEXT_DIMS]
+    codes = np.unravel_index(cells, shape)
+    values = {d: c.astype(np.int16) for d, c in zip(CONTEXT_DIMS, codes, strict=True)}
+    levels = dict(lv)
+    bands = np.array(list(spec.calibration.age_bands.values()))
+    lo, hi = bands[values["age_band"], 0], bands[values["age_band"], 1]
+    values["child_age_years"] = lo + np.floor(rng.random(n) * (hi - lo + 1)).astype(np.int64)
+    assert len(cell_labels(spec)) == table.size
+    return values, levels
+
+
+def _applies(cond: dict | None, values, levels, n: int) -> np.ndarray:
+    if not cond:
+        return np.ones(n, dtype=bool)
+    ok = np.ones(n, dtype=bool)
+    for node, wanted in cond.items():
+        wanted = [wanted] if isinstance(wanted, str) else wanted
+        codes = [levels[node].index(w) for w in wanted]
+        ok &= np.isin(values[node], codes)
+    return ok
+
+
+def _draw_nodes(spec: Spec, values: dict, levels: dict, rng: np.random.Generator, n: int) -> None:
+    for name, node in spec.nodes.items():
+        applies = _applies(node.only_if, values, levels, n)
+        if isinstance(node, CategoricalNode):
+            cats = tuple(node.probs)
+            logw = np.tile(np.log(np.array(list(node.probs.values()))), (n, 1))
+            for shift in node.shifts:
+                hit = _applies(shift.when, values, levels, n)
+                for cat, add in shift.add.items():
+                    logw[hit, cats.index(cat)] += add
+            w = np.exp(logw)
+            cum = np.cumsum(w, axis=1)
+            u = rng.random(n) * cum[:, -1]
+            drawn = np.minimum((cum < u[:, None]).sum(axis=1), len(cats) - 1).astype(np.int16)
+            levels[name] = cats
+        elif isinstance(node, BernoulliNode):
+            p = sigmoid(linear(node.logit, node.terms, values, levels, n))
+            drawn = rng.random(n) < p
+        elif isinstance(node, PoissonNode):
+            lam = np.exp(linear(node.log_mean, node.terms, values, levels, n))
+            drawn = np.minimum(rng.poisson(lam), node.max)
+        elif isinstance(node, NormalNode):
+            drawn = linear(
+                node.mean, node.terms, values, levels, n
+            ) + node.sd * rng.standard_normal(n)
+        elif isinstance(node, OrdinalNode):
+            eta = linear(0.0, node.terms, values, levels, n)
+            u = rng.random(n)
+            drawn = np.zeros(n, dtype=np.int16)
+            for cut in node.cutpoints:
+                drawn += u < sigmoid(eta - np.float64(cut))
+            levels[name] = tuple(node.levels)
+        else:  # pragma: no cover - the spec's union is closed
+            raise TypeError(name)
+        if not applies.all():
+            drawn = np.where(applies, drawn, np.zeros_like(drawn))
+        values[name] = drawn
+        if node.only_if:
+            values[f"{name}__applies"] = applies
+
+
+def _tier_codes(p: np.ndarray, spec: Spec) -> np.ndarray:
+    cuts = spec.outcome.tiers
+    return np.where(p >= cuts["immediate"], 0, np.where(p >= cuts["urgent"], 1, 2)).astype(np.int8)
+
+
+def _truth(spec, values, levels, rng, n, outcome_logit, p_harm, harm) -> pd.DataFrame:
+    rec = spec.recording
+    detect = sigmoid(linear(rec.detection.logit, rec.detection.terms, values, levels, n))
+    false_rec = sigmoid(linear(rec.false_record.logit, rec.false_record.terms, values, levels, n))
+    u = rng.random(n)
+    recorded = np.where(harm, u < detect, u < false_rec)
+    perceived = (
+        outcome_logit
+        + linear(0.0, rec.tier_perception.terms, values, levels, n)
+        + rec.tier_perception.noise_sd * rng.standard_normal(n)
+    )
+    true_tier = _tier_codes(p_harm, spec)
+    recorded_tier = _tier_codes(sigmoid(perceived), spec)
+    is_dv = values["notice_kind"] == levels["notice_kind"].index("dv_witness")
+    tiers = pd.CategoricalDtype(TIERS)
+    routes = pd.CategoricalDtype(("cgc", "municipality"))
+
+    def dv_route(tier_codes: np.ndarray) -> pd.Categorical:
+        codes = np.where(is_dv, np.where(tier_codes <= 1, 0, 1), -1)
+        return pd.Categorical.from_codes(codes, dtype=routes)
+
+    return pd.DataFrame(
+        {
+            "p_harm": p_harm,
+            "harm_90d": harm,
+            "true_tier": pd.Categorical.from_codes(true_tier, dtype=tiers),
+            "true_dv_route": dv_route(true_tier),
+            "recorded_harm_90d": recorded,
+            "recorded_tier": pd.Categorical.from_codes(recorded_tier, dtype=tiers),
+            "recorded_dv_route": dv_route(recorded_tier),
+            "latent_severity": values["severity"],
+        }
+    )
+
+
+def _received_at(spec, values, levels, rng, n, start: dt.datetime, end: dt.datetime) -> np.ndarray:
+    """Epoch seconds: day by weekday, month and yearly growth; hour by who reports."""
+    t = spec.time
+    days = pd.date_range(start.date(), end.date() - dt.timedelta(days=1), freq="D")
+    fy_index = ((days.year - start.year) - (days.month < 4)).to_numpy()
+    month_pos = (days.month.to_numpy() - 4) % 12
+    w = (
+        np.array(t.weekday_weights)[days.day_of_week.to_numpy()]
+        * np.array(t.month_weights)[month_pos]
+        * (1 + t.yearly_growth) ** fy_index
+    )
+    cum = np.cumsum(w)
+    day = np.minimum(np.searchsorted(cum, rng.random(n) * cum[-1], side="right"), len(days) - 1)
+    is_police = values["route"] == levels["route"].index("police")
+    hour = np.empty(n, dtype=np.int64)
+    u = rng.random(n)
+    for profile, mask in (("police", is_police), ("office", ~is_police)):
+        cum_h = np.cumsum(t.hour_profile[profile])
+        hour[mask] = np.minimum(np.searchsorted(cum_h, u[mask] * cum_h[-1], side="right"), 23)
+    minute = np.floor(rng.random(n) * 60).astype(np.int64)
+    start_epoch = int(start.timestamp())
+    return start_epoch + day.astype(np.int64) * 86400 + hour * 3600 + minute * 60
+
+
+def _confirmed_at(
+    spec, values, levels, rng, n, received: np.ndarray, end: dt.datetime
+) -> np.ndarray:
+    """Epoch seconds of the in-person safety check, or -1 while still open at the extract's end."""
+    s = spec.safety_check
+    log_delay = np.log(s.median_hours) + linear(0.0, s.terms, values, levels, n)
+    delay_h = np.exp(log_delay + s.log_sd * rng.standard_normal(n))
+    never = rng.random(n) < sigmoid(
+        linear(s.never_confirmed_logit, s.never_confirmed_terms, values, levels, n)
+    )
+    confirmed = received + np.round(delay_h * 3600 / 60).astype(np.int64) * 60
+    still_open = never | (confirmed >= int(end.timestamp()))
+    return np.where(still_open, -1, confirmed)
+
+
+def _unknown_masks(spec, values, levels, rng, n) -> dict[str, np.ndarray]:
+    miss = spec.missingness
+    route_levels = levels["route"]
+    masks = {}
+    for group, fields in miss.groups.items():
+        shifts = np.array([miss.route_shift.get(r, {}).get(group, 0.0) for r in route_levels])
+        p = sigmoid(logit(miss.base[group]) + shifts[values["route"]])
+        for field in fields:
+            masks[field] = rng.random(n) < p
+    return masks
+
+
+_ALLEGED_LOOKUP = None
+
+
+def _alleged_lookup() -> np.ndarray:
+    """(main type, bitmask of other types) -> tuple, main type first; built once."""
+    global _ALLEGED_LOOKUP
+    if _ALLEGED_LOOKUP is None:
+        table = np.empty((len(ABUSE_TYPES), 1 << len(ABUSE_TYPES)), dtype=object)
+        for m, main in enumerate(ABUSE_TYPES):
+            for mask in range(1 << len(ABUSE_TYPES)):
+                others = tuple(t for i, t in enumerate(ABUSE_TYPES) if mask >> i & 1 and i != m)
+                table[m, mask] = (main, *others)
+        _ALLEGED_LOOKUP = table
+    return _ALLEGED_LOOKUP
+
+
+def _notice_frame(
+    values, levels, unknown, regions, received, confirmed, order, notice_id
+) -> pd.DataFrame:
+    fields = notice_fields()
+    n = len(order)
+    cols: dict[str, object] = {"notice_id": notice_id}
+
+    def ts(epoch: np.ndarray) -> pd.DatetimeIndex:
+        out = pd.to_datetime(np.where(epoch < 0, 0, epoch), unit="s", utc=True).tz_convert(TZ)
+        return out.where(epoch >= 0) if (epoch < 0).any() else out
+
+    cols["received_at"] = ts(received[order])
+    cols["safety_confirmed_at"] = ts(confirmed[order])
+    cols["region_code"] = regions[order]
+
+    mask_bits = np.zeros(n, dtype=np.int64)
+    for i, t in enumerate(ABUSE_TYPES):
+        if f"also_{t}" in values:
+            mask_bits |= values[f"also_{t}"].astype(np.int64) << i
+    alleged = _alleged_lookup()[values["main_type"].astype(np.int64), mask_bits]
+
+    for field in fields.all:
+        if field in cols:
+            continue
+        if field == "alleged_types":
+            cols[field] = alleged[order]
+        elif field in fields.enums:
+            cats = pd.CategoricalDtype(fields.enums[field])
+            mapping = np.array([fields.enums[field].index(lv) for lv in levels[field]])
+            cols[field] = pd.Categorical.from_codes(mapping[values[field][order]], dtype=cats)
+        elif field in fields.booleans:
+            na = unknown.get(field, np.zeros(n, dtype=bool))
+            if f"{field}__applies" in values:
+                na = na | ~values[f"{field}__applies"]
+            cols[field] = pd.arrays.BooleanArray(values[field][order].astype(bool), na[order])
+        elif field in fields.integers:
+            na = np.zeros(n, dtype=bool)
+            if f"{field}__applies" in values:
+                na = ~values[f"{field}__applies"]
+            cols[field] = pd.arrays.IntegerArray(values[field][order].astype(np.int64), na[order])
+    frame = pd.DataFrame(cols)
+    frame["notice_id"] = frame["notice_id"].astype(object)
+    frame["region_code"] = frame["region_code"].astype(object)
+    return frame[list(fields.all)]
+
+
+def _draw_regions(spec: Spec, values, levels, rng, n: int) -> np.ndarray:
+    """A pseudonymous area code, uniform among the spec's codes of the household's urbanity."""
+    out = np.empty(n, dtype=object)
+    u = rng.random(n)
+    for code, urbanity in enumerate(levels["region_urbanity"]):
+        hit = values["region_urbanity"] == code
+        pool = np.array(spec.regions[urbanity], dtype=object)
+        out[hit] = pool[np.minimum((u[hit] * len(pool)).astype(np.int64), len(pool) - 1)]
+    return out

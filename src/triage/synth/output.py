@@ -1,0 +1,94 @@
+"""Write a synthetic data set to a folder, and read it back.
+
+A data set folder holds ``notices.parquet`` (or ``notices.jsonl``), the ground
+truth apart in ``truth.parquet`` (joined by ``notice_id``, never among the
+features), and ``manifest.json`` saying how it was made. Nothing in it depends
+on the clock, so the same spec and seed give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from triage.synth.generate import SynthResult
+from triage.synth.spec import Spec
+
+MANIFEST = "manifest.json"
+TRUTH_FILE = "truth.parquet"
+NOTICE_FILES = {"parquet": "notices.parquet", "jsonl": "notices.jsonl"}
+
+
+def write_dataset(
+    result: SynthResult,
+    out: Path,
+    *,
+    spec: Spec,
+    seed: int,
+    fiscal_year: int,
+    fmt: Literal["parquet", "jsonl"] = "parquet",
+) -> dict[str, Any]:
+    from triage.notice_io import write_notices, write_table
+
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in NOTICE_FILES.values():  # one notices file per folder, never two that disagree
+        (out / stale).unlink(missing_ok=True)
+    notices_path = write_notices(result.notices, out / NOTICE_FILES[fmt])
+    truth_path = write_table(result.truth, out / TRUTH_FILE)
+    manifest = {
+        "generator": "triage synth",
+        "spec_version": spec.spec_version,
+        "spec_digest": spec.digest,
+        "spec_file": Path(spec.source).name,
+        "seed": seed,
+        "n": len(result.notices),
+        "fiscal_year": fiscal_year,
+        "span": [result.span[0].isoformat(), result.span[1].isoformat()],
+        "files": {
+            "notices": notices_path.name,
+            "truth": truth_path.name,
+        },
+        "sha256": {p.name: _sha256(p) for p in (notices_path, truth_path)},
+        "targets": {
+            dim: {"fiscal_year": t.fiscal_year, "source": t.source, "shares": t.shares}
+            for dim, t in result.targets.items()
+        },
+    }
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    return manifest
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    path = folder / MANIFEST
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{folder} is not a synthetic data set: {MANIFEST} is missing (make one with `triage synth --out {folder}`)"
+        )
+    return json.loads(path.read_text("utf-8"))
+
+
+def read_dataset(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Notices (validated, as a notice frame), truth, and manifest of a data set folder."""
+    from triage.validation import validate_notices
+
+    manifest = read_manifest(folder)
+    result = validate_notices(folder / manifest["files"]["notices"])
+    if result.errors:
+        first = result.errors[0]
+        raise ValueError(
+            f"{folder}: {len(result.errors)} problems in the notices, first: row {first.row} {first.field}: {first.message}"
+        )
+    truth = pd.read_parquet(folder / manifest["files"]["truth"])
+    return result.valid, truth, manifest
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

@@ -1,0 +1,223 @@
+"""The synthetic generator: contract-valid notices, separate truth, calibration, determinism."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from triage.cli import app
+from triage.contract import notice_fields
+from triage.synth import SpecError, generate, load_spec
+from triage.synth.calibrate import CONTEXT_DIMS, context_levels, fit_context_table, published_targets
+from triage.synth.check import check_dataset
+from triage.synth.generate import TRUTH_COLUMNS
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data" / "published_aggregates.csv"
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return load_spec()
+
+
+@pytest.fixture(scope="module")
+def big(spec):
+    return generate(spec, n=200_000, seed=1)
+
+
+def test_published_aggregates_copy_matches_shared():
+    if not SHARED_DATA.exists():
+        pytest.skip("../shared/data is not present")
+    assert (REPO / "synthetic" / "published_aggregates.csv").read_bytes() == SHARED_DATA.read_bytes()
+
+
+def test_fy2023_targets_are_the_published_figures(spec):
+    t = published_targets(spec, 2023)
+    assert t["notice_kind"].shares["dv_witness"] == pytest.approx(78914 / 225509)
+    assert t["route"].shares["police"] == pytest.approx(116649 / 225509)
+    assert t["main_type"].shares["psychological"] == pytest.approx(134948 / 225509, abs=1e-3)
+    assert t["age_band"].fiscal_year == 2016  # the latest year that publishes age bands
+
+
+def test_raking_matches_every_margin_and_keeps_structural_zeros(spec):
+    targets = published_targets(spec)
+    table = fit_context_table(spec, targets)
+    levels = context_levels(spec)
+    for axis, dim in enumerate(CONTEXT_DIMS):
+        other = tuple(i for i in range(table.ndim) if i != axis)
+        want = [targets[dim].shares[lv] for lv in levels[dim]]
+        np.testing.assert_allclose(table.sum(axis=other), want, atol=1e-10)
+    dv = levels["notice_kind"].index("dv_witness")
+    police = levels["route"].index("police")
+    assert table[dv, :, [r for r in range(len(levels["route"])) if r != police], :].sum() == 0
+
+
+def test_generated_shares_within_one_point_of_fy2023(spec, big):
+    report = check_dataset(big.notices, big.truth, spec, 2023)
+    off = [(r.dimension, r.category, round(r.gap_pp, 2)) for r in report.shares if not r.ok]
+    assert off == []
+    assert report.ok
+
+
+def test_oracle_leaves_room_to_learn_and_no_more(spec, big):
+    report = check_dataset(big.notices, big.truth, spec, 2023)
+    assert 0.78 <= report.oracle_auc <= 0.90
+
+
+def test_truth_is_a_separate_table_joined_by_notice_id(big):
+    assert not set(TRUTH_COLUMNS[1:]) & set(big.notices.columns)
+    assert list(big.notices.columns) == list(notice_fields().all)
+    assert big.truth["notice_id"].equals(big.notices["notice_id"])
+    assert big.notices["notice_id"].is_unique
+
+
+def test_truth_columns_are_consistent(spec, big):
+    truth, notices = big.truth, big.notices
+    cuts = spec.outcome.tiers
+    expected = np.where(
+        truth.p_harm >= cuts["immediate"], "immediate", np.where(truth.p_harm >= cuts["urgent"], "urgent", "standard")
+    )
+    assert (truth.true_tier.astype(str).to_numpy() == expected).all()
+    is_dv = notices.notice_kind.eq("dv_witness").to_numpy()
+    assert truth.true_dv_route[~is_dv].isna().all()
+    to_cgc = truth.true_tier[is_dv].isin(["immediate", "urgent"]).to_numpy()
+    assert (truth.true_dv_route[is_dv].eq("cgc").to_numpy() == to_cgc).all()
+    # recorded labels differ from the truth, but not wildly
+    agree = (truth.recorded_harm_90d == truth.harm_90d).mean()
+    assert 0.9 < agree < 1.0
+
+
+def test_recording_bias_follows_the_spec(big):
+    """Families on welfare have harm recorded more often than others with the same true harm."""
+    notices, truth = big.notices, big.truth
+    welfare = notices.welfare_receipt.fillna(False).to_numpy(bool)
+    harmed = truth.harm_90d.to_numpy(bool)
+    recorded = truth.recorded_harm_90d.to_numpy(bool)
+    assert recorded[harmed & welfare].mean() > recorded[harmed & ~welfare].mean() + 0.05
+    assert recorded[~harmed & welfare].mean() > recorded[~harmed & ~welfare].mean()
+
+
+def test_dv_witness_notices_are_police_psychological_and_only_they_carry_dv_fields(big):
+    n = big.notices
+    dv = n.notice_kind.eq("dv_witness").to_numpy()
+    assert n.route[dv].eq("police").all()
+    assert n.alleged_types[dv].map(lambda t: t[0] == "psychological").all()
+    for f in notice_fields().dv_only:
+        assert n[f][~dv].isna().all(), f
+    assert n.dv_repeat_count[dv].notna().all()
+    assert n.dv_in_home[dv].dropna().all()
+
+
+def test_unknowns_are_null_never_false_and_depend_on_route(big):
+    n = big.notices
+    police = n.route.eq("police").to_numpy()
+    nursery = n.route.eq("nursery").to_numpy()
+    unknown = n.missed_health_checks.isna().to_numpy()
+    assert unknown[police].mean() > unknown[nursery].mean() + 0.2
+    general = [f for f in notice_fields().booleans if f not in notice_fields().dv_only]
+    share = n[general].isna().to_numpy().mean()
+    assert 0.05 < share < 0.4
+
+
+def test_alleged_types_are_unique_with_main_type_first(big):
+    types = big.notices.alleged_types
+    assert types.map(lambda t: len(t) == len(set(t)) and len(t) >= 1).all()
+    assert (types.map(len) > 1).mean() > 0.1  # co-occurring types exist
+
+
+def test_received_at_spans_three_fiscal_years_with_weekday_pattern(big):
+    r = big.notices.received_at
+    assert r.min() >= pd.Timestamp("2021-04-01T00:00:00+09:00")
+    assert r.max() < pd.Timestamp("2024-04-01T00:00:00+09:00")
+    per_day = r.dt.day_of_week.value_counts(normalize=True)
+    assert per_day[6] < per_day[0] * 0.7  # Sundays well below Mondays
+    per_fy = (r.dt.year - (r.dt.month < 4)).value_counts().sort_index()
+    assert list(per_fy.index) == [2021, 2022, 2023]
+    assert per_fy.iloc[2] > per_fy.iloc[0]  # notices grow year on year
+
+
+def test_safety_confirmation_mostly_within_48h_some_late_some_open(big):
+    n = big.notices
+    hours = (n.safety_confirmed_at - n.received_at).dt.total_seconds() / 3600
+    assert (hours >= 0).all() or hours.dropna().ge(0).all()
+    within = (hours < 48).mean()
+    late = (hours >= 48).mean()
+    still_open = n.safety_confirmed_at.isna().mean()
+    assert 0.75 < within < 0.95
+    assert late > 0.02
+    assert 0 < still_open < 0.05
+
+
+def test_ages_and_counts_stay_in_contract_ranges(big):
+    n = big.notices
+    for f, (lo, hi) in notice_fields().integers.items():
+        vals = n[f].dropna()
+        assert vals.between(lo, hi).all(), f
+
+
+def test_same_seed_same_bytes_different_seed_differs(tmp_path):
+    runner = CliRunner()
+    for name, seed in (("a", 3), ("b", 3), ("c", 4)):
+        res = runner.invoke(app, ["synth", "--n", "3000", "--seed", str(seed), "--out", str(tmp_path / name)])
+        assert res.exit_code == 0, res.output
+    for f in ("notices.parquet", "truth.parquet", "manifest.json"):
+        assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
+        assert (tmp_path / "a" / f).read_bytes() != (tmp_path / "c" / f).read_bytes(), f
+
+
+def test_jsonl_output_validates_against_the_json_schema(tmp_path):
+    jsonschema = pytest.importorskip("jsonschema")
+    from triage.contract import load_schema
+
+    res = CliRunner().invoke(
+        app, ["synth", "--n", "1500", "--seed", "5", "--out", str(tmp_path), "--format", "jsonl"]
+    )
+    assert res.exit_code == 0, res.output
+    validator = jsonschema.Draft202012Validator(
+        load_schema("notice"), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    lines = (tmp_path / "notices.jsonl").read_text("utf-8").splitlines()
+    assert len(lines) == 1500
+    for i, line in enumerate(lines, 1):
+        errors = list(validator.iter_errors(json.loads(line)))
+        assert not errors, f"line {i}: {errors[0].message}"
+    assert not (tmp_path / "notices.parquet").exists()
+
+
+def test_check_command_passes_on_a_generated_folder(tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "syn"
+    assert runner.invoke(app, ["synth", "--n", "120000", "--seed", "2", "--out", str(out)]).exit_code == 0
+    res = runner.invoke(app, ["synth", "--check", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "oracle AUC" in res.output and "police" in res.output
+
+
+def test_check_names_a_missing_folder(tmp_path):
+    res = CliRunner().invoke(app, ["synth", "--check", str(tmp_path / "nothing")])
+    assert res.exit_code == 2
+    assert "manifest.json" in res.output
+
+
+def test_spec_errors_name_the_key_path(tmp_path):
+    text = (REPO / "synthetic" / "spec.yaml").read_text("utf-8")
+    bad = tmp_path / "spec.yaml"
+    bad.write_text(text.replace("  fiscal_years: 3", "  fiscal_years: 3\n  fiscal_yeers: 2"), "utf-8")
+    with pytest.raises(SpecError, match=r"time\.fiscal_yeers"):
+        load_spec(bad)
+    bad.write_text(text.replace("median_hours: 18", "median_hours: -1"), "utf-8")
+    with pytest.raises(SpecError, match=r"safety_check\.median_hours"):
+        load_spec(bad)
+
+
+def test_fiscal_year_before_the_published_figures_is_a_clear_error(spec):
+    from triage.synth.calibrate import CalibrationError
+
+    with pytest.raises(CalibrationError, match="has no .* figures .* at or before FY2011"):
+        published_targets(spec, 2011)
