@@ -1,0 +1,129 @@
+"""Integer-points scorecard: a penalised logistic regression a worker can add up by hand.
+
+Coefficients (log-odds per unit) are divided by ``points_scale`` and rounded:
+``points = round(coef / points_scale)``, the intercept likewise. The total of a
+notice is ``base + Σ points × value`` (value is 0/1 for ``<field>=<state>``
+columns, the count itself for number columns), and ``predict_proba`` uses only
+that integer total: ``p = 1 / (1 + exp(-(a + b × total)))``, with ``a`` and
+``b ≥ 0`` fit on the training totals. A hand sum of ``points_table()`` therefore
+gives the same score as the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit, logit
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from triage.features import feature_groups
+from triage.models._base import BinaryClassifier
+
+BASE_ROW = "(base points)"
+"""Name of the intercept row of ``points_table()``."""
+
+
+class Scorecard(BinaryClassifier):
+    """L2 (lbfgs) or L1 (liblinear) logistic regression rounded to integer points.
+
+    Parameters
+    ----------
+    penalty : {"l2", "l1"}, default "l2"
+        ``l2`` fits with lbfgs; ``l1`` with liblinear (lbfgs has no L1) and
+        gives sparser cards.
+    C : float, default 0.1
+        Inverse regularisation strength, as in ``LogisticRegression``.
+    points_scale : float, default 0.1
+        Log-odds per point (10 points ≈ odds × e). Smaller is finer but gives
+        larger numbers and more rows. On the project's synthetic data (150k
+        rows) 0.1 kept the unrounded model's AUC within 0.003; 0.2 lost 0.015,
+        mostly by rounding small per-unit count effects to zero.
+    max_iter : int, default 1000
+    feature_names : sequence of str or None, default None
+
+    Attributes
+    ----------
+    coef_, intercept_ : the unrounded logistic fit.
+    points_ : int64 array, points per unit of each column.
+    base_points_ : int, the rounded intercept.
+    mapping_ : (a, b), total points → log-odds.
+    """
+
+    _parameter_constraints: dict = {
+        "penalty": [StrOptions({"l1", "l2"})],
+        "C": [Interval(Real, 0, None, closed="neither")],
+        "points_scale": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "feature_names": ["array-like", None],
+    }
+
+    def __init__(
+        self,
+        penalty: str = "l2",
+        C: float = 0.1,
+        points_scale: float = 0.1,
+        max_iter: int = 1000,
+        feature_names: Sequence[str] | None = None,
+    ):
+        self.penalty = penalty
+        self.C = C
+        self.points_scale = points_scale
+        self.max_iter = max_iter
+        self.feature_names = feature_names
+
+    def _fit(self, X: np.ndarray, y01: np.ndarray) -> None:
+        if self.penalty == "l1":
+            lr = LogisticRegression(
+                C=self.C, l1_ratio=1.0, solver="liblinear", intercept_scaling=10.0,
+                max_iter=self.max_iter,
+            )  # fmt: skip
+        else:
+            lr = LogisticRegression(C=self.C, l1_ratio=0.0, solver="lbfgs", max_iter=self.max_iter)
+        lr.fit(X, y01)
+        self.n_iter_ = int(np.max(lr.n_iter_))
+        self.coef_ = lr.coef_[0].astype(np.float64)
+        self.intercept_ = float(lr.intercept_[0])
+        self.points_ = np.rint(self.coef_ / self.points_scale).astype(np.int64)
+        self.base_points_ = int(np.rint(self.intercept_ / self.points_scale))
+        total = self._total(X)
+        rate = float(np.clip(y01.mean(), 1e-6, 1 - 1e-6))
+        a, b = float(logit(rate)), 0.0
+        if np.ptp(total) > 0:
+            m = LogisticRegression(C=1e4, solver="lbfgs", max_iter=self.max_iter)
+            m.fit(total.reshape(-1, 1).astype(np.float64), y01)
+            if m.coef_[0, 0] > 0:  # otherwise points carry no upward signal: flat mapping
+                a, b = float(m.intercept_[0]), float(m.coef_[0, 0])
+        self.mapping_ = (a, b)
+
+    def _total(self, X: np.ndarray) -> np.ndarray:
+        return np.rint(X.astype(np.float64) @ self.points_ + self.base_points_).astype(np.int64)
+
+    def total_points(self, X) -> np.ndarray:
+        """Integer total per row: what a worker gets by adding up ``points_table()``."""
+        return self._total(self._check_X(X))
+
+    def _proba1(self, X: np.ndarray) -> np.ndarray:
+        a, b = self.mapping_
+        return expit(a + b * self._total(X))
+
+    def points_table(self) -> pd.DataFrame:
+        """Rows a worker adds up: base points first, then each column with non-zero points.
+
+        Columns: ``feature`` (column name), ``field`` (contract field, or the name
+        itself), ``points``, ``counts`` ("once" for the base, "if 1" for a
+        ``<field>=<state>`` column, "per unit" for a number column).
+        """
+        names = [str(n) for n in self.feature_names_]
+        rows = [(BASE_ROW, BASE_ROW, self.base_points_, "once")]
+        for name, pts in zip(names, self.points_, strict=True):
+            if pts != 0:
+                try:
+                    field = feature_groups([name])[name]
+                except ValueError:
+                    field = name
+                rows.append((name, field, int(pts), "if 1" if "=" in name else "per unit"))
+        return pd.DataFrame(rows, columns=["feature", "field", "points", "counts"])
