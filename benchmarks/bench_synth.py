@@ -41,16 +41,23 @@ def main() -> None:
     baseline = best_of(args.repeats, lambda: np.random.default_rng(0).random(n * k))
     gen = best_of(args.repeats, lambda: generate(spec, n=n, seed=0))
     with tempfile.TemporaryDirectory() as tmp:
+
         def gen_and_write() -> None:
             result = generate(spec, n=n, seed=0)
-            write_dataset(result, Path(tmp), spec=spec, seed=0, fiscal_year=spec.calibration.fiscal_year)
+            write_dataset(
+                result, Path(tmp), spec=spec, seed=0, fiscal_year=spec.calibration.fiscal_year
+            )
 
         full = best_of(args.repeats, gen_and_write)
 
     print(f"notices: {n:,}; random numbers per notice: {k}")
     print(f"baseline  numpy uniforms ({n * k:,}): {baseline:7.3f} s")
-    print(f"generate (in memory):            {gen:7.3f} s  {n / gen:12,.0f} rows/s  ratio {gen / baseline:6.1f}x baseline")
-    print(f"generate + write Parquet:        {full:7.3f} s  {n / full:12,.0f} rows/s  ratio {full / baseline:6.1f}x baseline")
+    print(
+        f"generate (in memory):            {gen:7.3f} s  {n / gen:12,.0f} rows/s  ratio {gen / baseline:6.1f}x baseline"
+    )
+    print(
+        f"generate + write Parquet:        {full:7.3f} s  {n / full:12,.0f} rows/s  ratio {full / baseline:6.1f}x baseline"
+    )
     print(f"goal: 1M notices under 10 s -> {'met' if full * 1_000_000 / n < 10 else 'NOT met'}")
 
 

@@ -13,7 +13,12 @@ from typer.testing import CliRunner
 from triage.cli import app
 from triage.contract import notice_fields
 from triage.synth import SpecError, generate, load_spec
-from triage.synth.calibrate import CONTEXT_DIMS, context_levels, fit_context_table, published_targets
+from triage.synth.calibrate import (
+    CONTEXT_DIMS,
+    context_levels,
+    fit_context_table,
+    published_targets,
+)
 from triage.synth.check import check_dataset
 from triage.synth.generate import TRUTH_COLUMNS
 
@@ -34,7 +39,9 @@ def big(spec):
 def test_published_aggregates_copy_matches_shared():
     if not SHARED_DATA.exists():
         pytest.skip("../shared/data is not present")
-    assert (REPO / "synthetic" / "published_aggregates.csv").read_bytes() == SHARED_DATA.read_bytes()
+    assert (
+        REPO / "synthetic" / "published_aggregates.csv"
+    ).read_bytes() == SHARED_DATA.read_bytes()
 
 
 def test_fy2023_targets_are_the_published_figures(spec):
@@ -81,7 +88,9 @@ def test_truth_columns_are_consistent(spec, big):
     truth, notices = big.truth, big.notices
     cuts = spec.outcome.tiers
     expected = np.where(
-        truth.p_harm >= cuts["immediate"], "immediate", np.where(truth.p_harm >= cuts["urgent"], "urgent", "standard")
+        truth.p_harm >= cuts["immediate"],
+        "immediate",
+        np.where(truth.p_harm >= cuts["urgent"], "urgent", "standard"),
     )
     assert (truth.true_tier.astype(str).to_numpy() == expected).all()
     is_dv = notices.notice_kind.eq("dv_witness").to_numpy()
@@ -164,7 +173,9 @@ def test_ages_and_counts_stay_in_contract_ranges(big):
 def test_same_seed_same_bytes_different_seed_differs(tmp_path):
     runner = CliRunner()
     for name, seed in (("a", 3), ("b", 3), ("c", 4)):
-        res = runner.invoke(app, ["synth", "--n", "3000", "--seed", str(seed), "--out", str(tmp_path / name)])
+        res = runner.invoke(
+            app, ["synth", "--n", "3000", "--seed", str(seed), "--out", str(tmp_path / name)]
+        )
         assert res.exit_code == 0, res.output
     for f in ("notices.parquet", "truth.parquet", "manifest.json"):
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
@@ -193,7 +204,10 @@ def test_jsonl_output_validates_against_the_json_schema(tmp_path):
 def test_check_command_passes_on_a_generated_folder(tmp_path):
     runner = CliRunner()
     out = tmp_path / "syn"
-    assert runner.invoke(app, ["synth", "--n", "120000", "--seed", "2", "--out", str(out)]).exit_code == 0
+    assert (
+        runner.invoke(app, ["synth", "--n", "120000", "--seed", "2", "--out", str(out)]).exit_code
+        == 0
+    )
     res = runner.invoke(app, ["synth", "--check", str(out)])
     assert res.exit_code == 0, res.output
     assert "oracle AUC" in res.output and "police" in res.output
@@ -208,7 +222,9 @@ def test_check_names_a_missing_folder(tmp_path):
 def test_spec_errors_name_the_key_path(tmp_path):
     text = (REPO / "synthetic" / "spec.yaml").read_text("utf-8")
     bad = tmp_path / "spec.yaml"
-    bad.write_text(text.replace("  fiscal_years: 3", "  fiscal_years: 3\n  fiscal_yeers: 2"), "utf-8")
+    bad.write_text(
+        text.replace("  fiscal_years: 3", "  fiscal_years: 3\n  fiscal_yeers: 2"), "utf-8"
+    )
     with pytest.raises(SpecError, match=r"time\.fiscal_yeers"):
         load_spec(bad)
     bad.write_text(text.replace("median_hours: 18", "median_hours: -1"), "utf-8")

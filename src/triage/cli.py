@@ -99,6 +99,57 @@ def validate(
     raise typer.Exit(run_validate_notices(path, rejects=rejects, console=console))
 
 
+@app.command()
+def run(
+    config: Annotated[
+        Path, typer.Argument(help="Experiment config (YAML), e.g. configs/intake_urgency.yaml.")
+    ],
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="No progress display; print only the result table."),
+    ] = False,
+) -> None:
+    """Run the pipeline that CONFIG names; every number and artefact goes to MLflow."""
+    from triage.config import ConfigError, load_config
+    from triage.pipelines import run_pipeline
+
+    try:
+        cfg = load_config(config)
+    except ConfigError as exc:
+        err_console.print(str(exc), markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    try:
+        run_pipeline(cfg, config_path=config, console=console, quiet=quiet)
+    except ConfigError as exc:
+        err_console.print(str(exc), markup=False, highlight=False)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def promote(
+    version: Annotated[str, typer.Argument(help="Model version to promote, e.g. 3.")],
+    reason: Annotated[
+        str, typer.Option(help="Why this version should score notices; kept on the version.")
+    ],
+    model: Annotated[str, typer.Option(help="Registered model name.")] = "intake-urgency",
+    alias: Annotated[str, typer.Option(help="Alias to set.")] = "champion",
+) -> None:
+    """A person's decision: make VERSION the champion (nothing is ever promoted automatically)."""
+    from triage.tracking import promote as do_promote
+
+    try:
+        record = do_promote(model, version, reason=reason, alias=alias)
+    except ValueError as exc:
+        err_console.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from None
+    except Exception as exc:  # noqa: BLE001 - MLflow's own errors say what is missing
+        err_console.print(f"error: cannot promote {model} version {version}: {exc}", markup=False)
+        raise typer.Exit(1) from None
+    console.print(f"models:/{model}@{alias} -> version {version}", markup=False)
+    for key, value in record.items():
+        console.print(f"  {key}: {value}", markup=False)
+
+
 def main() -> None:  # pragma: no cover - entry point
     app()
 
