@@ -237,3 +237,13 @@ def test_fiscal_year_before_the_published_figures_is_a_clear_error(spec):
 
     with pytest.raises(CalibrationError, match="has no .* figures .* at or before FY2011"):
         published_targets(spec, 2011)
+
+
+def test_committed_sample_is_what_the_spec_and_seed_make(tmp_path):
+    sample = REPO / "synthetic" / "sample"
+    res = CliRunner().invoke(
+        app, ["synth", "--n", "2000", "--seed", "2023", "--out", str(tmp_path), "--format", "jsonl"]
+    )
+    assert res.exit_code == 0, res.output
+    for f in ("notices.jsonl", "truth.parquet", "manifest.json"):
+        assert (tmp_path / f).read_bytes() == (sample / f).read_bytes(), f
