@@ -1,0 +1,129 @@
+"""Point metrics of a probability score ``p`` for a binary outcome ``y``.
+
+Each function takes ``(y, p)`` as arrays and returns a float. Discrimination
+(AUC, PR AUC) comes from scikit-learn; the others are written out so that the
+weighted forms used by the bootstrap (``_weighted``) can match them exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+from ._checks import (
+    as_binary,
+    as_probability,
+    bin_index,
+    both_classes,
+    check_bins,
+    same_length,
+)
+
+CLIP = 1e-15
+"""Probabilities are clipped to ``[CLIP, 1 - CLIP]`` for the log loss and the logit."""
+
+NO_CONVERGENCE = "calibration fit did not converge (the score may separate y perfectly)"
+
+
+def _inputs(y, p) -> tuple[np.ndarray, np.ndarray]:
+    y, p = as_binary(y), as_probability(p)
+    same_length(y, p)
+    return y, p
+
+
+def base_rate(y) -> float:
+    """Share of positive outcomes."""
+    return float(as_binary(y).mean())
+
+
+def auc(y, p) -> float:
+    """ROC AUC (ties count one half); ``ValueError`` when y holds one class."""
+    y, p = _inputs(y, p)
+    both_classes(y, "AUC")
+    return float(roc_auc_score(y, p))
+
+
+def pr_auc(y, p) -> float:
+    """Area under the precision-recall curve as average precision (step-wise, no interpolation)."""
+    y, p = _inputs(y, p)
+    both_classes(y, "PR AUC")
+    return float(average_precision_score(y, p))
+
+
+def brier(y, p) -> float:
+    """Mean squared difference between probability and outcome."""
+    y, p = _inputs(y, p)
+    return float(np.mean((p - y) ** 2))
+
+
+def log_loss(y, p) -> float:
+    """Mean negative log-likelihood, with ``p`` clipped to ``[CLIP, 1 - CLIP]``."""
+    y, p = _inputs(y, p)
+    q = np.clip(p, CLIP, 1.0 - CLIP)
+    return float(-np.mean(y * np.log(q) + (1.0 - y) * np.log1p(-q)))
+
+
+def ece(y, p, *, bins: int = 10) -> float:
+    """Expected calibration error over ``bins`` equal-width bins of ``[0, 1]``.
+
+    ``sum_b (n_b / n) * |mean p in b - mean y in b|``: bins are weighted by
+    their counts; empty bins count zero; ``p = 1`` falls in the last bin.
+    """
+    y, p = _inputs(y, p)
+    bins = check_bins(bins)
+    gap = np.bincount(bin_index(p, bins), weights=p - y, minlength=bins)
+    return float(np.abs(gap).sum() / len(y))
+
+
+def logit(p: np.ndarray) -> np.ndarray:
+    """``log(p / (1 - p))`` with ``p`` clipped to ``[CLIP, 1 - CLIP]``."""
+    q = np.clip(p, CLIP, 1.0 - CLIP)
+    return np.log(q) - np.log1p(-q)
+
+
+def calibration(y, p, *, max_iter: int = 50, tol: float = 1e-10) -> tuple[float, float]:
+    """Calibration ``(slope, intercept)`` from an unpenalised logistic fit.
+
+    Fits ``logit P(y = 1) = intercept + slope * logit(p)`` by maximum likelihood
+    (Newton-Raphson with step halving; no penalty, unlike scikit-learn's
+    default). A calibrated score gives slope 1, intercept 0; slope < 1 means
+    over-confident (too extreme), slope > 1 under-confident. The intercept is
+    that of the joint fit, not "calibration-in-the-large" (slope fixed at 1).
+    ``slope`` is ``nan`` when ``p`` is constant; ``ValueError`` when y holds
+    one class or the fit does not converge (perfect separation).
+    """
+    y, p = _inputs(y, p)
+    both_classes(y, "the calibration fit")
+    x = logit(p)
+    if x[y == 1.0].min() > x[y == 0.0].max() or x[y == 1.0].max() < x[y == 0.0].min():
+        raise ValueError(NO_CONVERGENCE)  # perfect separation: no finite maximum
+    if np.ptp(x) == 0.0:
+        return float("nan"), float(logit(np.array([y.mean()]))[0] - x[0])
+    design = np.column_stack([np.ones_like(x), x])
+
+    def nll(beta: np.ndarray) -> float:
+        eta = design @ beta
+        return float(np.sum(np.logaddexp(0.0, eta) - y * eta))
+
+    beta = np.array([0.0, 1.0])
+    current = nll(beta)
+    for _ in range(max_iter):
+        mu = 0.5 * (1.0 + np.tanh(0.5 * (design @ beta)))  # stable sigmoid
+        grad = design.T @ (mu - y)
+        hess = (design * (mu * (1.0 - mu))[:, None]).T @ design
+        step = np.linalg.solve(hess, grad)
+        t = 1.0
+        while True:
+            trial = beta - t * step
+            value = nll(trial)
+            if value <= current or t < 1e-8:
+                break
+            t /= 2.0
+        beta, previous, current = trial, current, value
+        if np.max(np.abs(t * step)) < tol or abs(previous - current) < tol * (1.0 + abs(current)):
+            break
+    else:
+        raise ValueError(NO_CONVERGENCE)
+    if not np.all(np.isfinite(beta)) or np.max(np.abs(beta)) > 1e6:
+        raise ValueError(NO_CONVERGENCE)
+    return float(beta[1]), float(beta[0])

@@ -1,0 +1,108 @@
+"""Tier metrics: under- and over-triage, and the suggested-vs-true confusion matrix.
+
+Tiers come as names of ``TIERS`` (strings, or a pandas ``Categorical``) or as
+codes in ``TIERS`` order (0 = immediate, 1 = urgent, 2 = standard). Truly
+high-risk notices are those whose true tier is immediate or urgent.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from triage.contract import TIERS
+
+from ._checks import same_length
+
+BAD_TIER = "tiers must be names of TIERS {} or codes 0..{} (highest first), without missing values"
+TIERS_WITHOUT_TRUTH = "tier metrics need both the suggested tiers and true_tiers"
+
+HIGH_CODES: tuple[int, ...] = (TIERS.index("immediate"), TIERS.index("urgent"))
+"""Codes of the tiers counted as high risk."""
+STANDARD_CODE: int = TIERS.index("standard")
+
+
+def tier_codes(tiers) -> np.ndarray:
+    """Tiers as int8 codes in ``TIERS`` order (0 = highest); raises ``ValueError(BAD_TIER)``."""
+    message = BAD_TIER.format(TIERS, len(TIERS) - 1)
+    if isinstance(tiers, pd.Series):
+        tiers = tiers.array
+    if isinstance(tiers, pd.Categorical):
+        tiers = np.asarray(tiers.astype(object))
+    arr = np.asarray(tiers)
+    if arr.ndim != 1:
+        raise ValueError(message)
+    if arr.dtype.kind in "iu":
+        if arr.size and (arr.min() < 0 or arr.max() >= len(TIERS)):
+            raise ValueError(message)
+        return arr.astype(np.int8)
+    if arr.dtype.kind == "f":  # codes that went through float
+        if not np.all(np.isin(arr, np.arange(len(TIERS)))):
+            raise ValueError(message)
+        return arr.astype(np.int8)
+    names = np.asarray(TIERS, dtype=object)
+    values = arr.astype(object)
+    codes = np.full(values.shape, -1, dtype=np.int8)
+    for code, name in enumerate(names):
+        codes[values == name] = code
+    if np.any(codes < 0):
+        raise ValueError(message)
+    return codes
+
+
+def _pair(tiers, true_tiers) -> tuple[np.ndarray, np.ndarray]:
+    if tiers is None or true_tiers is None:
+        raise ValueError(TIERS_WITHOUT_TRUTH)
+    given, true = tier_codes(tiers), tier_codes(true_tiers)
+    same_length(given, true)
+    return given, true
+
+
+def under_triage_flags(tiers, true_tiers) -> tuple[np.ndarray, np.ndarray]:
+    """Per notice: (truly high risk, truly high risk but given ``standard``)."""
+    given, true = _pair(tiers, true_tiers)
+    high = np.isin(true, HIGH_CODES)
+    return high, high & (given == STANDARD_CODE)
+
+
+def over_triage_flags(tiers, true_tiers) -> tuple[np.ndarray, np.ndarray]:
+    """Per notice: (truly ``standard``, truly ``standard`` but given immediate/urgent)."""
+    given, true = _pair(tiers, true_tiers)
+    low = true == STANDARD_CODE
+    return low, low & np.isin(given, HIGH_CODES)
+
+
+def _share(part: np.ndarray, whole: np.ndarray) -> float:
+    total = int(whole.sum())
+    return float(part.sum() / total) if total else float("nan")
+
+
+def under_triage(tiers, true_tiers) -> float:
+    """Share of truly high-risk notices (true tier immediate/urgent) given ``standard``.
+
+    ``nan`` when no notice is truly high risk.
+    """
+    return _share(*reversed(under_triage_flags(tiers, true_tiers)))
+
+
+def over_triage(tiers, true_tiers) -> float:
+    """Share of truly ``standard`` notices given immediate or urgent.
+
+    ``nan`` when no notice is truly standard.
+    """
+    return _share(*reversed(over_triage_flags(tiers, true_tiers)))
+
+
+def tier_confusion(tiers, true_tiers) -> pd.DataFrame:
+    """Counts of true tier (rows, ``true_tier``) × suggested tier (columns, ``suggested_tier``).
+
+    Both axes list every tier of ``TIERS``, highest first, even when empty.
+    """
+    given, true = _pair(tiers, true_tiers)
+    k = len(TIERS)
+    counts = np.bincount(true.astype(np.int64) * k + given, minlength=k * k).reshape(k, k)
+    return pd.DataFrame(
+        counts,
+        index=pd.Index(TIERS, name="true_tier"),
+        columns=pd.Index(TIERS, name="suggested_tier"),
+    )
