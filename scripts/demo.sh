@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The main job on embedded defaults: set up .venv (first run only), generate a
-# synthetic data set of 200,000 notices and check it against the published figures.
+# The main job on embedded defaults: set up .venv (first run only), then run the
+# intake-urgency experiment (500,000 synthetic notices, four candidates and the
+# oracle, tracked in the local MLflow store ./mlruns). Extra arguments go to
+# `triage run` (e.g. --quiet).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-.venv/bin/triage synth --n 200000 --seed 1 --out out/synthetic
-.venv/bin/triage synth --check out/synthetic
+.venv/bin/triage run configs/intake_urgency.yaml "$@"

@@ -42,7 +42,9 @@ class DataConfig(_Section):
     @model_validator(mode="after")
     def _folder_given(self) -> DataConfig:
         if self.source == "folder" and not self.folder:
-            raise ValueError("source 'folder' needs data.folder: the path of a `triage synth` folder")
+            raise ValueError(
+                "source 'folder' needs data.folder: the path of a `triage synth` folder"
+            )
         return self
 
 
@@ -129,8 +131,8 @@ class ExperimentConfig(_Section):
     data: DataConfig = DataConfig()
     split: SplitConfig = SplitConfig()
     features: FeatureConfig = FeatureConfig()
-    candidates: dict[Literal["checklist", "scorecard", "lightgbm", "tree"], CandidateConfig] = Field(
-        default_factory=_default_candidates
+    candidates: dict[Literal["checklist", "scorecard", "lightgbm", "tree"], CandidateConfig] = (
+        Field(default_factory=_default_candidates)
     )
     calibration: CalibrationConfig = CalibrationConfig()
     tiers: TierConfig = TierConfig()
@@ -145,7 +147,9 @@ class ExperimentConfig(_Section):
             raise ValueError("candidates: enable at least one candidate")
         for name in self.selection.among or []:
             if name not in enabled:
-                raise ValueError(f"selection.among: '{name}' is not an enabled candidate ({enabled})")
+                raise ValueError(
+                    f"selection.among: '{name}' is not an enabled candidate ({enabled})"
+                )
         return self
 
     def enabled_candidates(self) -> dict[str, CandidateConfig]:
@@ -183,7 +187,9 @@ def parse_config(raw: Any, *, source: str = "config") -> ExperimentConfig:
         return ExperimentConfig.model_validate(raw)
     except ValidationError as exc:
         lines = [_describe(e) for e in exc.errors()]
-        raise ConfigError(f"{source} is invalid ({len(lines)} problem(s)):\n" + "\n".join(lines)) from None
+        raise ConfigError(
+            f"{source} is invalid ({len(lines)} problem(s)):\n" + "\n".join(lines)
+        ) from None
 
 
 def load_config(path: str | Path) -> ExperimentConfig:

@@ -19,6 +19,10 @@ class TemporalSplit:
     test: np.ndarray
     windows: dict[str, tuple[pd.Timestamp, pd.Timestamp]]
 
+    def days(self, name: str) -> float:
+        lo, hi = self.windows[name]
+        return (hi - lo).total_seconds() / 86400
+
     def summary(self) -> dict[str, str]:
         return {
             f"split.{name}": f"{lo.isoformat()} .. {hi.isoformat()} ({len(getattr(self, name)):,} notices)"

@@ -24,7 +24,9 @@ class TierThresholds:
     def codes(self, risk: np.ndarray) -> np.ndarray:
         """Tier positions in ``TIERS`` (0 = immediate)."""
         risk = np.asarray(risk, dtype=float)
-        return np.where(risk >= self.immediate, 0, np.where(risk >= self.urgent, 1, 2)).astype(np.int8)
+        return np.where(risk >= self.immediate, 0, np.where(risk >= self.urgent, 1, 2)).astype(
+            np.int8
+        )
 
 
 def from_cut_points(immediate: float, urgent: float) -> TierThresholds:
@@ -50,3 +52,11 @@ def from_capacity(
         f"(top {100 * flagged:.1f}% immediate or urgent, top {100 * flagged * immediate_share:.1f}% immediate)"
     )
     return TierThresholds(immediate=immediate, urgent=urgent, basis=basis)
+
+
+def thresholds_for(cfg, risk: np.ndarray, *, days: float) -> TierThresholds:
+    """The config's tier rule applied to calibration-window risks (``cfg``: a ``TierConfig``)."""
+    if cfg.mode == "cut_points":
+        return from_cut_points(cfg.cut_points.immediate, cfg.cut_points.urgent)
+    cap = cfg.capacity
+    return from_capacity(risk, days=days, per_day=cap.per_day, immediate_share=cap.immediate_share)

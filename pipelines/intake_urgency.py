@@ -1,0 +1,92 @@
+"""Intake urgency: data → temporal split → features → candidates → calibration → tiers
+→ evaluation → MLflow. Run it with ``triage run configs/intake_urgency.yaml``, with
+``python pipelines/intake_urgency.py --config ...``, or ``mlflow run pipelines ...``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from triage.assessment import assess, print_headline
+from triage.config import ExperimentConfig, load_config
+from triage.data import load_data
+from triage.experiment_log import log_experiment
+from triage.features import NoticeFeatures
+from triage.progress import Steps
+from triage.split import temporal_split
+from triage.tiers import thresholds_for
+from triage.training import check_candidate_params, fit_candidates, scoring_pipeline, select
+
+
+def run(cfg: ExperimentConfig, *, config_path: Path | None = None, console=None, quiet=False):
+    check_candidate_params(cfg)
+    steps = Steps(console, quiet=quiet)
+    with steps("data"):
+        data = load_data(cfg.data, seed=cfg.seed)
+    with steps("temporal split"):
+        split = temporal_split(data.notices["received_at"], **cfg.split.model_dump())
+    with steps("features"):
+        features = NoticeFeatures(include_sensitive=cfg.features.include_sensitive)
+        features.fit(data.notices.iloc[split.train])
+        X = features.transform(data.notices)
+        names = list(features.get_feature_names_out())
+        y = data.truth[{"recorded": "recorded_harm_90d", "true": "harm_90d"}[cfg.target]].to_numpy(int)
+    with steps("candidates and calibration"):
+        cands = fit_candidates(
+            cfg, X[split.train], y[split.train], X[split.calibration], y[split.calibration], names
+        )
+        chosen, selection = select(
+            cands, X[split.calibration], y[split.calibration], metric=cfg.selection.metric,
+            among=cfg.selection.among,
+        )  # fmt: skip
+    with steps("tier thresholds"):
+        cal_days = split.days("calibration")
+        risk_cal = {n: c.calibrated.predict_proba(X[split.calibration])[:, 1] for n, c in cands.items()}
+        risk_cal["oracle"] = data.truth["p_harm"].to_numpy()[split.calibration]
+        thresholds = {n: thresholds_for(cfg.tiers, r, days=cal_days) for n, r in risk_cal.items()}
+    with steps("evaluation"):
+        test = split.test
+        risks = {n: c.calibrated.predict_proba(X[test])[:, 1] for n, c in cands.items()}
+        tiers = {n: thresholds[n].assign(r) for n, r in risks.items()}
+        if "checklist" in cands:  # current practice keeps its own tiers
+            tiers["checklist"] = cands["checklist"].model.predict_tier(X[test])
+        tiers["oracle"] = thresholds["oracle"].assign(data.truth["p_harm"].to_numpy()[test])
+        k = min(len(test), round(cfg.tiers.capacity.per_day * split.days("test")))
+        assessment = assess(
+            data.truth.iloc[test], risks, tiers, k=k, n_boot=cfg.evaluation.n_boot,
+            seed=cfg.seed, level=cfg.evaluation.level, bins=cfg.evaluation.ece_bins,
+        )  # fmt: skip
+    with steps("MLflow"):
+        logged = log_experiment(
+            cfg,
+            config_path=config_path,
+            data=data,
+            split=split,
+            candidates=cands,
+            chosen=chosen,
+            selection=selection,
+            thresholds=thresholds,
+            assessment=assessment,
+            pipeline=scoring_pipeline(features, cands[chosen]),
+            example=data.notices.iloc[test[:3]],
+            truth_test=data.truth.iloc[test],
+            risks=risks,
+        )
+    if console is not None:
+        print_headline(assessment, console, outcome="true")
+        console.print(logged.summary(), markup=False, highlight=False)
+    return logged
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--config", default="configs/intake_urgency.yaml")
+    parser.add_argument("--quiet", action="store_true")
+    args = parser.parse_args()
+    from rich.console import Console
+
+    from triage.data import resolve_path
+
+    config = resolve_path(args.config)  # `mlflow run` starts us inside pipelines/
+    run(load_config(config), config_path=config, console=Console(), quiet=args.quiet)

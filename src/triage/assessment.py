@@ -1,0 +1,125 @@
+"""The evaluation step: every candidate and the oracle on the test period, side by side.
+
+Both outcomes are always reported: ``true`` (``harm_90d``, what happened) and
+``recorded`` (``recorded_harm_90d``, what a record would hold). Tiers are judged
+against ``true_tier``. Intervals are paired bootstrap intervals over the same
+resampled notices for every candidate and the oracle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from triage.evaluation import bootstrap_intervals, evaluate, tier_confusion, versus_oracle
+
+ORACLE = "oracle"
+OUTCOMES = {"true": "harm_90d", "recorded": "recorded_harm_90d"}
+HEADLINE = ("auc", "brier", "ece", "under_triage", "recall_at_k_worst")
+
+
+@dataclass(frozen=True)
+class Assessment:
+    metrics: dict[str, dict[str, dict[str, float]]]  # outcome → candidate → metric → value
+    intervals: dict[str, pd.DataFrame]  # outcome → (candidate, metric) × estimate/low/high
+    confusion: dict[str, pd.DataFrame]  # candidate → suggested × true tier counts
+    k: int
+
+    def flat_metrics(self) -> dict[str, float]:
+        """``{outcome}.{candidate}.{metric}`` plus ``_low``/``_high`` for intervals, for MLflow."""
+        out = {}
+        for outcome, by_cand in self.metrics.items():
+            for cand, values in by_cand.items():
+                for metric, value in values.items():
+                    out[f"{outcome}.{cand}.{metric}"] = float(value)
+        for outcome, table in self.intervals.items():
+            for (cand, metric), row in table.iterrows():
+                out[f"{outcome}.{cand}.{metric}_low"] = float(row["low"])
+                out[f"{outcome}.{cand}.{metric}_high"] = float(row["high"])
+        return out
+
+    def headline(self, outcome: str = "true") -> pd.DataFrame:
+        """One row per candidate (oracle last): estimate [low, high] of the headline figures."""
+        table = self.intervals[outcome]
+        rows = []
+        for cand in self.metrics[outcome]:
+            row = {"candidate": cand}
+            for metric in (*HEADLINE, "auc_ratio"):
+                if (cand, metric) in table.index:
+                    est, lo, hi = table.loc[(cand, metric), ["estimate", "low", "high"]]
+                    row[metric] = (float(est), float(lo), float(hi))
+            rows.append(row)
+        return pd.DataFrame(rows).set_index("candidate")
+
+
+def assess(
+    truth_test: pd.DataFrame,
+    risks: dict[str, np.ndarray],
+    tiers: dict[str, np.ndarray],
+    *,
+    k: int,
+    n_boot: int,
+    seed: int,
+    level: float,
+    bins: int,
+) -> Assessment:
+    """``risks`` and ``tiers`` per candidate on the test notices; the oracle is added here."""
+    scores = {**risks, ORACLE: truth_test["p_harm"].to_numpy(float)}
+    true_tiers = truth_test["true_tier"].astype(str).to_numpy()
+    metrics, intervals = {}, {}
+    for outcome, column in OUTCOMES.items():
+        y = truth_test[column].to_numpy(bool)
+        by_cand = {
+            name: evaluate(y, p, tiers=tiers[name], true_tiers=true_tiers, k=k, bins=bins)
+            for name, p in scores.items()
+        }
+        for name in risks:
+            by_cand[name].update(versus_oracle(by_cand[name], by_cand[ORACLE]))
+        metrics[outcome] = by_cand
+        intervals[outcome] = bootstrap_intervals(
+            y,
+            scores,
+            tiers=tiers,
+            true_tiers=true_tiers,
+            k=k,
+            n_boot=n_boot,
+            seed=seed,
+            level=level,
+            oracle_key=ORACLE,
+            bins=bins,
+        )
+    confusion = {name: tier_confusion(t, true_tiers) for name, t in tiers.items()}
+    return Assessment(metrics=metrics, intervals=intervals, confusion=confusion, k=k)
+
+
+def print_headline(assessment: Assessment, console, *, outcome: str = "true") -> None:
+    from rich.table import Table
+
+    head = assessment.headline(outcome)
+    table = Table(
+        title=f"Test period, {outcome} outcome: estimate [95% interval]; recall in the top k = {assessment.k:,} (capacity)"
+    )
+    columns = {
+        "auc": "AUC",
+        "auc_ratio": "AUC / oracle",
+        "brier": "Brier",
+        "ece": "ECE",
+        "under_triage": "under-triage",
+        "recall_at_k_worst": "recall at capacity",
+    }
+    table.add_column("candidate")
+    for label in columns.values():
+        table.add_column(label, justify="right")
+    for cand, row in head.iterrows():
+        cells = []
+        for metric in columns:
+            value = row.get(metric)
+            if not isinstance(value, tuple):
+                cells.append("—")
+            else:
+                est, lo, hi = value
+                cells.append(f"{est:.3f} [{lo:.3f}, {hi:.3f}]" if np.isfinite(lo) else f"{est:.3f}")
+        table.add_row(cand, *cells)
+    console.print(table)

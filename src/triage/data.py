@@ -1,0 +1,81 @@
+"""The data step: notices and their truth, generated or loaded as the config says."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from triage.config import DataConfig
+
+
+@dataclass(frozen=True)
+class Dataset:
+    notices: pd.DataFrame
+    truth: pd.DataFrame  # joined by notice_id, aligned row for row with notices
+    info: dict[str, str] = field(default_factory=dict)
+
+
+def load_data(cfg: DataConfig, *, seed: int) -> Dataset:
+    if cfg.source == "folder":
+        from triage.synth.output import read_dataset
+
+        notices, truth, manifest = read_dataset(resolve_path(cfg.folder))
+        info = {
+            "data.source": f"folder {cfg.folder}",
+            "synth.spec_version": str(manifest.get("spec_version")),
+            "synth.spec_digest": str(manifest.get("spec_digest")),
+            "synth.seed": str(manifest.get("seed")),
+        }
+    else:
+        from triage.synth import generate, load_spec
+
+        spec = load_spec(resolve_path(cfg.synthetic.spec) if cfg.synthetic.spec else None)
+        result = generate(spec, n=cfg.synthetic.n, seed=seed, fiscal_year=cfg.synthetic.fiscal_year)
+        notices, truth = result.notices, result.truth
+        info = {
+            "data.source": "synthetic",
+            "synth.spec_version": spec.spec_version,
+            "synth.spec_digest": spec.digest,
+            "synth.seed": str(seed),
+        }
+    truth = align_truth(notices, truth)
+    info["data.fingerprint"] = fingerprint(notices, truth)
+    info["data.n"] = str(len(notices))
+    return Dataset(notices=notices, truth=truth, info=info)
+
+
+def resolve_path(path: str) -> Path:
+    """A config's relative path: from the working folder if it is there, else from the project root."""
+    from triage.synth.spec import REPO_ROOT
+
+    p = Path(path)
+    if p.is_absolute() or p.exists():
+        return p
+    return REPO_ROOT / p
+
+
+def align_truth(notices: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
+    """The truth rows in the notices' order; every notice must have its truth."""
+    indexed = truth.set_index("notice_id")
+    missing = ~notices["notice_id"].isin(indexed.index)
+    if missing.any():
+        example = notices["notice_id"][missing].iloc[0]
+        raise ValueError(
+            f"truth: {int(missing.sum())} notices have no truth row (e.g. notice_id {example})"
+        )
+    return indexed.loc[notices["notice_id"]].reset_index()
+
+
+def fingerprint(notices: pd.DataFrame, truth: pd.DataFrame) -> str:
+    """A digest of the data's content: the same data give the same fingerprint on any machine."""
+    h = hashlib.sha256()
+    for frame in (notices, truth):
+        plain = frame.copy()
+        for col in plain.columns:
+            if plain[col].dtype == object and len(plain) and isinstance(plain[col].iloc[0], tuple):
+                plain[col] = plain[col].map("|".join)
+        h.update(pd.util.hash_pandas_object(plain, index=False).to_numpy().tobytes())
+    return h.hexdigest()[:16]
