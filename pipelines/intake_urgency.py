@@ -31,18 +31,19 @@ def run(cfg: ExperimentConfig, *, config_path: Path | None = None, console=None,
         features.fit(data.notices.iloc[split.train])
         X = features.transform(data.notices)
         names = list(features.get_feature_names_out())
-        y = data.truth[{"recorded": "recorded_harm_90d", "true": "harm_90d"}[cfg.target]].to_numpy(int)
+        y = data.truth[{"recorded": "recorded_harm_90d", "true": "harm_90d"}[cfg.target]].to_numpy(
+            int
+        )
     with steps("candidates and calibration"):
         cands = fit_candidates(
             cfg, X[split.train], y[split.train], X[split.calibration], y[split.calibration], names
         )
         chosen, selection = select(
-            cands, X[split.calibration], y[split.calibration], metric=cfg.selection.metric,
-            among=cfg.selection.among,
-        )  # fmt: skip
+            cands, y[split.calibration], metric=cfg.selection.metric, among=cfg.selection.among
+        )
     with steps("tier thresholds"):
         cal_days = split.days("calibration")
-        risk_cal = {n: c.calibrated.predict_proba(X[split.calibration])[:, 1] for n, c in cands.items()}
+        risk_cal = {n: c.risk_cal for n, c in cands.items()}
         risk_cal["oracle"] = data.truth["p_harm"].to_numpy()[split.calibration]
         thresholds = {n: thresholds_for(cfg.tiers, r, days=cal_days) for n, r in risk_cal.items()}
     with steps("evaluation"):

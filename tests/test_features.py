@@ -33,36 +33,45 @@ def _matrix(frame: pd.DataFrame, **params) -> pd.DataFrame:
 
 def test_boolean_factor_has_yes_and_unknown_states(frame):
     X = _matrix(frame)
+    dv = frame["notice_kind"] == "dv_witness"
     for field in ("weapon_used", "dv_strangulation", "child_requests_protection"):
-        raw = frame[field]
+        rows = dv.to_numpy() if field.startswith("dv_") else np.ones(len(frame), bool)
+        X_rows, raw = (
+            X.loc[rows].reset_index(drop=True),
+            frame.loc[rows, field].reset_index(drop=True),
+        )
         unknown = raw.isna().to_numpy()
         true = raw.fillna(False).to_numpy(dtype=bool)
         false = ~unknown & ~true
         assert unknown.any() and true.any() and false.any()
-        assert (X.loc[unknown, f"{field}=unknown"] == 1).all()
-        assert (X.loc[unknown, f"{field}=yes"] == 0).all()  # never imputed as false … or true
-        assert (X.loc[false, [f"{field}=yes", f"{field}=unknown"]] == 0).all().all()
-        assert (X.loc[true, f"{field}=yes"] == 1).all()
-        assert (X.loc[true, f"{field}=unknown"] == 0).all()
+        assert (X_rows.loc[unknown, f"{field}=unknown"] == 1).all()
+        assert (X_rows.loc[unknown, f"{field}=yes"] == 0).all()  # never imputed as false … or true
+        assert (X_rows.loc[false, [f"{field}=yes", f"{field}=unknown"]] == 0).all().all()
+        assert (X_rows.loc[true, f"{field}=yes"] == 1).all()
+        assert (X_rows.loc[true, f"{field}=unknown"] == 0).all()
 
 
 def test_optional_integer_has_unknown_indicator_and_zero_value(frame):
     X = _matrix(frame)
-    for field in ("prior_notices", "dv_repeat_count"):
-        unknown = frame[field].isna().to_numpy()
-        assert unknown.any()
+    dv = (frame["notice_kind"] == "dv_witness").to_numpy()
+    for field, applies in (("prior_notices", np.ones(len(frame), bool)), ("dv_repeat_count", dv)):
+        unknown = frame[field].isna().to_numpy() & applies
+        assert unknown.any() or field == "dv_repeat_count"
         assert (X.loc[unknown, f"{field}=unknown"] == 1).all()
         assert (X.loc[unknown, field] == 0).all()
-        known = frame[field].dropna().to_numpy(dtype=float)
-        assert np.array_equal(X.loc[~unknown, field].to_numpy(), known)
+        known = frame.loc[applies, field].dropna().to_numpy(dtype=float)
+        assert np.array_equal(X.loc[applies & ~unknown, field].to_numpy(), known)
     assert "child_age_years=unknown" not in X.columns  # required: never unknown
 
 
-def test_dv_fields_read_unknown_on_general_notices(frame):
+def test_dv_fields_do_not_apply_to_general_notices(frame):
     X = _matrix(frame)
     general = (frame["notice_kind"] == "general").to_numpy()
-    assert (X.loc[general, "dv_repeat_count=unknown"] == 1).all()
-    assert (X.loc[general, "dv_weapon=unknown"] == 1).all()
+    dv_columns = [c for c, f in feature_groups(X.columns).items() if f in notice_fields().dv_only]
+    assert (X.loc[general, dv_columns] == 0).all().all()
+    dv_unknown = (~general) & frame["dv_weapon"].isna().to_numpy()
+    if dv_unknown.any():
+        assert (X.loc[dv_unknown, "dv_weapon=unknown"] == 1).all()
 
 
 @pytest.mark.parametrize("include_sensitive", [False, True])

@@ -273,3 +273,21 @@ def test_shallow_tree_stays_shallow_and_prints_named_rules(fitted):
     tree = fitted["tree"]
     assert tree.estimator_.get_depth() <= 4
     assert "=yes" in tree.rules() or "injury=" in tree.rules()
+
+
+def test_calibration_applied_to_cached_scores_equals_predicting_again():
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.frozen import FrozenEstimator
+
+    from triage.training import calibrated_from_raw
+
+    rng = np.random.default_rng(0)
+    X = rng.random((3000, 4))
+    y = (rng.random(3000) < 1 / (1 + np.exp(-3 * (X[:, 0] - 0.5)))).astype(int)
+    model = make_candidate("scorecard", feature_names=["a", "b", "c", "d"]).fit(X, y)
+    for method in ("isotonic", "sigmoid"):
+        cal = CalibratedClassifierCV(FrozenEstimator(model), method=method).fit(X, y)
+        raw = model.predict_proba(X)[:, 1]
+        np.testing.assert_allclose(
+            calibrated_from_raw(cal, raw), cal.predict_proba(X)[:, 1], atol=1e-12
+        )

@@ -25,7 +25,9 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: int = 300) -> subprocess.CompletedProcess:
+def _run(
+    args: list[str], cwd: Path, env: dict[str, str], timeout: int = 300
+) -> subprocess.CompletedProcess:
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
@@ -68,13 +70,23 @@ def test_run_logs_params_tags_metrics_artefacts(local_run):
     params, tags, metrics = run.data.params, run.data.tags, run.data.metrics
     assert params["tiers.capacity.workers"] == "9.0" or params["tiers.capacity.workers"] == "9"
     assert params["config_version"] == "1"
-    for tag in ("data.fingerprint", "synth.spec_version", "synth.seed", "git_commit", "version.lightgbm"):
+    for tag in (
+        "data.fingerprint",
+        "synth.spec_version",
+        "synth.seed",
+        "git_commit",
+        "version.lightgbm",
+    ):
         assert tags.get(tag), tag
     for key in ("true.lightgbm.auc", "recorded.lightgbm.auc", "true.oracle.auc", "true.lightgbm.auc_ratio",
                 "true.lightgbm.auc_low", "true.lightgbm.auc_high", "true.scorecard.under_triage",
                 "true.lightgbm.recall_at_k_worst", "true.lightgbm.ece"):  # fmt: skip
         assert key in metrics, key
-    assert metrics["true.lightgbm.auc_low"] <= metrics["true.lightgbm.auc"] <= metrics["true.lightgbm.auc_high"]
+    assert (
+        metrics["true.lightgbm.auc_low"]
+        <= metrics["true.lightgbm.auc"]
+        <= metrics["true.lightgbm.auc_high"]
+    )
     artefacts = {a.path for a in client.list_artifacts(run.info.run_id, "evaluation")}
     assert "evaluation/metrics.json" in artefacts
     assert "evaluation/reliability_true_outcome.png" in artefacts
@@ -109,7 +121,7 @@ print(json.dumps({{"shape": list(p.shape), "min": float(p.min()), "max": float(p
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out["shape"] == [200, 2]
-    assert 0.0 <= out["min"] and out["max"] <= 1.0
+    assert out["min"] >= 0.0 and out["max"] <= 1.0
     assert out["rowsum"] < 1e-9
 
 
@@ -128,7 +140,9 @@ def test_promotion_needs_a_reason_and_records_it(local_run):
     env = _env(MLFLOW_TRACKING_URI=f"sqlite:///{work / 'mlruns' / 'mlflow.db'}")
     refused = _run([TRIAGE, "promote", "1", "--reason", "  "], work, env)
     assert refused.returncode == 2 and "reason" in refused.stderr
-    ok = _run([TRIAGE, "promote", "1", "--reason", "reviewed the model card on 2026-11-26"], work, env)
+    ok = _run(
+        [TRIAGE, "promote", "1", "--reason", "reviewed the model card on 2026-11-26"], work, env
+    )
     assert ok.returncode == 0, ok.stderr
     client = _client(work)
     version = client.get_model_version_by_alias("intake-urgency", "champion")
@@ -140,7 +154,11 @@ def test_promotion_needs_a_reason_and_records_it(local_run):
 
 def test_bad_config_fails_before_anything_runs(tmp_path):
     bad = tmp_path / "bad.yaml"
-    text = CI_CONFIG.read_text("utf-8").replace("workers: 9,", "workers: -9,").replace("n_boot:", "n_bot:")
+    text = (
+        CI_CONFIG.read_text("utf-8")
+        .replace("workers: 9,", "workers: -9,")
+        .replace("n_boot:", "n_bot:")
+    )
     bad.write_text(text, "utf-8")
     proc = _run([TRIAGE, "run", str(bad)], tmp_path, _env())
     assert proc.returncode == 1
@@ -159,9 +177,20 @@ def test_run_against_a_real_mlflow_server(tmp_path):
     port = _free_port()
     mlflow_bin = str(Path(sys.executable).with_name("mlflow"))
     server = subprocess.Popen(
-        [mlflow_bin, "server", "--host", "127.0.0.1", "--port", str(port),
-         "--backend-store-uri", f"sqlite:///{tmp_path / 'server.db'}",
-         "--artifacts-destination", str(tmp_path / "artifacts"), "--workers", "1"],  # fmt: skip
+        [
+            mlflow_bin,
+            "server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--backend-store-uri",
+            f"sqlite:///{tmp_path / 'server.db'}",
+            "--artifacts-destination",
+            str(tmp_path / "artifacts"),
+            "--workers",
+            "1",
+        ],  # fmt: skip
         cwd=tmp_path,
         env=_env(),
         stdout=subprocess.DEVNULL,
@@ -178,16 +207,23 @@ def test_run_against_a_real_mlflow_server(tmp_path):
                 time.sleep(0.5)
         else:
             pytest.fail("mlflow server did not start within 90 s")
-        proc = _run([TRIAGE, "run", str(CI_CONFIG), "--quiet"], tmp_path, _env(MLFLOW_TRACKING_URI=uri))
+        proc = _run(
+            [TRIAGE, "run", str(CI_CONFIG), "--quiet"], tmp_path, _env(MLFLOW_TRACKING_URI=uri)
+        )
         assert proc.returncode == 0, proc.stderr
         assert not (tmp_path / "mlruns").exists()  # nothing went to the embedded store
 
         from mlflow import MlflowClient
 
         client = MlflowClient(uri)
-        (run,) = client.search_runs([client.get_experiment_by_name("intake-urgency-ci").experiment_id])
+        (run,) = client.search_runs(
+            [client.get_experiment_by_name("intake-urgency-ci").experiment_id]
+        )
         assert run.data.metrics["true.oracle.auc"] > 0.7
-        assert client.get_model_version_by_alias("intake-urgency", "candidate").run_id == run.info.run_id
+        assert (
+            client.get_model_version_by_alias("intake-urgency", "candidate").run_id
+            == run.info.run_id
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -195,11 +231,23 @@ def test_run_against_a_real_mlflow_server(tmp_path):
 
 def test_mlflow_run_starts_the_same_pipeline(tmp_path):
     uri = f"sqlite:///{tmp_path / 'projects.db'}"
-    env = _env(MLFLOW_TRACKING_URI=uri, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    env = _env(
+        MLFLOW_TRACKING_URI=uri,
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    )
     mlflow_bin = str(Path(sys.executable).with_name("mlflow"))
     proc = _run(
-        [mlflow_bin, "run", str(REPO / "pipelines"), "--env-manager", "local",
-         "--experiment-name", "projects-check", "-P", "config=configs/ci.yaml"],  # fmt: skip
+        [
+            mlflow_bin,
+            "run",
+            str(REPO / "pipelines"),
+            "--env-manager",
+            "local",
+            "--experiment-name",
+            "projects-check",
+            "-P",
+            "config=configs/ci.yaml",
+        ],  # fmt: skip
         tmp_path,
         env,
     )

@@ -59,6 +59,9 @@ def resolve_path(path: str) -> Path:
 
 def align_truth(notices: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
     """The truth rows in the notices' order; every notice must have its truth."""
+    ids = notices["notice_id"].to_numpy(object)
+    if len(truth) == len(notices) and (truth["notice_id"].to_numpy(object) == ids).all():
+        return truth.reset_index(drop=True)  # already aligned, as the generator writes it
     indexed = truth.set_index("notice_id")
     missing = ~notices["notice_id"].isin(indexed.index)
     if missing.any():
@@ -73,9 +76,11 @@ def fingerprint(notices: pd.DataFrame, truth: pd.DataFrame) -> str:
     """A digest of the data's content: the same data give the same fingerprint on any machine."""
     h = hashlib.sha256()
     for frame in (notices, truth):
-        plain = frame.copy()
-        for col in plain.columns:
-            if plain[col].dtype == object and len(plain) and isinstance(plain[col].iloc[0], tuple):
-                plain[col] = plain[col].map("|".join)
-        h.update(pd.util.hash_pandas_object(plain, index=False).to_numpy().tobytes())
+        for col in frame.columns:
+            s = frame[col]
+            h.update(col.encode())
+            if s.dtype == object:  # ids, codes, tuples of types: their text, one per line
+                h.update("\n".join(map(repr, s.tolist())).encode())
+            else:
+                h.update(pd.util.hash_pandas_object(s, index=False).to_numpy().tobytes())
     return h.hexdigest()[:16]

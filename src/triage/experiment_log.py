@@ -16,7 +16,13 @@ from pathlib import Path
 
 import yaml
 
-from triage.tracking import ensure_experiment, environment_tags, log_and_register, ui_hint, use_tracking
+from triage.tracking import (
+    ensure_experiment,
+    environment_tags,
+    log_and_register,
+    ui_hint,
+    use_tracking,
+)
 
 
 @dataclass(frozen=True)
@@ -82,8 +88,16 @@ def log_experiment(
             }
         )
         metrics = assessment.flat_metrics()
-        metrics.update({f"selection.{name}.{cfg.selection.metric}": v for name, v in selection.items()})
-        metrics.update({f"tiers.{name}.{edge}": getattr(t, edge) for name, t in thresholds.items() for edge in ("immediate", "urgent")})
+        metrics.update(
+            {f"selection.{name}.{cfg.selection.metric}": v for name, v in selection.items()}
+        )
+        metrics.update(
+            {
+                f"tiers.{name}.{edge}": getattr(t, edge)
+                for name, t in thresholds.items()
+                for edge in ("immediate", "urgent")
+            }
+        )
         metrics["capacity.k"] = assessment.k
         mlflow.log_metrics(_finite(metrics))
 
@@ -101,8 +115,15 @@ def log_experiment(
                     for outcome, table in assessment.intervals.items()
                 },
                 "k": assessment.k,
-                "selection": {"metric": cfg.selection.metric, "scores": selection, "chosen": chosen},
-                "tiers": {n: {"immediate": t.immediate, "urgent": t.urgent, "basis": t.basis} for n, t in thresholds.items()},
+                "selection": {
+                    "metric": cfg.selection.metric,
+                    "scores": selection,
+                    "chosen": chosen,
+                },
+                "tiers": {
+                    n: {"immediate": t.immediate, "urgent": t.urgent, "basis": t.basis}
+                    for n, t in thresholds.items()
+                },
                 "split": split.summary(),
             },
             "evaluation/metrics.json",
@@ -146,11 +167,21 @@ def log_experiment(
 def _log_model_tables(mlflow, candidates) -> None:
     """What a worker can read of each interpretable candidate."""
     if "scorecard" in candidates:
-        mlflow.log_text(candidates["scorecard"].model.points_table().to_csv(index=False), "models/scorecard_points.csv")
+        mlflow.log_text(
+            candidates["scorecard"].model.points_table().to_csv(index=False),
+            "models/scorecard_points.csv",
+        )
     if "checklist" in candidates:
-        questions = [
-            {"id": q.id, "question": q.text, "tier": q.tier} for q in candidates["checklist"].model.questions_
-        ] if hasattr(candidates["checklist"].model, "questions_") else []
-        mlflow.log_text(json.dumps(questions, ensure_ascii=False, indent=2), "models/checklist_questions.json")
+        questions = (
+            [
+                {"id": q.id, "question": q.text, "tier": q.tier}
+                for q in candidates["checklist"].model.questions_
+            ]
+            if hasattr(candidates["checklist"].model, "questions_")
+            else []
+        )
+        mlflow.log_text(
+            json.dumps(questions, ensure_ascii=False, indent=2), "models/checklist_questions.json"
+        )
     if "tree" in candidates and hasattr(candidates["tree"].model, "rules"):
         mlflow.log_text(candidates["tree"].model.rules(), "models/tree_rules.txt")

@@ -20,9 +20,11 @@ Column names (``get_feature_names_out``), in schema field order:
 - ``alleged_types``: multi-hot ``alleged=<type>`` and one-hot
   ``main_type=<type>`` for the first entry.
 
-DV-only fields (``dv_*``) are absent on general notices and so read as
-``=unknown`` there: the ``dv_*=unknown`` columns largely repeat
-``notice_kind=general``. Linear models should be regularised (the scorecard is).
+DV-only fields (``dv_*``) do not apply to general notices: there every
+column of such a field is 0 (neither known nor unknown), so ``dv_*=unknown``
+means "a DV-witness notice whose police report left this open" and does not
+repeat ``notice_kind=general`` (which made linear fits ill-conditioned and
+explanations of general notices talk about DV details).
 
 Left out: ``notice_id``, ``received_at``, ``safety_confirmed_at`` (known only
 after intake) and ``region_code``. The sensitive attributes in
@@ -308,7 +310,19 @@ class NoticeFeatures(TransformerMixin, BaseEstimator):
                 if b.unknown_at is not None:
                     out[:, j + b.unknown_at] = unknown
             j += width
+        self._blank_dv_fields_on_general_notices(X, out)
         return out
+
+    def _blank_dv_fields_on_general_notices(self, X: pd.DataFrame, out: np.ndarray) -> None:
+        if "notice_kind" not in X.columns:
+            return
+        general = np.asarray(X["notice_kind"].astype(object) == "general", dtype=bool)
+        if not general.any():
+            return
+        dv_only = set(notice_fields().dv_only)
+        for j, name in enumerate(self.feature_names_out_):
+            if self.feature_groups_[name] in dv_only:
+                out[general, j] = 0
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         check_is_fitted(self, "feature_names_out_")

@@ -28,12 +28,12 @@ BASE_ROW = "(base points)"
 
 
 class Scorecard(BinaryClassifier):
-    """L2 (lbfgs) or L1 (liblinear) logistic regression rounded to integer points.
+    """L2 (Newton-Cholesky) or L1 (liblinear) logistic regression rounded to integer points.
 
     Parameters
     ----------
     penalty : {"l2", "l1"}, default "l2"
-        ``l2`` fits with lbfgs; ``l1`` with liblinear (lbfgs has no L1) and
+        ``l2`` fits with Newton-Cholesky; ``l1`` with liblinear and
         gives sparser cards.
     C : float, default 0.1
         Inverse regularisation strength, as in ``LogisticRegression``.
@@ -82,7 +82,11 @@ class Scorecard(BinaryClassifier):
                 max_iter=self.max_iter,
             )  # fmt: skip
         else:
-            lr = LogisticRegression(C=self.C, l1_ratio=0.0, solver="lbfgs", max_iter=self.max_iter)
+            # Newton-Cholesky: exact optimum in ~5 iterations for many rows and few columns;
+            # lbfgs stopped ~80 iterations short of it on ill-conditioned one-hot columns.
+            lr = LogisticRegression(
+                C=self.C, l1_ratio=0.0, solver="newton-cholesky", max_iter=self.max_iter
+            )
         lr.fit(X, y01)
         self.n_iter_ = int(np.max(lr.n_iter_))
         self.coef_ = lr.coef_[0].astype(np.float64)
