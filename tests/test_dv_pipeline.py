@@ -1,0 +1,255 @@
+"""The DV-witness sorting pipeline end to end, its config checks, and the DV checklist questions."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from notice_factory import make_notice
+from triage.config import ConfigError, parse_config
+from triage.contract import notice_fields
+from triage.features import NoticeFeatures
+from triage.models import DV_CHECKLIST, DVChecklistBaseline, make_candidate
+from triage.notice_io import to_notice_frame
+
+REPO = Path(__file__).resolve().parents[1]
+CI_DV = REPO / "configs" / "ci_dv.yaml"
+CI_INTAKE = REPO / "configs" / "ci.yaml"
+TRIAGE = str(Path(sys.executable).with_name("triage"))
+MODEL = "dv-witness-routing"
+NAMES = ("dv_checklist", "scorecard", "lightgbm", "oracle", "oracle_cut")
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope="module")
+def dv_run(tmp_path_factory):
+    """``triage run configs/ci_dv.yaml`` in an empty folder, with the embedded SQLite store."""
+    work = tmp_path_factory.mktemp("dv")
+    proc = subprocess.run(
+        [TRIAGE, "run", str(CI_DV), "--quiet"],
+        cwd=work,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    return work, proc
+
+
+def _client(work: Path):
+    from mlflow import MlflowClient
+
+    return MlflowClient(f"sqlite:///{work / 'mlruns' / 'mlflow.db'}")
+
+
+def _run_of(client):
+    exp = client.get_experiment_by_name("dv-witness-routing-ci")
+    (run,) = client.search_runs([exp.experiment_id])
+    return run
+
+
+@pytest.mark.slow
+def test_run_prints_routing_table_for_checklist_model_and_oracle(dv_run):
+    _, proc = dv_run
+    out = proc.stdout
+    for column in ("share to municipality", "under-routing", "over-routing", "AUC (cgc)"):
+        assert column in out, column
+    for name in (*NAMES, "dv_checklist_rule"):
+        assert name in out, name
+    assert "57%" in out  # the 2023 survey reference
+    assert "models:/dv-witness-routing/1 (alias @candidate)" in out
+
+
+@pytest.mark.slow
+def test_run_logs_routing_metrics_with_intervals_and_artefacts(dv_run):
+    work, _ = dv_run
+    client = _client(work)
+    run = _run_of(client)
+    metrics, tags, params = run.data.metrics, run.data.tags, run.data.params
+    for name in NAMES:
+        for metric in ("share_municipality", "under_routing", "over_routing", "auc"):
+            key = f"true.{name}.{metric}"
+            assert key in metrics and f"{key}_low" in metrics and f"{key}_high" in metrics, key
+            assert metrics[f"{key}_low"] <= metrics[key] <= metrics[f"{key}_high"], key
+        assert f"recorded.{name}.under_routing" in metrics
+    # The oracle at its natural cut routes every notice as the truth does.
+    assert metrics["true.oracle_cut.under_routing"] == 0.0
+    assert metrics["true.oracle_cut.over_routing"] == 0.0
+    assert metrics["true.oracle.under_routing"] <= metrics["true.dv_checklist.under_routing"]
+    assert metrics["routing.cgc_per_day"] == 1.5
+    assert tags["pipeline"] == "dv_witness_sorting"
+    assert int(tags["data.dv_witness_n"]) < int(tags["data.n"])
+    assert params["routing.cgc_per_day"] == "1.5"
+    artefacts = {a.path for a in client.list_artifacts(run.info.run_id, "evaluation")}
+    assert "evaluation/routing_metrics.json" in artefacts
+    local = client.download_artifacts(run.info.run_id, "evaluation/routing_metrics.json", str(work))
+    report = json.loads(Path(local).read_text("utf-8"))
+    assert report["survey_municipality_share"] == 0.57
+    assert set(report["metrics"]["true"]) >= set(NAMES)
+    config = {a.path for a in client.list_artifacts(run.info.run_id, "config")}
+    assert config == {"config/experiment.yaml"}
+    models = {a.path for a in client.list_artifacts(run.info.run_id, "models")}
+    assert "models/dv_checklist_questions.json" in models
+
+
+@pytest.mark.slow
+def test_chosen_model_is_registered_as_candidate_and_scores_dv_notices(dv_run):
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    work, _ = dv_run
+    client = _client(work)
+    version = client.get_model_version_by_alias(MODEL, "candidate")
+    run = _run_of(client)
+    assert version.run_id == run.info.run_id
+    chosen = run.data.tags["chosen_candidate"]
+    assert float(version.tags["route.cgc_cut"]) == run.data.metrics[f"routing.{chosen}.cut"]
+    with pytest.raises(MlflowException):
+        client.get_model_version_by_alias(MODEL, "champion")
+    mlflow.set_registry_uri(f"sqlite:///{work / 'mlruns' / 'mlflow.db'}")
+    model = mlflow.sklearn.load_model(f"models:/{MODEL}@candidate")
+    frame = to_notice_frame(
+        pd.DataFrame([make_notice(dv=True), make_notice(dv=True, dv_strangulation=True)])
+    )
+    p = model.predict_proba(frame)
+    assert p.shape == (2, 2) and np.all((p >= 0) & (p <= 1))
+
+
+# --- config ------------------------------------------------------------------------
+
+
+def _raw(path: Path) -> dict:
+    return yaml.safe_load(path.read_text("utf-8"))
+
+
+def test_dv_config_refuses_an_intake_only_candidate_naming_the_key():
+    raw = _raw(CI_DV)
+    raw["candidates"]["checklist"] = {}
+    with pytest.raises(ConfigError, match=r"candidates\.checklist: not a candidate of pipeline"):
+        parse_config(raw)
+
+
+def test_intake_config_refuses_the_dv_checklist_naming_the_key():
+    raw = _raw(CI_INTAKE)
+    raw["candidates"]["dv_checklist"] = {}
+    with pytest.raises(ConfigError, match=r"candidates\.dv_checklist: not a candidate"):
+        parse_config(raw)
+
+
+def test_sections_belong_to_their_pipeline_and_defaults_follow_it():
+    intake = _raw(CI_INTAKE)
+    intake["routing"] = {"cgc_per_day": 3}
+    with pytest.raises(ConfigError, match="routing: only pipeline dv_witness_sorting"):
+        parse_config(intake)
+    dv = _raw(CI_DV)
+    dv["tiers"] = {"mode": "capacity"}
+    with pytest.raises(ConfigError, match="tiers: not used by pipeline dv_witness_sorting"):
+        parse_config(dv)
+    dv = _raw(CI_DV)
+    dv["routing"] = {"cgc_per_day": -1}
+    with pytest.raises(ConfigError, match="routing.cgc_per_day"):
+        parse_config(dv)
+    bare = parse_config({"config_version": 1, "pipeline": "dv_witness_sorting", "name": "x"})
+    assert list(bare.candidates) == ["dv_checklist", "scorecard", "lightgbm", "tree"]
+    assert bare.routing.cgc_per_day > 0
+    intake = parse_config(_raw(CI_INTAKE))
+    assert intake.routing is None and not any(k.startswith("routing") for k in intake.flat())
+
+
+def test_shipped_dv_configs_are_valid():
+    for path in (CI_DV, REPO / "configs" / "dv_witness_sorting.yaml"):
+        cfg = parse_config(_raw(path), source=str(path))
+        assert cfg.pipeline == "dv_witness_sorting" and "dv_checklist" in cfg.candidates
+
+
+# --- the DV checklist ----------------------------------------------------------------
+
+QUIET = {  # a DV-witness notice on which no question fires
+    "child_age_years": 7,
+    "injury": "none",
+    "prior_notices": 0,
+    "caregiver_substance_use": False,
+    "child_requests_protection": False,
+    "child_fears_home": False,
+    "dv_physical_assault": False,
+    "dv_weapon": False,
+    "dv_strangulation": False,
+    "dv_child_intervened": False,
+    "dv_child_injured": False,
+    "dv_repeat_count": 0,
+    "dv_arrest": False,
+    "dv_alcohol": False,
+    "dv_victim_pregnant": False,
+}
+
+TRIGGERS = {  # question id → each single change that must make it (and only it) fire
+    "dv_lethal_violence": [{"dv_strangulation": True}, {"dv_weapon": True}],
+    "dv_physical_violence": [{"dv_physical_assault": True}, {"dv_arrest": True}],
+    "child_harmed": [
+        {"dv_child_injured": True},
+        {"injury": "minor"},
+        {"injury": "serious"},
+        {"child_requests_protection": True},
+    ],
+    "child_distressed": [{"child_fears_home": True}, {"dv_child_intervened": True}],
+    "earlier_notices": [{"prior_notices": 1}, {"prior_notices": 4}],
+    "repeated_dv": [{"dv_repeat_count": 2}, {"dv_repeat_count": 5}],
+    "infant_in_family": [
+        {"child_age_years": 0},
+        {"child_age_years": 2},
+        {"dv_victim_pregnant": True},
+    ],
+    "alcohol": [{"dv_alcohol": True}, {"caregiver_substance_use": True}],
+}
+
+
+def _fitted_checklist(rows: list[dict]) -> tuple[DVChecklistBaseline, np.ndarray]:
+    frame = to_notice_frame(pd.DataFrame([make_notice(dv=True, **r) for r in rows]))
+    nf = NoticeFeatures().fit(frame)
+    X = nf.transform(frame)
+    y = np.arange(len(rows)) % 2  # both classes; the questions learn nothing from y
+    model = make_candidate("dv_checklist", feature_names=list(nf.get_feature_names_out()))
+    return model.fit(X, y), X
+
+
+def test_every_guidance_factor_has_a_question_and_ids_are_unique():
+    assert set(TRIGGERS) == {q.id for q in DV_CHECKLIST}
+    assert len({q.id for q in DV_CHECKLIST}) == len(DV_CHECKLIST)
+    text = " ".join(q.text for q in DV_CHECKLIST).lower()
+    for factor in ("family composition", "earlier notices", "degree of violence", "child's state", "alcohol"):  # fmt: skip
+        assert factor in text, factor
+
+
+def test_each_dv_question_fires_on_its_condition_and_only_then():
+    cases = [(qid, change) for qid, changes in TRIGGERS.items() for change in changes]
+    model, X = _fitted_checklist([QUIET] + [{**QUIET, **change} for _, change in cases])
+    answers = model.answers(X)
+    ids = [q.id for q in model.questions_]
+    assert not answers[0].any(), "the quiet notice fires a question"
+    for row, (qid, change) in enumerate(cases, start=1):
+        fired = {ids[k] for k in np.flatnonzero(answers[row])}
+        assert fired == {qid}, (change, fired)
+    below = _fitted_checklist([QUIET, {**QUIET, "dv_repeat_count": 1, "child_age_years": 3}])
+    assert not below[0].answers(below[1]).any()
+
+
+def test_unknown_answers_count_as_no_and_route_to_the_municipality():
+    unknown = {f: None for f in QUIET if f in notice_fields().booleans}
+    unknown.update(dv_repeat_count=None, prior_notices=None)
+    model, X = _fitted_checklist([QUIET, {**QUIET, **unknown}, {**QUIET, "dv_strangulation": True}])
+    assert not model.answers(X)[:2].any()
+    assert list(model.predict_route(X)) == ["municipality", "municipality", "cgc"]
