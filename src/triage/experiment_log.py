@@ -48,6 +48,15 @@ class LoggedRun:
         )
 
 
+def tier_tags(thresholds) -> dict[str, str]:
+    """What scoring needs beside the model: the cut points that turn its risk into tiers."""
+    return {
+        "tier.immediate": repr(float(thresholds.immediate)),
+        "tier.urgent": repr(float(thresholds.urgent)),
+        "tier.basis": thresholds.basis,
+    }
+
+
 def _finite(metrics: dict[str, float]) -> dict[str, float]:
     return {k: v for k, v in metrics.items() if v is not None and math.isfinite(v)}
 
@@ -152,6 +161,7 @@ def log_experiment(
             registered_model=cfg.mlflow.registered_model,
             alias=cfg.mlflow.alias,
             description=description,
+            version_tags=tier_tags(thresholds[chosen]),
         )
     return LoggedRun(
         tracking_uri=uri,

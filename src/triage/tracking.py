@@ -182,7 +182,13 @@ def json_frame(notices):
 
 
 def log_and_register(
-    pipeline: Any, *, example_notices, registered_model: str, alias: str, description: str
+    pipeline: Any,
+    *,
+    example_notices,
+    registered_model: str,
+    alias: str,
+    description: str,
+    version_tags: dict[str, str] | None = None,
 ) -> tuple[str, str]:
     """Log the scoring pipeline to the active run, register it, set the alias. Returns (version, uri)."""
     import mlflow
@@ -202,6 +208,8 @@ def log_and_register(
     version = str(info.registered_model_version)
     client.set_registered_model_alias(registered_model, alias, version)
     client.update_model_version(registered_model, version, description=description)
+    for key, value in (version_tags or {}).items():
+        client.set_model_version_tag(registered_model, version, key, str(value))
     return version, f"models:/{registered_model}/{version}"
 
 

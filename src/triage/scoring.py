@@ -1,0 +1,228 @@
+"""One scoring path: notices in, one score record per notice out (score.schema.json).
+
+The CLI (`triage score`, `triage queue`), the Python API and the web page all
+call ``Scorer.score``: the model suggests a tier, the national rules set a
+floor the model cannot lower, and every record says that a person decides.
+
+Start-up matters (``import mlflow`` alone costs about 1.5 s): the registry is
+asked once which version an alias points at, and that version's files are
+kept in a local cache, so later runs read the model straight from disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from triage.contract import TIERS
+from triage.tiers import TierThresholds
+
+DEFAULT_MODEL = "models:/intake-urgency@champion"
+DEFAULT_ROUTING_MODEL = "models:/dv-witness-routing@champion"
+
+DECISION_SUPPORT_NOTICE = {
+    "en": (
+        "Decision support only: a qualified worker decides this case. The suggested tier, "
+        "rules and factors are aids; a low score is not evidence that the child is safe."
+    ),
+    "ja": (
+        "これは判断の支援のみを目的とした提案です。このケースの判断は担当職員が行います。"
+        "提案された緊急度・ルール・要因は参考情報であり、スコアが低いことは子どもの安全を示すものではありません。"
+    ),
+}
+
+NO_CHAMPION = (
+    "no model version has the alias @{alias} of '{name}' in {where}. "
+    "Run an experiment (`triage run configs/intake_urgency.yaml`), read its results, then "
+    'promote the version you trust: `triage promote VERSION --reason "..."`; '
+    "or pass --model models:/{name}/VERSION."
+)
+
+
+class ModelUnavailable(LookupError):
+    """The model a score needs is not in the registry; the message says how to get one."""
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    uri: str  # models:/name/version
+    pipeline: Any  # notices → [P(no), P(yes)]
+    tags: dict[str, str]  # the version's tags: cut points chosen when it was trained
+
+    @property
+    def thresholds(self) -> TierThresholds:
+        """Urgency models: risk → tier cut points."""
+        return TierThresholds(
+            immediate=float(self.tags["tier.immediate"]),
+            urgent=float(self.tags["tier.urgent"]),
+            basis=self.tags.get("tier.basis", ""),
+        )
+
+    @property
+    def cgc_cut(self) -> float:
+        """DV routing models: P(cgc) at or above which a notice goes to the centre."""
+        return float(self.tags["route.cgc_cut"])
+
+    def risk(self, notices: pd.DataFrame) -> np.ndarray:
+        return self.pipeline.predict_proba(notices)[:, 1]
+
+
+def _parse_models_uri(uri: str) -> tuple[str, str | None, str | None]:
+    """``models:/name@alias`` or ``models:/name/version`` → (name, alias, version)."""
+    if not uri.startswith("models:/"):
+        raise ValueError(
+            f"--model: expected models:/NAME@ALIAS or models:/NAME/VERSION, got {uri!r}"
+        )
+    rest = uri[len("models:/") :]
+    if "@" in rest:
+        name, alias = rest.split("@", 1)
+        return name, alias, None
+    name, _, version = rest.partition("/")
+    if not version:
+        raise ValueError(
+            f"--model: {uri!r} names no version or alias (models:/{name}/3 or models:/{name}@champion)"
+        )
+    return name, None, version
+
+
+def _cache_root() -> Path:
+    return Path(os.environ.get("TRIAGE_CACHE_DIR", Path.home() / ".cache" / "triage"))
+
+
+def load_model(uri: str, *, required: bool = True) -> LoadedModel | None:
+    """Resolve a registry URI to a version and load it (from the local cache when possible)."""
+    import mlflow.artifacts
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    from triage.tracking import use_tracking
+
+    name, alias, version = _parse_models_uri(uri)
+    tracking = use_tracking()
+    client = MlflowClient()
+    try:
+        mv = (
+            client.get_model_version_by_alias(name, alias)
+            if alias
+            else client.get_model_version(name, version)
+        )
+    except MlflowException:
+        if not required:
+            return None
+        if alias:
+            raise ModelUnavailable(
+                NO_CHAMPION.format(alias=alias, name=name, where=tracking)
+            ) from None
+        raise ModelUnavailable(f"model version {uri} does not exist in {tracking}") from None
+    tags = dict(mv.tags or {})
+    if not ({"tier.immediate", "tier.urgent"} <= set(tags) or "route.cgc_cut" in tags):
+        raise ModelUnavailable(
+            f"models:/{name}/{mv.version} carries no cut points (tags tier.immediate and tier.urgent, "
+            "or route.cgc_cut); register models with `triage run`"
+        )
+    key = hashlib.sha256(f"{tracking}|{mv.source}|{mv.version}".encode()).hexdigest()[:20]
+    local = _cache_root() / "models" / f"{name}-{mv.version}-{key}"
+    if not (local / "MLmodel").is_file():
+        local.parent.mkdir(parents=True, exist_ok=True)
+        mlflow.artifacts.download_artifacts(artifact_uri=mv.source, dst_path=str(local))
+    pipeline = mlflow.sklearn.load_model(str(local))
+    return LoadedModel(uri=f"models:/{name}/{mv.version}", pipeline=pipeline, tags=tags)
+
+
+def higher_tier(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Element-wise the more urgent of two tier arrays (TIERS is highest first)."""
+    rank = {t: i for i, t in enumerate(TIERS)}
+    ra = np.array([rank[t] for t in a])
+    rb = np.array([rank[t] for t in b])
+    return np.asarray(TIERS, dtype=object)[np.minimum(ra, rb)]
+
+
+def parse_as_of(as_of: str | datetime | None) -> pd.Timestamp:
+    """``as_of`` with an explicit offset (``Z`` or ``+09:00``); now when not given."""
+    if as_of is None:
+        return pd.Timestamp(datetime.now(UTC))
+    ts = pd.Timestamp(as_of)
+    if ts.tzinfo is None:
+        raise ValueError(
+            f"--as-of: expected a date-time with a time zone offset (e.g. 2024-04-01T09:00:00+09:00), got {as_of!r}"
+        )
+    return ts
+
+
+@dataclass
+class Scorer:
+    """The urgency model, the optional DV routing model and the rule set, loaded once."""
+
+    urgency: LoadedModel
+    routing: LoadedModel | None = None
+    rule_set: Any = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def load(
+        cls,
+        model: str = DEFAULT_MODEL,
+        *,
+        routing_model: str | None = DEFAULT_ROUTING_MODEL,
+        rules: str | Path | None = None,
+    ) -> Scorer:
+        from triage.rules import load_rule_set
+
+        urgency = load_model(model)
+        routing = load_model(routing_model, required=False) if routing_model else None
+        return cls(urgency=urgency, routing=routing, rule_set=load_rule_set(rules))
+
+    def model_tiers(self, notices: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Risk and model tier per notice; DV-witness notices take the higher of both models'."""
+        risk = self.urgency.risk(notices)
+        tiers = self.urgency.thresholds.assign(risk)
+        if self.routing is not None:
+            dv = (notices["notice_kind"].astype(object) == "dv_witness").to_numpy()
+            if dv.any():
+                p_cgc = self.routing.risk(notices.loc[dv])
+                # contract: a route to the centre counts as urgent, to the municipality as standard
+                route_tier = np.where(p_cgc >= self.routing.cgc_cut, "urgent", "standard")
+                tiers[dv] = higher_tier(tiers[dv], route_tier)
+        return risk, tiers
+
+    def score(self, notices: pd.DataFrame, *, as_of=None, lang: str = "ja") -> list[dict[str, Any]]:
+        """One score record per notice, in the notices' order."""
+        from triage.rules import apply_rules
+
+        if lang not in DECISION_SUPPORT_NOTICE:
+            raise ValueError(
+                f"--lang: expected one of {sorted(DECISION_SUPPORT_NOTICE)}, got {lang!r}"
+            )
+        if len(notices) == 0:
+            return []
+        when = parse_as_of(as_of)
+        risk, tiers = self.model_tiers(notices)
+        outcome = apply_rules(notices, tiers, as_of=when, rule_set=self.rule_set)
+        notice = DECISION_SUPPORT_NOTICE[lang]
+        out = []
+        for nid, r, mt, rec in zip(
+            notices["notice_id"].tolist(),
+            risk.tolist(),
+            tiers.tolist(),
+            outcome.records(),
+            strict=True,
+        ):
+            out.append(
+                {
+                    "notice_id": nid,
+                    "model": self.urgency.uri,
+                    "risk": min(1.0, max(0.0, float(r))),
+                    "model_tier": mt,
+                    **rec,
+                    "factors": [],
+                    "decision_support_notice": notice,
+                }
+            )
+        return out

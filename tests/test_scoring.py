@@ -1,0 +1,176 @@
+"""`triage score` and `triage queue`: the one scoring path, end to end, with a real registry."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from triage.contract import TIERS, load_schema
+
+REPO = Path(__file__).resolve().parents[1]
+CI_CONFIG = REPO / "configs" / "ci.yaml"
+SAMPLE = REPO / "synthetic" / "sample" / "notices.jsonl"
+TRIAGE = str(Path(sys.executable).with_name("triage"))
+AS_OF = "2024-04-01T09:00:00+09:00"
+
+pytestmark = pytest.mark.slow
+
+
+def _env(store: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+    env["MLFLOW_TRACKING_URI"] = f"sqlite:///{store / 'mlflow.db'}"
+    env["TRIAGE_CACHE_DIR"] = str(store / "cache")
+    env.update(extra)
+    return env
+
+
+def _run(args, cwd, env, stdin=None):
+    return subprocess.run(
+        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=300, input=stdin
+    )
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    """A registry holding a trained intake-urgency model, not yet promoted."""
+    work = tmp_path_factory.mktemp("score")
+    proc = _run([TRIAGE, "run", str(CI_CONFIG), "--quiet"], work, _env(work))
+    assert proc.returncode == 0, proc.stderr
+    return work
+
+
+@pytest.fixture(scope="module")
+def champion(store):
+    proc = _run([TRIAGE, "promote", "1", "--reason", "test fixture"], store, _env(store))
+    assert proc.returncode == 0, proc.stderr
+    return store
+
+
+def _validator():
+    schema = load_schema("score")
+    return jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+def test_without_a_champion_the_message_says_how_to_promote(store):
+    proc = _run([TRIAGE, "score", str(SAMPLE), "--as-of", AS_OF], store, _env(store))
+    assert proc.returncode == 2
+    assert "triage promote" in proc.stderr and "@champion" in proc.stderr
+
+
+def test_every_line_conforms_to_the_score_schema_in_input_order(champion):
+    proc = _run(
+        [TRIAGE, "score", str(SAMPLE), "--as-of", AS_OF, "--lang", "en"], champion, _env(champion)
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    ids = [json.loads(line)["notice_id"] for line in SAMPLE.read_text("utf-8").splitlines()]
+    assert len(lines) == len(ids)
+    validator = _validator()
+    for i, line in enumerate(lines):
+        record = json.loads(line)
+        errors = list(validator.iter_errors(record))
+        assert not errors, f"line {i + 1}: {errors[0].message}"
+        assert record["notice_id"] == ids[i]
+        assert record["model"] == "models:/intake-urgency/1"
+        floor = record["rule_floor"]
+        if floor is not None:
+            assert TIERS.index(record["suggested_tier"]) <= TIERS.index(floor)
+        assert TIERS.index(record["suggested_tier"]) <= TIERS.index(record["model_tier"])
+        assert (
+            "person" in record["decision_support_notice"]
+            or "worker" in record["decision_support_notice"]
+        )
+
+
+def test_japanese_is_the_default_language(champion):
+    proc = _run([TRIAGE, "score", str(SAMPLE), "--as-of", AS_OF], champion, _env(champion))
+    first = json.loads(proc.stdout.splitlines()[0])
+    assert "担当職員" in first["decision_support_notice"]
+
+
+def test_bad_lines_are_named_and_the_valid_ones_still_scored(champion, tmp_path):
+    good = SAMPLE.read_text("utf-8").splitlines()[:5]
+    rows = [json.loads(line) for line in good]
+    rows[1]["route"] = "carrier_pigeon"
+    del rows[2]["received_at"]
+    rows[3]["received_at"] = "2023-06-01T10:00:00"
+    lines = [json.dumps(r) for r in rows] + ['{"notice_id": "X1", "route": ']
+    bad = tmp_path / "mixed.jsonl"
+    bad.write_text("\n".join(lines) + "\n", "utf-8")
+    proc = _run([TRIAGE, "score", str(bad), "--as-of", AS_OF], champion, _env(champion))
+    assert proc.returncode == 3
+    scored = [json.loads(line)["notice_id"] for line in proc.stdout.splitlines()]
+    assert scored == [rows[0]["notice_id"], rows[4]["notice_id"]]
+    err = proc.stderr
+    assert "line 2" in err and "route" in err
+    assert "line 3" in err and "received_at" in err
+    assert "line 4" in err and "offset" in err.lower()
+    assert "line 6" in err and "JSON" in err
+
+
+def test_usage_errors_exit_2(champion):
+    env = _env(champion)
+    assert (
+        _run(
+            [TRIAGE, "score", str(SAMPLE), "--as-of", "2024-04-01T09:00:00"], champion, env
+        ).returncode
+        == 2
+    )
+    assert _run([TRIAGE, "score", "missing.jsonl"], champion, env).returncode == 2
+    assert _run([TRIAGE, "score", str(SAMPLE), "--lang", "fr"], champion, env).returncode == 2
+    assert (
+        _run(
+            [TRIAGE, "score", str(SAMPLE), "--model", "models:/intake-urgency/9"], champion, env
+        ).returncode
+        == 2
+    )
+
+
+def test_queue_orders_by_tier_then_deadline_overdue_first(champion):
+    proc = _run(
+        [
+            TRIAGE,
+            "queue",
+            str(SAMPLE),
+            "--as-of",
+            "2024-04-02T09:00:00+09:00",
+            "--json",
+            "--config",
+            str(CI_CONFIG),
+        ],  # fmt: skip
+        champion,
+        _env(champion),
+    )
+    assert proc.returncode == 0, proc.stderr
+    view = json.loads(proc.stdout)
+    queue = view["queue"]
+    keys = [
+        (TIERS.index(e["suggested_tier"]), not e["overdue"], e["safety_deadline"]) for e in queue
+    ]
+    assert [k[:2] for k in keys] == sorted(k[:2] for k in keys)
+    assert sum(view["counts"].values()) == len(queue)
+    assert view["capacity"]["immediate+urgent"] == pytest.approx(9 * 40 / 60)
+    assert all(e["overdue"] == ("R-ONSITE" in e["rules"]) for e in queue)
+
+
+def test_python_api_gives_the_same_records_as_the_cli(champion, monkeypatch):
+    from triage.scoring import Scorer
+    from triage.validation import validate_notices
+
+    for key, value in _env(champion).items():
+        if key.startswith(("MLFLOW_", "TRIAGE_")):
+            monkeypatch.setenv(key, value)
+    scorer = Scorer.load(routing_model=None)
+    frame = validate_notices(SAMPLE).valid.head(50)
+    api = scorer.score(frame, as_of=AS_OF, lang="en")
+    cli = _run([TRIAGE, "score", str(SAMPLE), "--as-of", AS_OF, "--lang", "en", "--routing-model", ""],
+               champion, _env(champion))  # fmt: skip
+    assert api == [json.loads(line) for line in cli.stdout.splitlines()[:50]]
