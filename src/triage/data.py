@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from triage.config import DataConfig
@@ -77,10 +78,19 @@ def fingerprint(notices: pd.DataFrame, truth: pd.DataFrame) -> str:
     h = hashlib.sha256()
     for frame in (notices, truth):
         for col in frame.columns:
-            s = frame[col]
             h.update(col.encode())
-            if s.dtype == object:  # ids, codes, tuples of types: their text, one per line
-                h.update("\n".join(map(repr, s.tolist())).encode())
-            else:
-                h.update(pd.util.hash_pandas_object(s, index=False).to_numpy().tobytes())
+            h.update(_column_bytes(frame[col]))
     return h.hexdigest()[:16]
+
+
+def _column_bytes(s: pd.Series) -> bytes:
+    """A column's values as bytes, read straight from its arrays (no per-value hashing)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return repr(list(s.cat.categories)).encode() + s.cat.codes.to_numpy().tobytes()
+    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+        return "\n".join(map(repr, s.tolist())).encode()
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return s.to_numpy(dtype="datetime64[us]").view("int64").tobytes()
+    return s.to_numpy(dtype="float64", na_value=np.nan).tobytes()
