@@ -198,6 +198,12 @@ def score(
     rules: Annotated[
         Path | None, typer.Option(help="Extra rules (default: configs/rules.yaml if present).")
     ] = None,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain/--no-explain", help="Fill factors and ask_next (~0.5 ms a notice)."
+        ),
+    ] = True,
 ) -> None:
     """One JSON line per valid notice on stdout (score.schema.json), in input order.
 
@@ -216,7 +222,7 @@ def score(
         raise typer.BadParameter(str(exc), param_hint="--as-of") from None
     frame, rejected = _read_valid(notices)
     scorer = _load_scorer(model, routing_model or None, rules)
-    records = scorer.score(frame, as_of=when, lang=lang)
+    records = scorer.score(frame, as_of=when, lang=lang, explain=explain)
     out = sys.stdout
     out.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
     out.flush()
@@ -264,7 +270,7 @@ def queue(
     frame, rejected = _read_valid(notices)
     scorer = _load_scorer(model, routing_model or None, rules)
     view = build_queue(
-        scorer.score(frame, as_of=when, lang=lang),
+        scorer.score(frame, as_of=when, lang=lang, explain=False),
         DayCapacity(per_day=cap.per_day, immediate=cap.per_day * cap.immediate_share),
     )
     if as_json:

@@ -1,0 +1,25 @@
+"""Explanations a worker can read and a researcher can trust.
+
+- ``explain(pipeline, notices, lang=, top=)`` → ``Explanation``: exact
+  contributions of contract fields to each notice's margin (log-odds before
+  calibration), with ``.data()`` as plain dicts (``local.py``);
+- ``ask_next(pipeline, thresholds, notices, lang=)``: the unknown facts whose
+  answer could move the suggested tier (``ask_next.py``);
+- ``notice_row(features, notice)``: one notice dict → feature row, without pandas.
+
+shap is never imported here (2.2 s): LightGBM computes TreeSHAP itself.
+"""
+
+from triage.explain._rows import notice_row
+from triage.explain.ask_next import ask_next
+from triage.explain.local import MARGIN_EPS, Explanation, Unwrapped, explain, unwrap
+
+__all__ = [
+    "MARGIN_EPS",
+    "Explanation",
+    "Unwrapped",
+    "ask_next",
+    "explain",
+    "notice_row",
+    "unwrap",
+]
