@@ -88,6 +88,9 @@ def test_every_line_conforms_to_the_score_schema_in_input_order(champion):
             "person" in record["decision_support_notice"]
             or "worker" in record["decision_support_notice"]
         )
+        assert record["factors"], "every score shows why"
+        for factor in record["factors"]:
+            assert "=" not in factor["feature"] and factor["label_en"] and factor["label_ja"]
 
 
 def test_japanese_is_the_default_language(champion):
