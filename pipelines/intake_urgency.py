@@ -9,6 +9,7 @@ import argparse
 from pathlib import Path
 
 from triage.assessment import assess, print_headline
+from triage.audit import log_test_predictions
 from triage.config import ExperimentConfig, load_config
 from triage.data import load_data
 from triage.experiment_log import log_experiment
@@ -73,6 +74,14 @@ def run(cfg: ExperimentConfig, *, config_path: Path | None = None, console=None,
             example=data.notices.iloc[test[:3]],
             truth_test=data.truth.iloc[test],
             risks=risks,
+        )
+        log_test_predictions(
+            logged.run_id,
+            notices=data.notices.iloc[test],
+            truth=data.truth.iloc[test],
+            scores=risks[chosen],
+            tiers=tiers[chosen],
+            include_sensitive=cfg.features.include_sensitive,
         )
     if console is not None:
         print_headline(assessment, console, outcome="true")

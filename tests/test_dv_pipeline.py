@@ -53,7 +53,8 @@ def dv_run(tmp_path_factory):
 def _client(work: Path):
     from mlflow import MlflowClient
 
-    return MlflowClient(f"sqlite:///{work / 'mlruns' / 'mlflow.db'}")
+    uri = f"sqlite:///{work / 'mlruns' / 'mlflow.db'}"
+    return MlflowClient(tracking_uri=uri, registry_uri=uri)
 
 
 def _run_of(client):

@@ -43,7 +43,8 @@ def local_run(tmp_path_factory):
 def _client(work: Path):
     from mlflow import MlflowClient
 
-    return MlflowClient(f"sqlite:///{work / 'mlruns' / 'mlflow.db'}")
+    uri = f"sqlite:///{work / 'mlruns' / 'mlflow.db'}"
+    return MlflowClient(tracking_uri=uri, registry_uri=uri)
 
 
 def _only_run(client, experiment: str = "intake-urgency-ci"):
@@ -215,7 +216,7 @@ def test_run_against_a_real_mlflow_server(tmp_path):
 
         from mlflow import MlflowClient
 
-        client = MlflowClient(uri)
+        client = MlflowClient(tracking_uri=uri, registry_uri=uri)
         (run,) = client.search_runs(
             [client.get_experiment_by_name("intake-urgency-ci").experiment_id]
         )
@@ -254,7 +255,7 @@ def test_mlflow_run_starts_the_same_pipeline(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     from mlflow import MlflowClient
 
-    client = MlflowClient(uri)
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
     (run,) = client.search_runs([client.get_experiment_by_name("projects-check").experiment_id])
     assert run.info.status == "FINISHED"
     assert "true.lightgbm.auc" in run.data.metrics

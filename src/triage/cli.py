@@ -282,6 +282,15 @@ def queue(
     raise typer.Exit(3 if rejected else 0)
 
 
+def _register_audit() -> None:
+    from triage.audit.cli import audit_app
+
+    app.add_typer(audit_app, name="audit")
+
+
+_register_audit()
+
+
 def main() -> None:  # pragma: no cover - entry point
     app()
 

@@ -1,0 +1,89 @@
+"""Fairness audits in three layers (aequitas): groups → disparities → flags.
+
+- ``audit(frame, label=..., score=..., threshold=... | tier=..., flag_tiers=...)``:
+  per-group metrics (layer 1, checked against fairlearn's ``MetricFrame``),
+  disparities against a reference group with paired bootstrap intervals
+  (layer 2), flags against a band when the interval excludes parity (layer 3);
+- ``audit_against_truth``: on synthetic data, the audit against recorded labels,
+  against true outcomes, and of the labels themselves (label bias apart from model bias);
+- ``power_table``: how often a planted recording bias of a given size is flagged;
+- ``mitigation_experiment`` / ``synthetic_mitigation``: deterministic
+  ThresholdOptimizer and ExponentiatedGradient runs, experiments only;
+- ``print_audit`` / ``log_audit``: terminal summary and MLflow run;
+- ``log_test_predictions``: what the intake pipeline logs so ``triage audit --run`` works.
+"""
+
+# Imported on first use (PEP 562): the CLI registers `triage audit` without paying for
+# fairlearn and pandas on every `triage` start (scoring start-up counts).
+_LAZY = {
+    "AuditResult": "_audit",
+    "audit": "_audit",
+    "audit_inputs": "_audit",
+    "BAD_REFERENCE": "_errors",
+    "BAD_THRESHOLD": "_errors",
+    "FLAG_RULE": "_errors",
+    "LABEL_NOT_BINARY": "_errors",
+    "MISSING_COLUMN": "_errors",
+    "REFERENCE_UNKNOWN": "_errors",
+    "SCORE_OUT_OF_RANGE": "_errors",
+    "AuditConfig": "config",
+    "Band": "config",
+    "load_audit_config": "config",
+    "AuditInputs": "groups",
+    "group_table": "groups",
+    "metric_frame": "groups",
+    "prepare": "groups",
+    "LabelBiasAudit": "label_bias",
+    "audit_against_truth": "label_bias",
+    "mitigation_experiment": "mitigation",
+    "synthetic_mitigation": "mitigation",
+    "power_table": "power",
+    "with_recording_bias": "power",
+    "without_recording_bias": "power",
+    "log_audit": "report",
+    "print_audit": "report",
+    "print_label_bias": "report",
+    "load_run_predictions": "runs",
+    "log_test_predictions": "runs",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "BAD_REFERENCE",
+    "BAD_THRESHOLD",
+    "FLAG_RULE",
+    "LABEL_NOT_BINARY",
+    "MISSING_COLUMN",
+    "REFERENCE_UNKNOWN",
+    "SCORE_OUT_OF_RANGE",
+    "AuditConfig",
+    "AuditInputs",
+    "AuditResult",
+    "Band",
+    "LabelBiasAudit",
+    "audit",
+    "audit_against_truth",
+    "audit_inputs",
+    "group_table",
+    "load_audit_config",
+    "load_run_predictions",
+    "log_audit",
+    "log_test_predictions",
+    "metric_frame",
+    "mitigation_experiment",
+    "power_table",
+    "prepare",
+    "print_audit",
+    "print_label_bias",
+    "synthetic_mitigation",
+    "with_recording_bias",
+    "without_recording_bias",
+]
