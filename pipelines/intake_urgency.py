@@ -11,8 +11,9 @@ from pathlib import Path
 from triage.assessment import assess, print_headline
 from triage.audit import log_test_predictions
 from triage.config import ExperimentConfig, load_config
-from triage.data import load_data
+from triage.data import load_data, synthetic_spec
 from triage.experiment_log import log_experiment
+from triage.explain.global_ import global_step
 from triage.features import NoticeFeatures
 from triage.progress import Steps
 from triage.split import temporal_split
@@ -83,6 +84,20 @@ def run(cfg: ExperimentConfig, *, config_path: Path | None = None, console=None,
             tiers=tiers[chosen],
             include_sensitive=cfg.features.include_sensitive,
         )
+    if cfg.explanations.enabled:
+        with steps("explanations and truth check"):
+            global_step(
+                scoring_pipeline(features, cands[chosen]),
+                data.notices.iloc[test],
+                data.truth.iloc[test],
+                spec=synthetic_spec(cfg.data),
+                seed=cfg.seed,
+                X_train=X[split.train],
+                y_train=y[split.train],
+                run_id=logged.run_id,
+                sample=cfg.explanations.sample,
+                truth_n=cfg.explanations.truth_n,
+            )
     if console is not None:
         print_headline(assessment, console, outcome="true")
         console.print(logged.summary(), markup=False, highlight=False)

@@ -282,6 +282,33 @@ def queue(
     raise typer.Exit(3 if rejected else 0)
 
 
+@app.command()
+def explain(
+    notice: Annotated[
+        str,
+        typer.Argument(
+            help="A notices file (.jsonl/.parquet, at most 100 notices) or a notice_id looked up in --notices."
+        ),
+    ],
+    model: Annotated[
+        str, typer.Option(help="Urgency model URI.")
+    ] = "models:/intake-urgency@champion",
+    notices: Annotated[
+        Path | None,
+        typer.Option(help="Notices file to look NOTICE up in when NOTICE is a notice_id."),
+    ] = None,
+    lang: Annotated[str, typer.Option(help="Language of the text: ja or en.")] = "ja",
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder for <notice_id>.png and .txt (default out/explain/)."),
+    ] = None,
+) -> None:
+    """A waterfall picture and a text explanation per notice. Decision support only."""
+    from triage.explain_cli import explain_command
+
+    raise typer.Exit(explain_command(model, notice, lang, out, notices=notices))
+
+
 def _register_audit() -> None:
     from triage.audit.cli import audit_app
 

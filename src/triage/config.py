@@ -138,6 +138,14 @@ class SelectionConfig(_Section):
     among: list[str] | None = None
 
 
+class ExplanationConfig(_Section):
+    """Global explanations and, on synthetic data, the truth check, logged with every run."""
+
+    enabled: bool = True
+    sample: Annotated[int, Field(ge=100, le=100_000)] = 2000
+    truth_n: Annotated[int, Field(ge=500, le=100_000)] = 3000
+
+
 class MlflowConfig(_Section):
     experiment: str = "intake-urgency"
     registered_model: str = "intake-urgency"
@@ -162,6 +170,7 @@ class ExperimentConfig(_Section):
     """Only for ``dv_witness_sorting`` (defaults filled in there); intake_urgency uses ``tiers``."""
     evaluation: EvaluationConfig = EvaluationConfig()
     selection: SelectionConfig = SelectionConfig()
+    explanations: ExplanationConfig = ExplanationConfig()
     mlflow: MlflowConfig = MlflowConfig()
 
     @model_validator(mode="before")

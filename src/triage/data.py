@@ -58,6 +58,15 @@ def resolve_path(path: str) -> Path:
     return REPO_ROOT / p
 
 
+def synthetic_spec(cfg: DataConfig):
+    """The generator spec behind the data when they are synthetic, else None (real data)."""
+    from triage.synth import load_spec
+
+    if cfg.source != "synthetic":
+        return None
+    return load_spec(resolve_path(cfg.synthetic.spec) if cfg.synthetic.spec else None)
+
+
 def align_truth(notices: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
     """The truth rows in the notices' order; every notice must have its truth."""
     ids = notices["notice_id"].to_numpy(object)

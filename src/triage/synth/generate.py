@@ -64,14 +64,41 @@ def fiscal_span(fiscal_year: int, n_years: int) -> tuple[dt.datetime, dt.datetim
     return start, end
 
 
-def generate(spec: Spec, *, n: int, seed: int, fiscal_year: int | None = None) -> SynthResult:
+def generate(
+    spec: Spec,
+    *,
+    n: int,
+    seed: int,
+    fiscal_year: int | None = None,
+    interventions: dict[str, object] | None = None,
+) -> SynthResult:
+    """Notices and their truth; ``interventions`` sets nodes by hand (do-operator).
+
+    ``interventions`` maps a node (a spec node, a context dimension such as
+    ``main_type`` or ``notice_kind``, or ``child_age_years``) to the value every
+    notice gets: a level name for a categorical or ordinal node, True/False, or
+    a number. The node is drawn as usual, then overwritten (only where it
+    applies, for ``only_if`` nodes), so its descendants follow the new value.
+    With interventions given (even ``{}``), Poisson counts are drawn by
+    inverting one uniform each, so that every node takes exactly ``n`` random
+    numbers whatever its parameters: two intervened runs with the same seed
+    then share every random number (common random numbers) and their contrast
+    is exact notice by notice. ``None`` (the default) draws exactly as before.
+    """
     if n < 1:
         raise ValueError(f"n: expected a positive number of notices, got {n}")
     fy = fiscal_year if fiscal_year is not None else spec.calibration.fiscal_year
     rng = np.random.default_rng(seed)
     targets = published_targets(spec, fy)
     values, levels = _draw_context(spec, targets, rng, n)
-    _draw_nodes(spec, values, levels, rng, n)
+    if interventions is not None:
+        unknown = set(interventions) - set(spec.nodes) - {*CONTEXT_DIMS, "child_age_years"}
+        if unknown:
+            raise KeyError(f"interventions: not nodes of the spec: {sorted(unknown)}")
+        for name in (*CONTEXT_DIMS, "child_age_years"):
+            if name in interventions:
+                _intervene(values, levels, name, interventions[name], None, n)
+    _draw_nodes(spec, values, levels, rng, n, interventions)
 
     outcome_logit = linear(spec.outcome.logit, spec.outcome.terms, values, levels, n)
     p_harm = sigmoid(outcome_logit)
@@ -133,7 +160,48 @@ def _applies(cond: dict | None, values, levels, n: int) -> np.ndarray:
     return ok
 
 
-def _draw_nodes(spec: Spec, values: dict, levels: dict, rng: np.random.Generator, n: int) -> None:
+def _intervene(values, levels, name: str, value, applies: np.ndarray | None, n: int) -> None:
+    """Overwrite one drawn node with a set value (where it applies)."""
+    if name not in values:
+        raise KeyError(f"interventions: {name!r} is not a node of the spec")
+    current = values[name]
+    if name in levels:
+        try:
+            code = levels[name].index(str(value))
+        except ValueError:
+            raise ValueError(
+                f"interventions: {name!r} has levels {list(levels[name])}, got {value!r}"
+            ) from None
+        new = np.full(n, code, dtype=current.dtype)
+    else:
+        new = np.full(n, value, dtype=current.dtype)
+    values[name] = new if applies is None else np.where(applies, new, current)
+
+
+def _poisson_by_inversion(u: np.ndarray, lam: np.ndarray, cap: int) -> np.ndarray:
+    """The Poisson(lam) quantile of each uniform u, at most ``cap``."""
+    k = np.zeros(len(u), dtype=np.int64)
+    p = np.exp(-lam)
+    cdf = p.copy()
+    active = u > cdf
+    j = 0
+    while active.any() and j < cap:
+        j += 1
+        k += active
+        p = p * lam / j
+        cdf += p
+        active &= u > cdf
+    return k
+
+
+def _draw_nodes(
+    spec: Spec,
+    values: dict,
+    levels: dict,
+    rng: np.random.Generator,
+    n: int,
+    interventions: dict[str, object] | None = None,
+) -> None:
     for name, node in spec.nodes.items():
         applies = _applies(node.only_if, values, levels, n)
         if isinstance(node, CategoricalNode):
@@ -153,7 +221,10 @@ def _draw_nodes(spec: Spec, values: dict, levels: dict, rng: np.random.Generator
             drawn = rng.random(n) < p
         elif isinstance(node, PoissonNode):
             lam = np.exp(linear(node.log_mean, node.terms, values, levels, n))
-            drawn = np.minimum(rng.poisson(lam), node.max)
+            if interventions is None:
+                drawn = np.minimum(rng.poisson(lam), node.max)
+            else:  # one uniform per notice, whatever lam: common random numbers
+                drawn = _poisson_by_inversion(rng.random(n), lam, node.max)
         elif isinstance(node, NormalNode):
             drawn = linear(
                 node.mean, node.terms, values, levels, n
@@ -172,6 +243,8 @@ def _draw_nodes(spec: Spec, values: dict, levels: dict, rng: np.random.Generator
         values[name] = drawn
         if node.only_if:
             values[f"{name}__applies"] = applies
+        if interventions is not None and name in interventions:
+            _intervene(values, levels, name, interventions[name], applies, n)
 
 
 def _tier_codes(p: np.ndarray, spec: Spec) -> np.ndarray:
