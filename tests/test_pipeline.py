@@ -88,6 +88,9 @@ def test_run_logs_params_tags_metrics_artefacts(local_run):
         <= metrics["true.lightgbm.auc"]
         <= metrics["true.lightgbm.auc_high"]
     )
+    assert -1.0 <= metrics["truth.spearman"] <= 1.0  # the truth check, logged with every run
+    explanations = {a.path for a in client.list_artifacts(run.info.run_id, "explanations")}
+    assert "explanations/global.json" in explanations
     artefacts = {a.path for a in client.list_artifacts(run.info.run_id, "evaluation")}
     assert "evaluation/metrics.json" in artefacts
     assert "evaluation/reliability_true_outcome.png" in artefacts
