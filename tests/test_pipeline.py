@@ -262,3 +262,13 @@ def test_mlflow_run_starts_the_same_pipeline(tmp_path):
     (run,) = client.search_runs([client.get_experiment_by_name("projects-check").experiment_id])
     assert run.info.status == "FINISHED"
     assert "true.lightgbm.auc" in run.data.metrics
+
+
+def test_audit_reads_a_runs_test_period_back(local_run):
+    work, _ = local_run
+    (run,) = _only_run(_client(work))
+    env = _env(MLFLOW_TRACKING_URI=f"sqlite:///{work / 'mlruns' / 'mlflow.db'}")
+    proc = _run([TRIAGE, "audit", "--run", run.info.run_id, "--n-boot", "50", "--no-mlflow"], work, env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "welfare_receipt" in proc.stdout
+    assert "label bias" in proc.stdout
