@@ -89,6 +89,8 @@ def test_every_line_conforms_to_the_score_schema_in_input_order(champion):
             or "worker" in record["decision_support_notice"]
         )
         assert record["factors"], "every score shows why"
+        total = record["base"] + sum(f["contribution"] for f in record["factors"])
+        assert abs(total + record["other_factors"] - record["margin"]) < 1e-6
         for factor in record["factors"]:
             assert "=" not in factor["feature"] and factor["label_en"] and factor["label_ja"]
 

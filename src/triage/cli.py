@@ -204,6 +204,10 @@ def score(
             "--explain/--no-explain", help="Fill factors and ask_next (~0.5 ms a notice)."
         ),
     ] = True,
+    top: Annotated[
+        int | None,
+        typer.Option(min=1, help="Keep the N largest factors (the rest summed in other_factors)."),
+    ] = None,
 ) -> None:
     """One JSON line per valid notice on stdout (score.schema.json), in input order.
 
@@ -222,7 +226,7 @@ def score(
         raise typer.BadParameter(str(exc), param_hint="--as-of") from None
     frame, rejected = _read_valid(notices)
     scorer = _load_scorer(model, routing_model or None, rules)
-    records = scorer.score(frame, as_of=when, lang=lang, explain=explain)
+    records = scorer.score(frame, as_of=when, lang=lang, explain=explain, top=top)
     out = sys.stdout
     out.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
     out.flush()

@@ -26,8 +26,6 @@ from triage.tiers import TierThresholds
 
 DEFAULT_MODEL = "models:/intake-urgency@champion"
 DEFAULT_ROUTING_MODEL = "models:/dv-witness-routing@champion"
-FACTORS_SHOWN = 8
-"""Factors per score record: enough to see why, few enough to read them all."""
 
 DECISION_SUPPORT_NOTICE = {
     "en": (
@@ -235,12 +233,14 @@ class Scorer:
         as_of=None,
         lang: str = "ja",
         explain: bool = True,
-        top: int = FACTORS_SHOWN,
+        top: int | None = None,
     ) -> list[dict[str, Any]]:
         """One score record per notice, in the notices' order.
 
         ``factors``: the urgency model's exact contributions (its log-odds before
-        calibration) grouped to contract fields, the ``top`` largest first;
+        calibration) grouped to contract fields, largest first (all of them, or the
+        ``top`` largest with the rest summed in ``other_factors``); ``base`` +
+        Σ contributions + ``other_factors`` == ``margin``, the model's log-odds;
         ``ask_next``: the unknown facts whose answer could move the model tier.
         ``explain=False`` leaves both empty, for bulk scoring (TreeSHAP costs
         about 0.5 ms a notice).
@@ -258,13 +258,20 @@ class Scorer:
         outcome = apply_rules(notices, tiers, as_of=when, rule_set=self.rule_set)
         notice = DECISION_SUPPORT_NOTICE[lang]
         factors: list[list[dict]] = [[] for _ in range(len(notices))]
+        margins: list[dict] = [{} for _ in range(len(notices))]
         asks: list[list[dict]] = [[] for _ in range(len(notices))]
         if explain:
             from triage.explain import ask_next
             from triage.explain import explain as explain_notices
 
             explanation = explain_notices(self.urgency.pipeline, notices, lang=lang, top=top)
-            factors = [d["factors"] for d in explanation.data()]
+            explained = explanation.data()
+            # Fields that contribute exactly nothing are left out: the sum is unchanged.
+            factors = [[f for f in d["factors"] if f["contribution"] != 0.0] for d in explained]
+            margins = [
+                {"base": d["base"], "margin": d["margin"], "other_factors": d["others"]}
+                for d in explained
+            ]
             asks = ask_next(self.urgency.pipeline, self.urgency.thresholds, notices, lang=lang)
         out = []
         for i, (nid, r, mt, rec) in enumerate(
@@ -284,6 +291,7 @@ class Scorer:
                     "model_tier": mt,
                     **rec,
                     "factors": factors[i],
+                    **margins[i],
                     "ask_next": asks[i],
                     "decision_support_notice": notice,
                 }
