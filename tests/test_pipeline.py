@@ -268,7 +268,9 @@ def test_audit_reads_a_runs_test_period_back(local_run):
     work, _ = local_run
     (run,) = _only_run(_client(work))
     env = _env(MLFLOW_TRACKING_URI=f"sqlite:///{work / 'mlruns' / 'mlflow.db'}")
-    proc = _run([TRIAGE, "audit", "--run", run.info.run_id, "--n-boot", "50", "--no-mlflow"], work, env)
+    proc = _run(
+        [TRIAGE, "audit", "--run", run.info.run_id, "--n-boot", "50", "--no-mlflow"], work, env
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "welfare_receipt" in proc.stdout
     assert "label bias" in proc.stdout
