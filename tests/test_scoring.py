@@ -179,3 +179,37 @@ def test_python_api_gives_the_same_records_as_the_cli(champion, monkeypatch):
     cli = _run([TRIAGE, "score", str(SAMPLE), "--as-of", AS_OF, "--lang", "en", "--routing-model", ""],
                champion, _env(champion))  # fmt: skip
     assert api == [json.loads(line) for line in cli.stdout.splitlines()[:50]]
+
+
+def test_dv_witness_notices_take_the_routing_models_tier(champion, monkeypatch):
+    import numpy as np
+
+    from triage.scoring import Scorer
+    from triage.validation import validate_notices
+
+    env = _env(champion)
+    proc = _run([TRIAGE, "run", str(REPO / "configs" / "ci_dv.yaml"), "--quiet"], champion, env)
+    assert proc.returncode == 0, proc.stderr
+    promoted = _run(
+        [TRIAGE, "promote", "1", "--model", "dv-witness-routing", "--reason", "test"], champion, env
+    )
+    assert promoted.returncode == 0, promoted.stderr
+    for key, value in env.items():
+        if key.startswith(("MLFLOW_", "TRIAGE_")):
+            monkeypatch.setenv(key, value)
+    scorer = Scorer.load()
+    assert scorer.routing is not None and scorer.routing.uri == "models:/dv-witness-routing/1"
+    frame = validate_notices(SAMPLE).valid
+    dv = (frame["notice_kind"] == "dv_witness").to_numpy()
+    _, tiers = scorer.model_tiers(frame)
+    p_cgc = scorer.routing.risk(frame.loc[dv])
+    to_cgc = p_cgc >= scorer.routing.cgc_cut
+    assert to_cgc.any() and (~to_cgc).any()
+    assert np.isin(tiers[dv][to_cgc], ["immediate", "urgent"]).all()
+    records = scorer.score(frame, as_of=AS_OF, explain=False)
+    for rec, is_dv in zip(records, dv, strict=True):
+        assert (rec["dv_route"] is None) == (not is_dv)
+        if is_dv:
+            assert rec["dv_route"] == (
+                "cgc" if rec["suggested_tier"] != "standard" else "municipality"
+            )

@@ -166,6 +166,16 @@ def _load_scorer(model: str, routing_model: str | None, rules: Path | None):
         raise typer.Exit(2) from None
 
 
+def _note_missing_routing(scorer, frame, routing_model: str | None) -> None:
+    if routing_model and scorer.routing is None and (frame["notice_kind"] == "dv_witness").any():
+        err_console.print(
+            f"note: {routing_model} not found; DV-witness notices are sorted by the urgency "
+            "model and the rules only (promote a dv-witness-routing version to use it)",
+            markup=False,
+            highlight=False,
+        )
+
+
 def _read_valid(path: Path):
     """Valid notices as a frame; each bad line reported on stderr. Returns (frame, n_rejected)."""
     from triage.validation import validate_notices
@@ -226,6 +236,7 @@ def score(
         raise typer.BadParameter(str(exc), param_hint="--as-of") from None
     frame, rejected = _read_valid(notices)
     scorer = _load_scorer(model, routing_model or None, rules)
+    _note_missing_routing(scorer, frame, routing_model)
     records = scorer.score(frame, as_of=when, lang=lang, explain=explain, top=top)
     out = sys.stdout
     out.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
@@ -273,6 +284,7 @@ def queue(
         raise typer.Exit(2) from None
     frame, rejected = _read_valid(notices)
     scorer = _load_scorer(model, routing_model or None, rules)
+    _note_missing_routing(scorer, frame, routing_model)
     view = build_queue(
         scorer.score(frame, as_of=when, lang=lang, explain=False),
         DayCapacity(per_day=cap.per_day, immediate=cap.per_day * cap.immediate_share),
