@@ -112,6 +112,12 @@ def print_headline(assessment: Assessment, console, *, outcome: str = "true") ->
         "under_triage": "under-triage",
         "recall_at_k_worst": "recall at capacity",
     }
+    fill_interval_table(table, head, columns)
+    console.print(table)
+
+
+def fill_interval_table(table, head: pd.DataFrame, columns: dict[str, str]) -> None:
+    """One row per candidate of ``head`` (cells: (estimate, low, high)), one column per metric."""
     table.add_column("candidate")
     for label in columns.values():
         table.add_column(label, justify="right")
@@ -125,4 +131,3 @@ def print_headline(assessment: Assessment, console, *, outcome: str = "true") ->
                 est, lo, hi = value
                 cells.append(f"{est:.3f} [{lo:.3f}, {hi:.3f}]" if np.isfinite(lo) else f"{est:.3f}")
         table.add_row(cand, *cells)
-    console.print(table)

@@ -245,6 +245,8 @@ def print_routing(
 ) -> None:
     from rich.table import Table
 
+    from triage.assessment import fill_interval_table
+
     pct = round(100 * assessment.level)
     table = Table(
         title=(
@@ -258,19 +260,7 @@ def print_routing(
             f"capacity cut; {ORACLE_CUT}: p_harm at the spec's urgent cut (the true route)."
         ),
     )
-    table.add_column("candidate")
-    for label in COLUMNS.values():
-        table.add_column(label, justify="right")
-    for cand, row in assessment.headline().iterrows():
-        cells = []
-        for metric in COLUMNS:
-            value = row.get(metric)
-            if not isinstance(value, tuple):
-                cells.append("—")
-            else:
-                est, lo, hi = value
-                cells.append(f"{est:.3f} [{lo:.3f}, {hi:.3f}]" if np.isfinite(lo) else f"{est:.3f}")
-        table.add_row(cand, *cells)
+    fill_interval_table(table, assessment.headline(), COLUMNS)
     console.print(table)
 
 
