@@ -8,7 +8,6 @@ rule against an independent per-notice reading of the README's text.
 from __future__ import annotations
 
 import re
-import time
 from datetime import UTC, datetime, timedelta, timezone
 from importlib import resources
 from pathlib import Path
@@ -500,22 +499,13 @@ def test_no_notices_give_an_empty_outcome():
     assert len(out) == 0 and out.records() == []
 
 
-def test_ten_thousand_notices_take_well_under_a_fifth_of_a_second():
+def test_ten_thousand_notices_give_one_record_each():
+    # Speed is measured by benchmarks/bench_scoring.py, not asserted here.
     frame, _ = make_notice_frame(10_000, seed=3)
     tiers = np.random.default_rng(0).choice(TIERS, len(frame))
     rule_set = parse_rule_set(_EXAMPLE_RULES)
-    apply_rules(frame, tiers, as_of="2025-01-01T00:00:00Z", rule_set=rule_set)  # warm caches
-    best = min(
-        _timed(lambda: apply_rules(frame, tiers, as_of="2025-01-01T00:00:00Z", rule_set=rule_set))
-        for _ in range(3)
-    )
-    assert best < 0.2
-
-
-def _timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+    out = apply_rules(frame, tiers, as_of="2025-01-01T00:00:00Z", rule_set=rule_set)
+    assert len(out.records()) == len(frame)
 
 
 # --------------------------------------------------------------- properties
