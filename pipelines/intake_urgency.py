@@ -16,6 +16,7 @@ from triage.experiment_log import log_experiment
 from triage.explain.global_ import global_step
 from triage.features import NoticeFeatures
 from triage.progress import Steps
+from triage.report import log_card
 from triage.split import temporal_split
 from triage.tiers import thresholds_for
 from triage.training import check_candidate_params, fit_candidates, scoring_pipeline, select
@@ -98,8 +99,12 @@ def run(cfg: ExperimentConfig, *, config_path: Path | None = None, console=None,
                 sample=cfg.explanations.sample,
                 truth_n=cfg.explanations.truth_n,
             )
+    with steps("model card"):
+        card_dir = Path("reports") / cfg.name
+        log_card(logged.run_id, lang="ja", keep=card_dir)
     if console is not None:
         print_headline(assessment, console, outcome="true")
+        console.print(f"model card (ja): {card_dir}/model_card.html; also under report/ in the run")
         console.print(logged.summary(), markup=False, highlight=False)
     return logged
 

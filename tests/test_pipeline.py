@@ -94,6 +94,9 @@ def test_run_logs_params_tags_metrics_artefacts(local_run):
     artefacts = {a.path for a in client.list_artifacts(run.info.run_id, "evaluation")}
     assert "evaluation/metrics.json" in artefacts
     assert "evaluation/reliability_true_outcome.png" in artefacts
+    cards = {a.path for a in client.list_artifacts(run.info.run_id, "report")}
+    assert "report/model_card.html" in cards and "report/model_card.json" in cards
+    assert (work / "reports" / "intake-urgency-ci" / "model_card.html").is_file()
     config = {a.path for a in client.list_artifacts(run.info.run_id, "config")}
     assert config == {"config/experiment.yaml"}
 

@@ -325,6 +325,21 @@ def explain(
     raise typer.Exit(explain_command(model, notice, lang, out, notices=notices))
 
 
+@app.command()
+def report(
+    run_id: Annotated[str, typer.Argument(help="MLflow run id to report on.")],
+    lang: Annotated[str, typer.Option(help="Language of the card: ja or en.")] = "ja",
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder for model_card.html/.md/.json (default reports/<RUN_ID>/)."),
+    ] = None,
+) -> None:
+    """A self-contained model card (HTML, Markdown, JSON) for one run. Aggregates only."""
+    from triage.report import report_command
+
+    raise typer.Exit(report_command(run_id, lang, out))
+
+
 def _register_audit() -> None:
     from triage.audit.cli import audit_app
 

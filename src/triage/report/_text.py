@@ -1,0 +1,330 @@
+"""The card's fixed words in English and Japanese: one place for headings and sentences."""
+
+from __future__ import annotations
+
+LANGS: tuple[str, ...] = ("en", "ja")
+
+TITLES: dict[str, tuple[str, str]] = {
+    "card": ("Model card", "モデルカード"),
+    "intended_use": ("Intended use and out-of-scope use", "想定される用途と想定外の用途"),
+    "data": ("Data", "データ"),
+    "model": ("Model", "モデル"),
+    "performance": ("Performance", "性能"),
+    "calibration": ("Calibration", "較正"),
+    "tiers": ("Tier confusion and under-triage", "緊急度区分の混同行列と過小トリアージ"),
+    "explanations": ("Global explanations", "全体的な説明"),
+    "fairness": ("Fairness", "公平性"),
+    "safety_floor": ("Safety-floor rules", "安全基準ルール"),
+    "limitations": ("Limitations and ethical considerations", "限界と倫理的配慮"),
+    "comparison": ("Comparison with the champion", "現行モデル（champion）との比較"),
+    "sign_off": ("Reviewer sign-off", "審査者の承認"),
+}
+
+# Each entry: (English, Japanese).
+TEXT: dict[str, tuple[str, str]] = {
+    "intended": (
+        "Decision support for the intake triage of child-abuse notices: the model suggests "
+        "a priority tier, shows the rules that fired and the reasons; a qualified worker "
+        "decides every case.",
+        "児童虐待通告の受理時トリアージにおける意思決定支援：モデルは緊急度区分を提案し、"
+        "適用されたルールと理由を示す。すべてのケースは資格を持つ職員が判断する。",
+    ),
+    "research": (
+        "A research instrument (emergency measures 2018, section 3) for comparing models "
+        "on synthetic data with known truth.",
+        "既知の真値を持つ合成データでモデルを比較するための研究用ツール（2018年緊急総合対策 3）。",
+    ),
+    "oos_automated": (
+        "Not for automated decisions of any kind: screening out, closing a case or "
+        "deciding on temporary protection.",
+        "いかなる自動判断にも使用しない：スクリーニングアウト、ケースの終結、一時保護の判断を含む。",
+    ),
+    "oos_low_score": (
+        "A low score is not evidence of safety.",
+        "低いスコアは安全の証拠ではない。",
+    ),
+    "oos_rules": (
+        "Not a replacement for the national safety-floor rules: a model may raise a "
+        "notice's urgency above their floor, never lower it.",
+        "国の安全基準ルールの代わりにはならない：モデルは緊急度を基準より上げることはできるが、"
+        "下げることはできない。",
+    ),
+    "oos_real_data": (
+        "Not for real case data without its own validation, fairness audit and approval.",
+        "独自の検証・公平性監査・承認なしに実際のケースデータに使用しない。",
+    ),
+    "lesson_child_voice": (
+        "Japan's national temporary-protection AI was shelved (2025) after a child's own "
+        "account was outweighed by the absence of bruises: hard rules sit above the "
+        "score and the child's own account is a first-class input.",
+        "国の一時保護AIは、子ども本人の訴えがあざの有無に負けたことなどから2025年に見送られた："
+        "ルールはスコアの上に置かれ、子ども本人の訴えは重要な入力である。",
+    ),
+    "lesson_bare_probability": (
+        "A 'protection rate 39%' was cited in deciding not to protect a child who then "
+        "died (Mie, 2023): never show a bare probability as a verdict.",
+        "「保護率39%」が保護しない判断の根拠に挙げられ、その子どもが亡くなった（三重県、2023年）："
+        "確率だけを結論として示さない。",
+    ),
+    "lesson_capacity": (
+        "Illinois dropped a tool in 2017 that flagged thousands of children at 90%+ "
+        "while missing deaths: watch alert volume against capacity and calibration.",
+        "イリノイ州は2017年、多数の子どもを90%以上と判定しながら死亡例を見逃したツールを廃止した："
+        "対応能力に対するアラート数と較正を監視する。",
+    ),
+    "lesson_audit": (
+        "Allegheny County's screening tool showed subgroup gaps and an input bug: record "
+        "every human decision and override, audit error rates by subgroup, check inputs.",
+        "アレゲニー郡のスクリーニングツールでは属性間の格差と入力の不具合が見つかった："
+        "人の判断と上書きをすべて記録し、属性ごとに誤り率を監査し、入力を検査する。",
+    ),
+    "lesson_past_practice": (
+        "Models trained on past staff decisions mirror past practice: the synthetic truth "
+        "separates what happened from what was recorded.",
+        "過去の職員判断から学習したモデルは過去の実務を再現する：合成データの真値は、"
+        "実際に起きたことと記録されたことを区別する。",
+    ),
+    "data_synthetic": (
+        "Synthetic notices generated from a versioned specification calibrated to "
+        "published national aggregates; no real case record was used.",
+        "公表された全国集計値に合わせて較正した、版管理された仕様から生成した合成通告。"
+        "実際のケース記録は使用していない。",
+    ),
+    "data_not_synthetic": (
+        "Data source as tagged on the run; see the data fingerprint.",
+        "データの出所は実行のタグのとおり。データのフィンガープリントを参照。",
+    ),
+    "aggregates_unknown": (
+        "The published aggregates behind this spec could not be identified (the spec "
+        "digest does not match the packaged default spec).",
+        "この仕様の基になった公表集計値は特定できなかった（仕様のダイジェストが既定の仕様と一致しない）。",
+    ),
+    "aggregates_intro": (
+        "Published aggregates the generator is calibrated to (file {file}, fiscal year "
+        "{year}); full source references are in that file.",
+        "生成器が較正に用いた公表集計値（ファイル {file}、{year}年度）。出典の詳細はこのファイルにある。",
+    ),
+    "label_bias": (
+        "Training target: {target}. Recorded labels carry the biases of past recording "
+        "(who is noticed, what is written down); evaluation uses both the recorded and the "
+        "true outcome.",
+        "学習の目的変数：{target}。記録ラベルには過去の記録の偏り（誰が気づかれ、何が書き残されるか）が"
+        "含まれる。評価は記録上の結果と真の結果の両方で行う。",
+    ),
+    "no_scorecard": (
+        "No scorecard table was logged for this run.",
+        "この実行ではスコアカード表が記録されていない。",
+    ),
+    "no_monotone": (
+        "No monotone constraints were logged for this run.",
+        "この実行では単調性制約が記録されていない。",
+    ),
+    "perf_intro": (
+        "Test period; estimate [{level} interval] from {n_boot} bootstrap resamples; "
+        "capacity k = {k}. 'oracle' scores with the true probability of harm (the best "
+        "possible); 'checklist' is the rule baseline closest to current practice.",
+        "テスト期間。推定値［{level}区間］、ブートストラップ {n_boot} 回。対応能力 k = {k}。"
+        "「oracle」は真の危害確率による採点（到達可能な上限）、「checklist」は現行の実務に最も近い"
+        "ルールベースの基準。",
+    ),
+    "no_performance": (
+        "No performance metrics were logged for this run.",
+        "この実行では性能指標が記録されていない。",
+    ),
+    "calibration_intro": (
+        "Reliability of predicted risk against the true outcome on the test period.",
+        "テスト期間における予測リスクと真の結果の信頼性図。",
+    ),
+    "no_calibration_plot": (
+        "No calibration plot was logged for this run.",
+        "この実行では較正図が記録されていない。",
+    ),
+    "tiers_intro": (
+        "Rows: true tier; columns: suggested tier; test period, counts of notices. "
+        "Under-triage is the share of truly urgent notices given a lower tier.",
+        "行：真の区分、列：提案された区分（テスト期間、通告件数）。"
+        "過小トリアージは、真に緊急な通告がより低い区分とされた割合。",
+    ),
+    "no_tiers": (
+        "No tier confusion tables were logged for this run.",
+        "この実行では区分の混同行列が記録されていない。",
+    ),
+    "explanations_intro": (
+        "Mean absolute contribution to the {model} model's margin ({units}) over {n} "
+        "sampled test notices. Contributions describe the model, not causes.",
+        "{model} モデルのマージン（{units}）への平均絶対寄与、テスト通告 {n} 件の標本。"
+        "寄与はモデルの説明であり、原因ではない。",
+    ),
+    "no_explanations": (
+        "No global explanations were logged for this run.",
+        "この実行では全体的な説明が記録されていない。",
+    ),
+    "truth_intro": (
+        "Truth check: agreement between the explanations and the generator's known effects.",
+        "真値との照合：説明と生成器の既知の効果との一致度。",
+    ),
+    "no_fairness": (
+        "No fairness audit was logged for this run. Run a fairness audit before any use; "
+        "this card cannot say whom the model fails.",
+        "この実行では公平性監査が記録されていない。使用前に公平性監査を実施すること。"
+        "このカードでは、モデルが誰に対して失敗するかを示せない。",
+    ),
+    "fairness_intro": (
+        "Fairness audit tables logged with this run (aggregates only; small cells suppressed).",
+        "この実行とともに記録された公平性監査の表（集計値のみ、小さなセルは秘匿）。",
+    ),
+    "rules_intro": (
+        "National rules from the 2018 emergency measures (児童虐待防止対策の強化に向けた緊急総合対策). "
+        "They apply to every notice regardless of the score.",
+        "2018年「児童虐待防止対策の強化に向けた緊急総合対策」に基づく国のルール。"
+        "スコアにかかわらずすべての通告に適用される。",
+    ),
+    "lim_synthetic": (
+        "Results are measured on synthetic data; they do not show how the model would do "
+        "on real notices.",
+        "結果は合成データで測定したものであり、実際の通告での性能を示すものではない。",
+    ),
+    "lim_recorded": (
+        "The model learns from recorded labels, which mirror past practice; the gap between "
+        "recorded and true metrics shows part of that bias.",
+        "モデルは過去の実務を反映した記録ラベルから学習する。記録上と真の指標の差はその偏りの一部を示す。",
+    ),
+    "lim_capacity": (
+        "Tier cut points depend on the capacity assumptions logged as parameters "
+        "(tiers.capacity.*); other capacity gives other tiers.",
+        "区分の閾値はパラメータとして記録された対応能力の仮定（tiers.capacity.*）に依存する。",
+    ),
+    "lim_intervals": (
+        "Intervals are bootstrap intervals over test notices; they do not cover shifts "
+        "in practice or population over time.",
+        "区間はテスト通告に対するブートストラップ区間であり、実務や対象集団の経時的な変化は含まない。",
+    ),
+    "eth_sensitive": (
+        "Case data is among the most sensitive there is: this card holds aggregates only, "
+        "never a row-level notice.",
+        "ケースデータは極めて機微な情報である。このカードは集計値のみを含み、個別の通告は含まない。",
+    ),
+    "eth_human": (
+        "A person decides every case; every decision and override is recorded.",
+        "すべてのケースは人が判断し、判断と上書きはすべて記録される。",
+    ),
+    "eth_subgroups": (
+        "Error rates may differ between groups (region, age, disability, nationality); "
+        "an audit by subgroup is required before use.",
+        "誤り率は集団（地域、年齢、障害、国籍）によって異なり得る。使用前に属性別の監査が必要。",
+    ),
+    "no_champion": (
+        "There is no current champion of the registered model {model}: nothing to compare with.",
+        "登録モデル {model} には現行の champion がない：比較対象はない。",
+    ),
+    "champion_is_self": (
+        "This run is the current champion of {model} (version {version}).",
+        "この実行が {model} の現行 champion（バージョン {version}）である。",
+    ),
+    "champion_intro": (
+        "Deltas of the chosen candidate against the champion {model} version {version} "
+        "(run {run}); true outcome, this run minus the champion. Fairness deltas: not "
+        "available.",
+        "選ばれた候補と champion（{model} バージョン {version}、実行 {run}）との差。"
+        "真の結果、この実行 − champion。公平性の差：なし。",
+    ),
+    "no_registry": (
+        "The registered model is unknown or the registry could not be read: no comparison.",
+        "登録モデルが不明か、レジストリを読めなかった：比較なし。",
+    ),
+    "sign_off_intro": (
+        "To be completed by the reviewer (ethics board or auditor).",
+        "審査者（倫理委員会または監査人）が記入する。",
+    ),
+    "decision_options": (
+        "approve for research use / approve with conditions / reject",
+        "研究用途として承認 ／ 条件付き承認 ／ 却下",
+    ),
+    "figure_in_run": (
+        "Figure: artefact {path} of the run.",
+        "図：実行の成果物 {path}。",
+    ),
+}
+
+WORDS: dict[str, tuple[str, str]] = {
+    "candidate": ("candidate", "候補"),
+    "field": ("field", "項目"),
+    "feature": ("feature", "特徴量"),
+    "points": ("points", "点数"),
+    "counts": ("counts", "加点条件"),
+    "rank": ("rank", "順位"),
+    "contribution": ("mean |contribution|", "平均絶対寄与"),
+    "metric": ("metric", "指標"),
+    "value": ("value", "値"),
+    "id": ("id", "ID"),
+    "source": ("source section", "出典（節）"),
+    "rule": ("rule", "ルール"),
+    "floor": ("tier floor", "区分の下限"),
+    "item": ("item", "項目"),
+    "true_tier": ("true tier", "真の区分"),
+    "this_run": ("this run", "この実行"),
+    "champion": ("champion", "champion"),
+    "delta": ("delta", "差"),
+    "name": ("Name", "氏名"),
+    "role": ("Role", "役職"),
+    "date": ("Date", "日付"),
+    "decision": ("Decision", "判断"),
+    "comments": ("Comments", "所見"),
+    "intended": ("Intended use", "想定される用途"),
+    "out_of_scope": ("Out of scope", "想定外の用途"),
+    "lessons": ("Lessons from elsewhere", "他の事例からの教訓"),
+    "true": ("true outcome", "真の結果"),
+    "recorded": ("recorded outcome", "記録上の結果"),
+    "run": ("Run", "実行"),
+    "none": ("none", "なし"),
+    "dimension": ("dimension", "次元"),
+    "sources": ("sources", "出典"),
+    "question": ("question", "質問"),
+    "tier": ("tier", "区分"),
+    "limitations": ("Limitations", "限界"),
+    "ethics": ("Ethical considerations", "倫理的配慮"),
+    "decision_support": ("Decision support only", "意思決定支援のみ"),
+}
+
+FACTS: dict[str, tuple[str, str]] = {
+    "source": ("data source", "データの出所"),
+    "n": ("notices", "通告件数"),
+    "spec_version": ("generator spec version", "生成仕様の版"),
+    "spec_digest": ("spec digest", "仕様のダイジェスト"),
+    "seed": ("seed", "乱数シード"),
+    "fingerprint": ("data fingerprint", "データのフィンガープリント"),
+    "split.train": ("training period", "学習期間"),
+    "split.calibration": ("calibration period", "較正期間"),
+    "split.test": ("test period", "テスト期間"),
+    "target": ("training target", "学習の目的変数"),
+    "chosen": ("chosen candidate", "選ばれた候補"),
+    "selection": ("selected by", "選択基準"),
+    "calibration": ("calibration", "較正"),
+    "candidates": ("candidates", "候補"),
+    "include_sensitive": ("sensitive features used", "機微な属性の使用"),
+    "registered_model": ("registered model", "登録モデル"),
+    "git_commit": ("git commit", "git コミット"),
+    "thresholds": ("tier cut points (immediate / urgent)", "区分の閾値（即時／緊急）"),
+    "tier_basis": ("basis of the cut points", "閾値の根拠"),
+}
+
+METRICS: dict[str, tuple[str, str]] = {
+    "auc": ("AUC", "AUC"),
+    "auc_ratio": ("AUC / oracle", "AUC／oracle比"),
+    "brier": ("Brier", "Brier スコア"),
+    "ece": ("ECE", "ECE"),
+    "under_triage": ("under-triage", "過小トリアージ"),
+    "over_triage": ("over-triage", "過大トリアージ"),
+    "recall_at_k_worst": ("recall at capacity", "対応能力内の再現率"),
+    "pr_auc": ("PR-AUC", "PR-AUC"),
+    "cal_slope": ("calibration slope", "較正の傾き"),
+    "cal_intercept": ("calibration intercept", "較正の切片"),
+    "truth.spearman": ("rank agreement with truth (Spearman)", "真値との順位相関（Spearman）"),
+    "truth.top5_overlap": ("top-5 overlap with truth", "上位5項目の真値との一致"),
+    "truth.margin_spearman": ("margin rank agreement (Spearman)", "マージンの順位相関（Spearman）"),
+}
+
+
+def t(table: dict[str, tuple[str, str]], key: str, lang: str, **fmt: object) -> str:
+    text = table[key][LANGS.index(lang)]
+    return text.format(**fmt) if fmt else text
