@@ -4,7 +4,7 @@ Both read an ``Explanation`` (``triage.explain.explain``); nothing is
 recomputed. The picture runs from the model's base value through the largest
 factors (the rest summed as "other factors") to the notice's margin, in
 log-odds before calibration; its text is English (no Japanese font here).
-The text gives the suggested tier and calibrated risk, the factors as plain
+The text gives the model's tier (before the rules' floor) and calibrated risk, the factors as plain
 sentences from the label catalogue, what to ask next (if given), and the
 caution that a low score is not evidence of safety.
 """
@@ -23,9 +23,13 @@ TEXT_TOP = 8
 TEXT = {
     "title": ("Explanation of notice {id}", "通告 {id} の説明"),
     "model": ("Model: {model}", "モデル：{model}"),
+    # The model's tier only: the national rules' floor may raise it (never lower it);
+    # `triage score` gives the suggested tier with the rules that fired.
     "tier": (
-        "Suggested tier: {tier} (calibrated risk {risk:.1%})",
-        "提案される緊急度：{tier}（推定リスク {risk:.1%}）",
+        "Model tier: {tier} (calibrated risk {risk:.1%}); the safety-floor rules may raise it"
+        " — `triage score` gives the suggested tier",
+        "モデルによる緊急度：{tier}（推定リスク {risk:.1%}）。国のルールによる下限でさらに上がることがある"
+        "（提案される緊急度は triage score で確認）",
     ),
     "factors": ("Factors, largest first:", "影響の大きい順の要因："),
     "others": (
