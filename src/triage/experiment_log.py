@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +49,32 @@ class LoggedRun:
         )
 
 
+@contextmanager
+def experiment_run(cfg, *, data, split, chosen: str, target: str):
+    """Open the experiment's MLflow run with the flat config as params and its provenance tags.
+
+    Yields ``(run, tracking_uri, experiment_id)``; every pipeline's logging starts here.
+    """
+    import mlflow
+
+    uri = use_tracking()
+    experiment_id = ensure_experiment(cfg.mlflow.experiment, uri)
+    with mlflow.start_run(experiment_id=experiment_id, run_name=cfg.name) as run:
+        mlflow.log_params(cfg.flat())
+        mlflow.set_tags(
+            {
+                **environment_tags(),
+                **data.info,
+                "pipeline": cfg.pipeline,
+                "target": target,
+                "chosen_candidate": chosen,
+                "decision_support_only": "true",
+                **split.summary(),
+            }
+        )
+        yield run, uri, experiment_id
+
+
 def tier_tags(thresholds) -> dict[str, str]:
     """What scoring needs beside the model: the cut points that turn its risk into tiers."""
     return {
@@ -81,21 +108,11 @@ def log_experiment(
 
     from triage.evaluation import reliability_figure
 
-    uri = use_tracking()
-    experiment_id = ensure_experiment(cfg.mlflow.experiment, uri)
-    with mlflow.start_run(experiment_id=experiment_id, run_name=cfg.name) as run:
-        mlflow.log_params(cfg.flat())
-        mlflow.set_tags(
-            {
-                **environment_tags(),
-                **data.info,
-                "pipeline": cfg.pipeline,
-                "target": cfg.target,
-                "chosen_candidate": chosen,
-                "decision_support_only": "true",
-                **split.summary(),
-            }
-        )
+    with experiment_run(cfg, data=data, split=split, chosen=chosen, target=cfg.target) as (
+        run,
+        uri,
+        experiment_id,
+    ):
         metrics = assessment.flat_metrics()
         metrics.update(
             {f"selection.{name}.{cfg.selection.metric}": v for name, v in selection.items()}

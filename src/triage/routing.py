@@ -284,24 +284,15 @@ def log_routing(
     """One MLflow run: config, tags, every figure with its interval, a JSON artefact, the model."""
     import mlflow
 
-    from triage.experiment_log import LoggedRun, _log_model_tables
-    from triage.tracking import ensure_experiment, environment_tags, log_and_register, use_tracking
+    from triage.experiment_log import LoggedRun, _log_model_tables, experiment_run
+    from triage.tracking import log_and_register
 
-    uri = use_tracking()
-    experiment_id = ensure_experiment(cfg.mlflow.experiment, uri)
-    with mlflow.start_run(experiment_id=experiment_id, run_name=cfg.name) as run:
-        mlflow.log_params(cfg.flat())
-        mlflow.set_tags(
-            {
-                **environment_tags(),
-                **data.info,
-                "pipeline": cfg.pipeline,
-                "target": f"{cfg.target} ({ROUTE_COLUMNS[cfg.target]} == cgc)",
-                "chosen_candidate": chosen,
-                "decision_support_only": "true",
-                **split.summary(),
-            }
-        )
+    target = f"{cfg.target} ({ROUTE_COLUMNS[cfg.target]} == cgc)"
+    with experiment_run(cfg, data=data, split=split, chosen=chosen, target=target) as (
+        run,
+        uri,
+        experiment_id,
+    ):
         metrics = assessment.flat_metrics()
         metrics.update(
             {f"selection.{name}.{cfg.selection.metric}": v for name, v in selection.items()}
