@@ -1,0 +1,57 @@
+"""Shared fixtures: a real headless Chromium for the browser tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ENABLE_HINT = (
+    "Chromium not found: install Debian's chromium and fonts-noto-cjk "
+    "(`bash scripts/install-browser.sh`, as root) to run the browser tests"
+)
+
+
+def chromium_path() -> str | None:
+    return os.environ.get("TRIAGE_CHROMIUM") or shutil.which("chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright.
+
+    Skipped with a message where Chromium is absent, except when
+    TRIAGE_REQUIRE_BROWSER=1 (set by .ci/run): there a missing browser fails.
+    """
+    executable = chromium_path()
+    if executable is None:
+        if os.environ.get("TRIAGE_REQUIRE_BROWSER") == "1":
+            pytest.fail(ENABLE_HINT)
+        pytest.skip(ENABLE_HINT)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def artifact_dir() -> Path:
+    """Where browser tests keep screenshots (gitignored; CI keeps the folder)."""
+    root = Path(
+        os.environ.get("TRIAGE_TEST_ARTIFACTS", Path(__file__).parent.parent / "test-artifacts")
+    )
+    root.mkdir(parents=True, exist_ok=True)
+    return root
