@@ -50,7 +50,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import logit
 from scipy.stats import spearmanr
 
 from triage.explain.local import explain, unwrap
@@ -147,7 +146,7 @@ _EFFECTS: dict[tuple, TrueEffects] = {}
 
 
 def _true_effects(spec, seed, n, fiscal_year, include_sensitive) -> TrueEffects:
-    from triage.synth.generate import generate
+    from triage.synth.generate import generate, true_logits
 
     kw = {"n": n, "seed": seed, "fiscal_year": fiscal_year}
     baseline = generate(spec, interventions={}, **kw).notices
@@ -161,8 +160,7 @@ def _true_effects(spec, seed, n, fiscal_year, include_sensitive) -> TrueEffects:
         p = _values_and_shares(baseline, block.field, kind)
         m = {}
         for v in p:
-            truth = generate(spec, interventions={node: v}, **kw).truth
-            m[v] = float(np.mean(logit(truth["p_harm"].to_numpy(np.float64))))
+            m[v] = float(np.mean(true_logits(spec, interventions={node: v}, **kw)))
         w = np.array(list(p.values()))
         mv = np.array([m[v] for v in p])
         mbar = float(w @ mv / w.sum())

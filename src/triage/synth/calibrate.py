@@ -76,8 +76,24 @@ def _total(agg: pd.DataFrame, year: int) -> float:
 
 
 def published_targets(spec: Spec, fiscal_year: int | None = None) -> dict[str, Target]:
-    """The margins the generator is fitted to, as shares per contract category."""
+    """The margins the generator is fitted to, as shares per contract category.
+
+    Kept per process for a given spec, year and aggregates file (by size and
+    modification time): the truth check calls the generator a hundred times.
+    """
     fy = fiscal_year if fiscal_year is not None else spec.calibration.fiscal_year
+    path = aggregates_path(spec)
+    stat = path.stat() if path.exists() else None
+    key = (spec.model_dump_json(), fy, str(path), stat and (stat.st_size, stat.st_mtime_ns))
+    if key not in _TARGETS:
+        _TARGETS[key] = _published_targets(spec, fy)
+    return dict(_TARGETS[key])
+
+
+_TARGETS: dict[tuple, dict[str, Target]] = {}
+
+
+def _published_targets(spec: Spec, fy: int) -> dict[str, Target]:
     cal = spec.calibration
     agg = load_aggregates(spec)
     src = "published_aggregates.csv"
@@ -159,6 +175,20 @@ def seed_table(spec: Spec) -> np.ndarray:
             assoc.log_weight
         )
     return np.exp(log_w)
+
+
+def context_table(spec: Spec, targets: dict[str, Target]) -> np.ndarray:
+    """``fit_context_table`` kept per process for a given spec and margins (read-only)."""
+    margins = tuple((d, tuple(sorted(t.shares.items()))) for d, t in sorted(targets.items()))
+    key = (spec.model_dump_json(), margins)
+    if key not in _TABLES:
+        table = fit_context_table(spec, targets)
+        table.flags.writeable = False
+        _TABLES[key] = table
+    return _TABLES[key]
+
+
+_TABLES: dict[tuple, np.ndarray] = {}
 
 
 def fit_context_table(

@@ -21,7 +21,7 @@ from triage.synth.calibrate import (
     Target,
     cell_labels,
     context_levels,
-    fit_context_table,
+    context_table,
     published_targets,
 )
 from triage.synth.spec import (
@@ -85,22 +85,10 @@ def generate(
     then share every random number (common random numbers) and their contrast
     is exact notice by notice. ``None`` (the default) draws exactly as before.
     """
-    if n < 1:
-        raise ValueError(f"n: expected a positive number of notices, got {n}")
     fy = fiscal_year if fiscal_year is not None else spec.calibration.fiscal_year
     rng = np.random.default_rng(seed)
     targets = published_targets(spec, fy)
-    values, levels = _draw_context(spec, targets, rng, n)
-    if interventions is not None:
-        unknown = set(interventions) - set(spec.nodes) - {*CONTEXT_DIMS, "child_age_years"}
-        if unknown:
-            raise KeyError(f"interventions: not nodes of the spec: {sorted(unknown)}")
-        for name in (*CONTEXT_DIMS, "child_age_years"):
-            if name in interventions:
-                _intervene(values, levels, name, interventions[name], None, n)
-    _draw_nodes(spec, values, levels, rng, n, interventions)
-
-    outcome_logit = linear(spec.outcome.logit, spec.outcome.terms, values, levels, n)
+    values, levels, outcome_logit = _simulate_risk(spec, targets, rng, n, interventions)
     p_harm = sigmoid(outcome_logit)
     harm = rng.random(n) < p_harm
     truth = _truth(spec, values, levels, rng, n, outcome_logit, p_harm, harm)
@@ -122,6 +110,40 @@ def generate(
     )
 
 
+def true_logits(
+    spec: Spec,
+    *,
+    n: int,
+    seed: int,
+    fiscal_year: int | None = None,
+    interventions: dict[str, object] | None = None,
+) -> np.ndarray:
+    """The true outcome logits that ``generate`` with the same arguments gives its notices,
+    in draw order (before sorting by time), without building the notices.
+
+    The truth check calls this a hundred times, once per intervened value.
+    """
+    fy = fiscal_year if fiscal_year is not None else spec.calibration.fiscal_year
+    rng = np.random.default_rng(seed)
+    return _simulate_risk(spec, published_targets(spec, fy), rng, n, interventions)[2]
+
+
+def _simulate_risk(spec: Spec, targets, rng: np.random.Generator, n: int, interventions):
+    """Context, nodes (with interventions applied) and the outcome logit: the causal part."""
+    if n < 1:
+        raise ValueError(f"n: expected a positive number of notices, got {n}")
+    values, levels = _draw_context(spec, targets, rng, n)
+    if interventions is not None:
+        unknown = set(interventions) - set(spec.nodes) - {*CONTEXT_DIMS, "child_age_years"}
+        if unknown:
+            raise KeyError(f"interventions: not nodes of the spec: {sorted(unknown)}")
+        for name in (*CONTEXT_DIMS, "child_age_years"):
+            if name in interventions:
+                _intervene(values, levels, name, interventions[name], None, n)
+    _draw_nodes(spec, values, levels, rng, n, interventions)
+    return values, levels, linear(spec.outcome.logit, spec.outcome.terms, values, levels, n)
+
+
 def draws_per_notice(spec: Spec) -> int:
     """How many random numbers one notice takes: the benchmark's yardstick."""
     context = 2  # joint cell, age within band
@@ -134,7 +156,7 @@ def draws_per_notice(spec: Spec) -> int:
 
 
 def _draw_context(spec: Spec, targets: dict[str, Target], rng: np.random.Generator, n: int):
-    table = fit_context_table(spec, targets).ravel()
+    table = context_table(spec, targets).ravel()
     cells = np.searchsorted(np.cumsum(table), rng.random(n) * table.sum(), side="right")
     cells = np.minimum(cells, table.size - 1)
     lv = context_levels(spec)
