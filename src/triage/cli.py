@@ -349,6 +349,70 @@ def _register_audit() -> None:
 _register_audit()
 
 
+@app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Address to bind; loopback unless you mean otherwise.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    store: Annotated[
+        Path | None,
+        typer.Option(help="Intake store folder (default $TRIAGE_INTAKE_STORE or ./intake)."),
+    ] = None,
+    model: Annotated[
+        str,
+        typer.Option(help="Urgency model URI (anything but @champion is flagged on every page)."),
+    ] = "models:/intake-urgency@champion",
+    routing_model: Annotated[
+        str, typer.Option(help="DV-witness routing model URI ('' for none).")
+    ] = "models:/dv-witness-routing@champion",
+    rules: Annotated[
+        Path | None, typer.Option(help="Extra rules (default: configs/rules.yaml if present).")
+    ] = None,
+    config: Annotated[
+        Path, typer.Option(help="Experiment config whose tiers.capacity gives the day's capacity.")
+    ] = Path("configs/intake_urgency.yaml"),
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Pin the page's clock, ISO 8601 with offset (default: now)."),
+    ] = None,
+    notices: Annotated[
+        Path | None, typer.Option(help="Notices (.jsonl/.parquet) to add to the store at start.")
+    ] = None,
+    https_cookies: Annotated[
+        bool, typer.Option(help="Mark the session cookie Secure (behind a TLS proxy).")
+    ] = False,
+) -> None:
+    """The intake team's page and JSON API: queue, explanations, rules, decisions. Login required."""
+    from triage.web.cli import serve_command
+
+    raise typer.Exit(
+        serve_command(
+            host=host,
+            port=port,
+            store=store,
+            model=model,
+            routing_model=routing_model,
+            rules=rules,
+            config=config,
+            as_of=as_of,
+            notices=notices,
+            https_cookies=https_cookies,
+        )
+    )
+
+
+def _register_intake() -> None:
+    from triage.decisions.cli import decisions_app
+    from triage.web.cli import users_app
+
+    app.add_typer(users_app, name="users")
+    app.add_typer(decisions_app, name="decisions")
+
+
+_register_intake()
+
+
 def main() -> None:  # pragma: no cover - entry point
     app()
 

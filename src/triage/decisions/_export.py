@@ -1,0 +1,123 @@
+"""Decisions for research: one row per decision, no free text beyond the override reason.
+
+The export is refused while the chain is broken (a tampered record is not
+research data). Workers appear under a stable pseudonym keyed by a secret in
+the store folder, unless ``worker_ids=True`` asks for the logins.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import json
+import secrets
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from triage.decisions._chain import ChainReport, verify_chain
+from triage.decisions._record import chain_rows
+
+EXPORT_SUFFIXES = (".csv", ".jsonl", ".parquet")
+COLUMNS: tuple[str, ...] = (
+    "decision_id",
+    "notice_id",
+    "notice_hash",
+    "decided_at",
+    "worker",
+    "model",
+    "routing_model",
+    "score_hash",
+    "score_as_of",
+    "risk",
+    "model_tier",
+    "rule_floor",
+    "rules",
+    "suggested_tier",
+    "suggested_dv_route",
+    "decided_tier",
+    "decided_dv_route",
+    "tier_overridden",
+    "dv_route_overridden",
+    "below_rule_floor",
+    "override_reason",
+    "prev_hash",
+    "hash",
+)
+"""Exported columns, in order: the record's fields (``decided_by`` as ``worker``), then the chain."""
+
+BAD_SUFFIX = "--out: expected a file ending in {suffixes}, got {name!r}"
+BROKEN = "refusing to export: {problem}. Run `triage decisions verify` and restore the store"
+WORKER_KEY = "worker.key"
+
+
+class ExportError(ValueError):
+    """The export cannot be written; the message says why."""
+
+
+def _worker_key(store: Path) -> bytes:
+    path = store / WORKER_KEY
+    if not path.is_file():
+        path.write_bytes(secrets.token_bytes(32))
+        path.chmod(0o600)
+    return path.read_bytes()
+
+
+def worker_pseudonym(key: bytes, user: str) -> str:
+    return "W-" + hmac.new(key, user.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
+
+
+def export_rows(
+    conn: sqlite3.Connection, *, store: Path, worker_ids: bool = False
+) -> tuple[list[dict[str, Any]], ChainReport]:
+    """Rows of the export, after checking the chain (raises :class:`ExportError` if broken)."""
+    rows = chain_rows(conn).fetchall()
+    report = verify_chain(rows)
+    if not report.ok:
+        raise ExportError(BROKEN.format(problem=report.problem))
+    key = None if worker_ids else _worker_key(store)
+    out = []
+    for row in rows:
+        rec = json.loads(row["record"])
+        user = rec["decided_by"]
+        rec["worker"] = user if key is None else worker_pseudonym(key, user)
+        rec["prev_hash"], rec["hash"] = row["prev_hash"], row["hash"]
+        out.append({c: rec.get(c) for c in COLUMNS})
+    return out, report
+
+
+def write_export(rows: list[dict[str, Any]], out: Path) -> Path:
+    suffix = out.suffix.lower()
+    if suffix not in EXPORT_SUFFIXES:
+        raise ExportError(BAD_SUFFIX.format(suffixes=", ".join(EXPORT_SUFFIXES), name=out.name))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    if suffix == ".csv":
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=COLUMNS)
+            writer.writeheader()
+            for r in rows:
+                writer.writerow({**r, "rules": " ".join(r["rules"])})
+    elif suffix == ".jsonl":
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    else:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        columns = {c: [r[c] for r in rows] for c in COLUMNS}
+        types = {
+            "decision_id": pa.int64(),
+            "risk": pa.float64(),
+            "rules": pa.list_(pa.string()),
+            "tier_overridden": pa.bool_(),
+            "dv_route_overridden": pa.bool_(),
+            "below_rule_floor": pa.bool_(),
+        }
+        table = pa.table(
+            {c: pa.array(v, type=types.get(c, pa.string())) for c, v in columns.items()}
+        )
+        pq.write_table(table, tmp)
+    tmp.replace(out)  # a half-written export is never left under the asked name
+    return out

@@ -1,0 +1,244 @@
+"""A person's decision on a notice, recorded append-only with what they were shown.
+
+The record keeps the score the worker saw (its hash, model version, tier,
+rule floor, rules that fired, DV route), the notice's hash (never a copy of
+the notice), who decided (the login) and what: the tier and the DV route, an
+override being any difference from the suggestion. An override needs a
+reason; the reason is the only free text kept, and text that looks like an
+identifier (e-mail, phone or individual number, postal code) is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from triage.contract import DV_ROUTES, TIERS
+from triage.decisions._chain import GENESIS, canonical_json, chain_hash
+
+RECORD_SCHEMA = "decision/1"
+MAX_REASON = 1000
+
+REASON_REQUIRED = "override_reason: an override of the suggested {what} needs a reason"
+REASON_ONLY_FOR_OVERRIDE = (
+    "override_reason: give a reason only when overriding the suggestion "
+    "(the reason is the only free text kept)"
+)
+REASON_IDENTIFIER = (
+    "override_reason: looks like it holds {what}; give the reason without names, "
+    "contact details or numbers that identify a person"
+)
+ROUTE_REQUIRED = (
+    "decided_dv_route: required for a DV-witness notice (one of {routes}; suggested: {suggested})"
+)
+ROUTE_NOT_DV = "decided_dv_route: only DV-witness notices have a route; expected null, got {got!r}"
+STALE_SCORE = (
+    "shown_score_hash: the suggestion for {notice_id} changed since it was shown "
+    "(re-scored); reopen the notice and decide on what it shows now"
+)
+UNKNOWN_NOTICE = "notice_id: no notice {notice_id!r} in the store"
+NOT_SCORED = "notice_id: notice {notice_id!r} has no suggestion yet (no model loaded)"
+
+# What an identifier in free text tends to look like. Names cannot be told from
+# ordinary words; the form asks for none, and the export keeps only this field.
+_IDENTIFIER_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("an e-mail address", re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")),
+    (
+        "a phone number",
+        re.compile(r"(?<!\d)0\d{1,4}[-‐ー－(（ ]?\d{1,4}[-‐ー－)） ]?\d{3,4}(?!\d)"),
+    ),
+    ("a postal code", re.compile(r"〒|\b\d{3}-\d{4}\b")),
+    ("an individual number", re.compile(r"(?<!\d)\d{10,}(?!\d)")),
+)
+
+
+class DecisionError(ValueError):
+    """A decision that cannot be recorded; ``field`` names the input and ``kind`` the HTTP meaning."""
+
+    def __init__(self, message: str, *, field: str, code: str, kind: str = "invalid") -> None:
+        super().__init__(message)
+        self.field = field
+        self.code = code  # which rule was broken, for the page's translated message
+        self.kind = kind  # "invalid" (422), "not_found" (404), "conflict" (409)
+
+
+class DecisionInput(BaseModel):
+    """What the worker decided on one notice (form or ``POST /api/decisions``)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    notice_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    decided_tier: Literal["immediate", "urgent", "standard"]
+    decided_dv_route: Literal["cgc", "municipality"] | None = None
+    override_reason: str | None = Field(default=None, max_length=MAX_REASON)
+    shown_score_hash: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="score_hash of the suggestion the worker was shown; a newer score is a 409",
+    )
+
+
+def identifier_in_text(text: str) -> str | None:
+    """What kind of identifier ``text`` seems to hold, or None."""
+    for what, pattern in _IDENTIFIER_PATTERNS:
+        if pattern.search(text):
+            return what
+    return None
+
+
+def _check(decision: DecisionInput, score: dict[str, Any]) -> tuple[bool, bool, str | None]:
+    suggested_route = score["dv_route"]
+    if suggested_route is None and decision.decided_dv_route is not None:
+        raise DecisionError(
+            ROUTE_NOT_DV.format(got=decision.decided_dv_route),
+            field="decided_dv_route",
+            code="route_not_dv",
+        )
+    if suggested_route is not None and decision.decided_dv_route is None:
+        raise DecisionError(
+            ROUTE_REQUIRED.format(routes=", ".join(DV_ROUTES), suggested=suggested_route),
+            field="decided_dv_route",
+            code="route_required",
+        )
+    tier_over = decision.decided_tier != score["suggested_tier"]
+    route_over = suggested_route is not None and decision.decided_dv_route != suggested_route
+    reason = decision.override_reason or None
+    if (tier_over or route_over) and not reason:
+        what = "tier" if tier_over else "DV route"
+        if tier_over and route_over:
+            what = "tier and DV route"
+        raise DecisionError(
+            REASON_REQUIRED.format(what=what), field="override_reason", code="reason_required"
+        )
+    if reason and not (tier_over or route_over):
+        raise DecisionError(REASON_ONLY_FOR_OVERRIDE, field="override_reason", code="reason_only")
+    if reason and (what := identifier_in_text(reason)):
+        raise DecisionError(
+            REASON_IDENTIFIER.format(what=what), field="override_reason", code="reason_identifier"
+        )
+    return tier_over, route_over, reason
+
+
+def record_decision(
+    conn: sqlite3.Connection,
+    decision: DecisionInput,
+    *,
+    user: str,
+    routing_model: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Check ``decision`` against the notice's current score and append it to the chain.
+
+    Returns the stored record with its ``hash`` and ``prev_hash``. Raises
+    :class:`DecisionError` (``kind`` not_found / conflict / invalid).
+    """
+    notice = conn.execute(
+        "SELECT n.notice_hash, s.line, s.score_hash, s.as_of FROM notices n "
+        "LEFT JOIN scores s ON s.notice_id = n.notice_id WHERE n.notice_id = ?",
+        (decision.notice_id,),
+    ).fetchone()
+    if notice is None:
+        raise DecisionError(
+            UNKNOWN_NOTICE.format(notice_id=decision.notice_id),
+            field="notice_id",
+            code="unknown_notice",
+            kind="not_found",
+        )
+    if notice["line"] is None:
+        raise DecisionError(
+            NOT_SCORED.format(notice_id=decision.notice_id),
+            field="notice_id",
+            code="not_scored",
+            kind="conflict",
+        )
+    if decision.shown_score_hash and decision.shown_score_hash != notice["score_hash"]:
+        raise DecisionError(
+            STALE_SCORE.format(notice_id=decision.notice_id),
+            field="shown_score_hash",
+            code="stale_score",
+            kind="conflict",
+        )
+    score = json.loads(notice["line"])
+    tier_over, route_over, reason = _check(decision, score)
+    floor = score["rule_floor"]
+    below_floor = floor is not None and TIERS.index(decision.decided_tier) > TIERS.index(floor)
+    when = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
+    fields: dict[str, Any] = {
+        "schema": RECORD_SCHEMA,
+        "notice_id": decision.notice_id,
+        "notice_hash": notice["notice_hash"],
+        "decided_at": when,
+        "decided_by": user,
+        "model": score["model"],
+        "routing_model": routing_model,
+        "score_hash": notice["score_hash"],
+        "score_as_of": notice["as_of"],
+        "risk": score["risk"],
+        "model_tier": score["model_tier"],
+        "rule_floor": floor,
+        "rules": list(score["rules"]),
+        "suggested_tier": score["suggested_tier"],
+        "suggested_dv_route": score["dv_route"],
+        "decided_tier": decision.decided_tier,
+        "decided_dv_route": decision.decided_dv_route,
+        "tier_overridden": tier_over,
+        "dv_route_overridden": route_over,
+        "below_rule_floor": below_floor,
+        "override_reason": reason,
+    }
+    # BEGIN IMMEDIATE takes the write lock before reading the head, so two
+    # workers deciding at once cannot both chain onto the same previous hash.
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        head = conn.execute(
+            "SELECT decision_id, hash FROM decisions ORDER BY decision_id DESC LIMIT 1"
+        ).fetchone()
+        prev = GENESIS if head is None else head["hash"]
+        fields["decision_id"] = 1 if head is None else head["decision_id"] + 1
+        text = canonical_json(fields)
+        digest = chain_hash(text, prev)
+        conn.execute(
+            "INSERT INTO decisions(decision_id, notice_id, record, prev_hash, hash) VALUES (?, ?, ?, ?, ?)",
+            (fields["decision_id"], decision.notice_id, text, prev, digest),
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return {**fields, "prev_hash": prev, "hash": digest}
+
+
+def _rows_to_records(rows) -> list[dict[str, Any]]:
+    return [
+        {**json.loads(r["record"]), "prev_hash": r["prev_hash"], "hash": r["hash"]} for r in rows
+    ]
+
+
+def decisions_for(conn: sqlite3.Connection, notice_id: str) -> list[dict[str, Any]]:
+    """Every decision on one notice, oldest first (the latest is the one that counts)."""
+    rows = conn.execute(
+        "SELECT record, prev_hash, hash FROM decisions WHERE notice_id = ? ORDER BY decision_id",
+        (notice_id,),
+    ).fetchall()
+    return _rows_to_records(rows)
+
+
+def latest_decisions(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
+    """notice_id → its latest decision."""
+    rows = conn.execute(
+        "SELECT record, prev_hash, hash FROM decisions WHERE decision_id IN "
+        "(SELECT MAX(decision_id) FROM decisions GROUP BY notice_id)"
+    ).fetchall()
+    return {r["notice_id"]: r for r in _rows_to_records(rows)}
+
+
+def chain_rows(conn: sqlite3.Connection):
+    """Decision rows in chain order, for :func:`verify_chain`."""
+    return conn.execute(
+        "SELECT decision_id, record, prev_hash, hash FROM decisions ORDER BY decision_id"
+    )

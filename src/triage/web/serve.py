@@ -1,0 +1,32 @@
+"""``triage serve``: the app on uvicorn, on loopback unless told otherwise."""
+
+from __future__ import annotations
+
+import ipaddress
+
+LOOPBACK_ONLY = (
+    "warning: serving on {host}, reachable from other machines. Sessions and case data travel "
+    "unencrypted unless a TLS proxy sits in front (then pass --https-cookies)."
+)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(settings, *, host: str = "127.0.0.1", port: int = 8000, log=print) -> None:
+    import uvicorn
+
+    from triage.web.app import create_app
+
+    if not is_loopback(host):
+        log(LOOPBACK_ONLY.format(host=host))
+    app = create_app(settings)
+    log(f"intake page: http://{host}:{port}/  (store {settings.store.resolve()})")
+    # One worker: the store's writer and the scorer live in this process.
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, workers=1)

@@ -1,0 +1,200 @@
+"""What the running app holds: settings, the scorer (or why there is none), the clock, capacity.
+
+Model choice, as a careful team would have it: suggestions come from the
+promoted ``@champion``. Without one, the app still starts (the login, the
+notices and their decisions remain reachable) but shows no suggestion and a
+banner saying how to promote a version; it never falls back to an unpromoted
+model by itself. ``--model models:/intake-urgency@candidate`` (or a version)
+runs an unpromoted model on purpose, with a warning on every page.
+
+The clock: ``--as-of`` pins it; a store seeded with the synthetic sample pins
+it to the morning after the sample's last notice (so the sample looks like a
+working day, with some notices still inside their 48 hours); otherwise it is
+the real time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata as md
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from triage.decisions import connect, get_meta, set_meta
+from triage.intake_queue import DayCapacity
+from triage.scoring import DEFAULT_MODEL, DEFAULT_ROUTING_MODEL, parse_as_of
+from triage.users import is_active
+from triage.web.intake import import_notices, refresh_scores
+
+SAMPLE = "synthetic/sample/notices.jsonl"
+SAMPLE_CLOCK_HOUR = 9
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    store: Path = Path("intake")
+    model: str = DEFAULT_MODEL
+    routing_model: str | None = DEFAULT_ROUTING_MODEL
+    rules: Path | None = None  # extra rules; default configs/rules.yaml if present
+    config: Path = Path("configs/intake_urgency.yaml")  # tiers.capacity: the day's capacity
+    as_of: str | None = None
+    notices: Path | None = None  # notices to import at start
+    load_sample: bool = True
+    https_cookies: bool = False
+    session_hours: float = 8.0
+
+
+def sample_clock(received: pd.Series) -> pd.Timestamp:
+    """09:00 on the day after the last notice, in the notices' own offset."""
+    last = pd.to_datetime(received).max()
+    return (last.normalize() + pd.Timedelta(days=1, hours=SAMPLE_CLOCK_HOUR)).tz_convert(last.tz)
+
+
+@dataclass
+class WebState:
+    settings: WebSettings
+    scorer: Any | None
+    model_problem: str | None
+    capacity: DayCapacity
+    fixed_clock: pd.Timestamp | None
+    scorer_key: str
+    synthetic: bool
+    rules_by_id: dict[str, Any]
+    score_lock: threading.Lock = field(default_factory=threading.Lock)
+    throttle: Any = None  # LoginThrottle, set by create_app
+
+    # ------------------------------------------------------------ clock and store
+
+    def now(self) -> pd.Timestamp:
+        return self.fixed_clock if self.fixed_clock is not None else parse_as_of(None)
+
+    def connect(self):
+        return connect(self.settings.store)
+
+    def user_active(self, name: str) -> bool:
+        conn = self.connect()
+        try:
+            return is_active(conn, name)
+        finally:
+            conn.close()
+
+    def refresh(self, conn) -> int:
+        """Re-score what the clock or a model change made stale (see ``intake.py``)."""
+        if self.scorer is None:
+            return 0
+        with self.score_lock:
+            return refresh_scores(conn, self.scorer, as_of=self.now(), scorer_key=self.scorer_key)
+
+    def score(self, frame: pd.DataFrame, **kw) -> list[dict[str, Any]]:
+        # One scorer shared by all request threads: LightGBM and the explainer
+        # are not documented as thread-safe, and on two cores a lock costs nothing.
+        with self.score_lock:
+            return self.scorer.score(frame, **kw)
+
+    @property
+    def not_champion(self) -> str | None:
+        """The model's URI when it was chosen explicitly instead of the champion."""
+        if self.scorer is None or self.settings.model.endswith("@champion"):
+            return None
+        return self.scorer.urgency.uri
+
+    @property
+    def routing_missing(self) -> bool:
+        return (
+            self.scorer is not None
+            and bool(self.settings.routing_model)
+            and self.scorer.routing is None
+        )
+
+
+def _load_scorer(settings: WebSettings) -> tuple[Any | None, str | None]:
+    from triage.scoring import ModelUnavailable, Scorer
+
+    rules = settings.rules
+    if rules is None:
+        from triage.data import resolve_path
+
+        default = resolve_path("configs/rules.yaml")
+        rules = default if default.exists() else None
+    try:
+        scorer = Scorer.load(settings.model, routing_model=settings.routing_model, rules=rules)
+    except ModelUnavailable as exc:
+        return None, str(exc)
+    return scorer, None
+
+
+def _capacity(config: Path) -> DayCapacity:
+    from triage.config import load_config
+    from triage.data import resolve_path
+
+    cap = load_config(resolve_path(str(config))).tiers.capacity
+    return DayCapacity(per_day=cap.per_day, immediate=cap.per_day * cap.immediate_share)
+
+
+def _scorer_key(scorer: Any | None, settings: WebSettings, clock: pd.Timestamp | None) -> str:
+    if scorer is None:
+        return ""
+    rules = scorer.rule_set.rules if scorer.rule_set is not None else ()
+    parts = [
+        scorer.urgency.uri,
+        scorer.routing.uri if scorer.routing else "-",
+        md.version("urgency-triage"),
+        "|".join(f"{r.id}:{r.source}:{r.floor}:{r.actions}" for r in rules),
+        "clock:" + ("now" if clock is None else clock.isoformat()),
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+def open_state(settings: WebSettings, *, log=print) -> WebState:
+    """Load the models, seed or import notices, score what needs it: the app's start-up."""
+    from triage.data import resolve_path
+
+    fixed = parse_as_of(settings.as_of) if settings.as_of else None
+    capacity = _capacity(settings.config)
+    scorer, problem = _load_scorer(settings)
+    if problem:
+        log(f"warning: no suggestions will be shown: {problem}")
+    conn = connect(settings.store)
+    try:
+        if settings.load_sample and conn.execute("SELECT COUNT(*) FROM notices").fetchone()[0] == 0:
+            sample = resolve_path(SAMPLE)
+            result = import_notices(conn, sample, source_name=sample.name)
+            set_meta(conn, "synthetic_sample", "1")
+            frame = pd.read_json(sample, lines=True, dtype=False)
+            set_meta(conn, "sample_clock", sample_clock(frame["received_at"]).isoformat())
+            log(f"empty store: loaded {result.added} synthetic sample notices from {sample}")
+        if settings.notices is not None:
+            result = import_notices(conn, settings.notices, source_name=settings.notices.name)
+            for e in result.errors:
+                log(f"{settings.notices}: line {e.row}: {e.message}")
+            for c in result.conflicts:
+                log(f"{settings.notices}: {c}")
+            log(f"imported {result.added} notices ({result.unchanged} already there)")
+        synthetic = get_meta(conn, "synthetic_sample") == "1"
+        if fixed is None and synthetic and get_meta(conn, "sample_clock"):
+            fixed = parse_as_of(get_meta(conn, "sample_clock"))
+        rule_set = scorer.rule_set if scorer is not None else None
+        if rule_set is None:
+            from triage.rules import load_rule_set
+
+            rule_set = load_rule_set(None)
+        state = WebState(
+            settings=settings,
+            scorer=scorer,
+            model_problem=problem,
+            capacity=capacity,
+            fixed_clock=fixed,
+            scorer_key=_scorer_key(scorer, settings, fixed),
+            synthetic=synthetic,
+            rules_by_id={r.id: r for r in rule_set.rules},
+        )
+        n = state.refresh(conn)
+        if n:
+            log(f"scored {n} notices at {state.now().isoformat()}")
+    finally:
+        conn.close()
+    return state
