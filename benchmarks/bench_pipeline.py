@@ -12,12 +12,15 @@ process, and prints both wall times and their ratio (goal: at most 3x).
 from __future__ import annotations
 
 import argparse
+import io
 import os
+import re
 import tempfile
 import time
 from pathlib import Path
 
 import lightgbm as lgb
+from rich.console import Console
 
 from triage.config import load_config
 from triage.data import load_data
@@ -25,6 +28,8 @@ from triage.features import NoticeFeatures, monotone_constraints
 from triage.pipelines import load_pipeline, run_pipeline
 from triage.split import temporal_split
 from triage.synth.spec import REPO_ROOT
+
+STEP_LINE = re.compile(r"✓ (.+?) (\d+\.\d) s")
 
 
 def main() -> None:
@@ -53,8 +58,9 @@ def main() -> None:
         t0 = time.perf_counter()
         run_pipeline(core_cfg, console=None, quiet=True)
         core_s = time.perf_counter() - t0
+        progress = io.StringIO()
         t0 = time.perf_counter()
-        run_pipeline(cfg, console=None, quiet=True)
+        run_pipeline(cfg, console=Console(file=progress, width=200), quiet=False)
         pipeline_s = time.perf_counter() - t0
 
     # The baseline: the same booster on the same training matrix, nothing else.
@@ -78,6 +84,9 @@ def main() -> None:
     booster.fit(X, y)
     fit_s = time.perf_counter() - t0
 
+    print("whole pipeline, by step (as its progress display printed them):")
+    for name, seconds in STEP_LINE.findall(progress.getvalue()):
+        print(f"  {name:32s} {float(seconds):6.1f} s")
     print(f"notices: {args.n:,} (train {len(split.train):,}, test {len(split.test):,})")
     print(f"bare LightGBM fit (baseline):  {fit_s:7.2f} s")
     print(

@@ -111,12 +111,18 @@ class _Plan:
 
 
 def _counts(seed: np.random.SeedSequence, rows: int, n: int) -> np.ndarray:
-    """``rows`` multinomial resamples of ``n`` notices as a (rows, n) int64 count matrix."""
+    """``rows`` multinomial resamples of ``n`` notices as a (rows, n) count matrix.
+
+    Counts are uint8 whenever they fit (a notice drawn 256 times is all but
+    impossible for n > 10): the AUC kernels gather columns of this matrix, and
+    bytes move four to eight times faster than int64.
+    """
     rng = np.random.default_rng(seed)
     index_type = np.int32 if rows * n < 2**31 else np.int64
     idx = rng.integers(0, n, size=(rows, n), dtype=index_type)
     idx += (np.arange(rows, dtype=index_type) * n)[:, None]
-    return np.bincount(idx.ravel(), minlength=rows * n).reshape(rows, n)
+    counts = np.bincount(idx.ravel(), minlength=rows * n).reshape(rows, n)
+    return counts.astype(np.uint8) if counts.max() < 256 else counts
 
 
 def bootstrap_intervals(

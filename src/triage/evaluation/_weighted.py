@@ -52,8 +52,7 @@ class WeightedAUC:
         exact = W.dtype.kind in "iu"
         acc = np.int64 if exact else np.float64
         cum = np.zeros((W.shape[0], len(self._neg) + 1), dtype=acc)
-        np.take(W, self._neg, axis=1, out=cum[:, 1:], mode="clip")
-        np.cumsum(cum[:, 1:], axis=1, out=cum[:, 1:])
+        np.cumsum(np.take(W, self._neg, axis=1), axis=1, out=cum[:, 1:])
         w_pos = np.take(W, self._pos, axis=1, mode="clip").astype(acc, copy=False)
         lower = np.take(cum, self._below, axis=1, mode="clip")
         if self._tied:  # a tie between a positive and a negative counts one half
