@@ -72,6 +72,7 @@ def experiment_run(cfg, *, data, split, chosen: str, target: str):
                 **split.summary(),
             }
         )
+        _log_recording_bias(mlflow, cfg)
         yield run, uri, experiment_id
 
 
@@ -164,6 +165,9 @@ def log_experiment(
         fig = reliability_figure(y_true, scores, bins=cfg.evaluation.ece_bins)
         mlflow.log_figure(fig, "evaluation/reliability_true_outcome.png")
         _log_model_tables(mlflow, candidates)
+        _log_capacity_curve(
+            mlflow, cfg, truth_test=truth_test, scores=scores, days=split.days("test")
+        )
 
         description = (
             f"{chosen} candidate, calibrated ({cfg.calibration.method}) on "
@@ -212,3 +216,41 @@ def _log_model_tables(mlflow, candidates) -> None:
         )
     if "tree" in candidates and hasattr(candidates["tree"].model, "rules"):
         mlflow.log_text(candidates["tree"].model.rules(), "models/tree_rules.txt")
+
+
+def _log_recording_bias(mlflow, cfg) -> None:
+    """The generator spec's recorded-label biases, for the model card (synthetic data only)."""
+    from triage.data import synthetic_spec
+
+    spec = synthetic_spec(cfg.data)
+    if spec is not None:
+        mlflow.log_dict(
+            {
+                "spec_version": spec.spec_version,
+                "spec_digest": spec.digest,
+                "recording": spec.recording.model_dump(mode="json"),
+            },
+            "data/recording_bias.json",
+        )
+
+
+def _log_capacity_curve(mlflow, cfg, *, truth_test, scores, days: float) -> None:
+    """Recall and precision at capacity over a range of daily capacities (JSON and a figure)."""
+    import matplotlib.pyplot as plt
+
+    from triage.evaluation.capacity_curve import (
+        capacity_curve,
+        capacity_curve_figure,
+        capacity_grid,
+    )
+
+    per_day = cfg.tiers.capacity.per_day
+    outcomes = {"true": truth_test["harm_90d"].to_numpy(bool)}
+    outcomes["recorded"] = truth_test["recorded_harm_90d"].to_numpy(bool)
+    curve = capacity_curve(
+        outcomes, scores, per_day=capacity_grid(per_day), days=days, configured=per_day
+    )
+    mlflow.log_dict(curve, "evaluation/capacity_curve.json")
+    fig = capacity_curve_figure(curve, outcome="true")
+    mlflow.log_figure(fig, "evaluation/capacity_curve.png")
+    plt.close(fig)
