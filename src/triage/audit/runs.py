@@ -21,6 +21,10 @@ from ._errors import RUN_WITHOUT_PREDICTIONS
 
 PREDICTIONS_PATH = "audit_inputs/test_predictions.parquet"
 SENSITIVE_TAG = "audit.model_used_sensitive"
+OF_RUN_TAG = "audit.of_run"
+"""Tag of an audit run (``triage audit --run RUN_ID``) naming the run it audits."""
+AUDIT_KIND = "fairness-audit"
+"""Value of the ``kind`` tag of a fairness-audit run (``log_audit``)."""
 
 
 def predictions_frame(notices, truth, *, scores, tiers=None) -> pd.DataFrame:

@@ -102,7 +102,11 @@ def report_command(run_id: str, lang: str, out: Path | None) -> int:
     except Exception:  # noqa: BLE001 - MLflow raises its own exception for an unknown run
         print(ERRORS["run"].format(run_id=run_id, uri=uri), file=sys.stderr)
         return 2
-    card = build_card(run_id, lang=lang, client=client)
+    try:
+        card = build_card(run_id, lang=lang, client=client)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     for p in write_card(card, out if out is not None else DEFAULT_OUT / run_id):
         print(p)
     return 0

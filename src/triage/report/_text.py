@@ -12,9 +12,11 @@ TITLES: dict[str, tuple[str, str]] = {
     "performance": ("Performance", "性能"),
     "calibration": ("Calibration", "較正"),
     "tiers": ("Tier confusion and under-triage", "緊急度区分の混同行列と過小トリアージ"),
+    "capacity": ("Capacity curve", "対応能力曲線"),
     "explanations": ("Global explanations", "全体的な説明"),
     "fairness": ("Fairness", "公平性"),
     "safety_floor": ("Safety-floor rules", "安全基準ルール"),
+    "routing": ("DV-witness routing", "面前DV通告の振り分け"),
     "limitations": ("Limitations and ethical considerations", "限界と倫理的配慮"),
     "comparison": ("Comparison with the champion", "現行モデル（champion）との比較"),
     "sign_off": ("Reviewer sign-off", "審査者の承認"),
@@ -164,14 +166,61 @@ TEXT: dict[str, tuple[str, str]] = {
         "真値との照合：説明と生成器の既知の効果との一致度。",
     ),
     "no_fairness": (
-        "No fairness audit was logged for this run. Run a fairness audit before any use; "
+        "No fairness audit was logged for this run: no audit run names it (tag audit.of_run) "
+        "and the run holds no audit tables. Run `triage audit --run {run}` before any use; "
         "this card cannot say whom the model fails.",
-        "この実行では公平性監査が記録されていない。使用前に公平性監査を実施すること。"
+        "この実行では公平性監査が記録されていない：この実行を対象とする監査の実行（タグ audit.of_run）"
+        "も監査表もない。使用前に `triage audit --run {run}` で公平性監査を実施すること。"
         "このカードでは、モデルが誰に対して失敗するかを示せない。",
     ),
     "fairness_intro": (
-        "Fairness audit tables logged with this run (aggregates only; small cells suppressed).",
-        "この実行とともに記録された公平性監査の表（集計値のみ、小さなセルは秘匿）。",
+        "Fairness audit {run} of this run's test predictions ({n} audit run(s) name this run; "
+        "the newest is shown). Aggregates only; groups below the minimum size are suppressed. "
+        "Flags: the ratio to the reference group lies outside the band and its interval "
+        "excludes 1. 'true' judges the model against what happened, 'recorded' against "
+        "what a record would hold, 'labels' judges the recorded labels themselves.",
+        "この実行のテスト予測に対する公平性監査 {run}（この実行を対象とする監査は {n} 件、最新のものを表示）。"
+        "集計値のみ。最小件数未満の集団は秘匿。フラグ：基準集団との比が許容範囲外で、その区間が1を含まない。"
+        "「真の結果」は実際に起きたこと、「記録上の結果」は記録に残ることに対するモデルの評価、"
+        "「ラベルの偏り」は記録ラベルそのものの評価。",
+    ),
+    "flag_count": ("{flags} flagged of {of} disparities", "格差 {of} 件中 {flags} 件にフラグ"),
+    "no_recording_bias": (
+        "The recorded-label biases of the generator spec were not logged with this run.",
+        "生成仕様の記録ラベルの偏りはこの実行に記録されていない。",
+    ),
+    "recording_bias_intro": (
+        "Recorded-label biases planted in the generator spec (version {version}), on the "
+        "log-odds scale: detection = P(harm is recorded | harm happened), false record = "
+        "P(harm is recorded | no harm), tier perception = staff judgement of the tier. A "
+        "positive term makes a record more likely (or the perceived tier higher) for that group.",
+        "生成仕様（版 {version}）に組み込まれた記録ラベルの偏り（対数オッズ）。検出＝危害が起きたときに"
+        "記録される確率、誤記録＝危害がないのに記録される確率、区分の知覚＝職員による区分の判断。"
+        "正の値は、その集団で記録されやすい（または区分が高く判断されやすい）ことを示す。",
+    ),
+    "no_capacity": (
+        "No capacity curve was logged for this run.",
+        "この実行では対応能力曲線が記録されていない。",
+    ),
+    "capacity_intro": (
+        "Recall and precision (true outcome, worst tie ordering; the figure shades up to the "
+        "best) when the centres can take the given number of notices a day over the "
+        "{days}-day test period; the configured capacity is {configured} a day.",
+        "テスト期間（{days}日間）に1日あたり所定の件数を受けられる場合の再現率と適合率（真の結果、"
+        "同順位は最悪の順序。図では最良の順序までを網掛け）。設定された対応能力は1日 {configured} 件。",
+    ),
+    "routing_intro": (
+        "DV-witness (面前DV) police notices routed to the child guidance centre or to the "
+        "municipality; the centres take {per_day} a day. Test period, true route: estimate "
+        "[interval]; recorded route: point estimates. Under-routing: truly CGC notices sent "
+        "to the municipality. 'oracle' routes by the true risk at the capacity cut, "
+        "'oracle_cut' at the spec's own cut (the true route). Survey reference: centres "
+        "judged {survey} of these notices mild (municipality) in 2023.",
+        "警察からの面前DV通告を児童相談所か市町村に振り分ける。児童相談所の受け入れは1日 {per_day} 件。"
+        "テスト期間、真の振り分け先：推定値［区間］。記録上の振り分け先：点推定。過小振り分け：真に児童相談所"
+        "対応の通告を市町村に送った割合。「oracle」は真のリスクで対応能力の閾値により、「oracle_cut」は"
+        "仕様の閾値（真の振り分け先）により振り分ける。調査の参照値：2023年に児童相談所はこれらの通告の"
+        "{survey} を軽度（市町村）と判断した。",
     ),
     "rules_intro": (
         "National rules from the 2018 emergency measures (児童虐待防止対策の強化に向けた緊急総合対策). "
@@ -223,10 +272,33 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "champion_intro": (
         "Deltas of the chosen candidate against the champion {model} version {version} "
-        "(run {run}); true outcome, this run minus the champion. Fairness deltas: not "
-        "available.",
+        "(run {run}); true outcome, this run minus the champion.",
         "選ばれた候補と champion（{model} バージョン {version}、実行 {run}）との差。"
-        "真の結果、この実行 − champion。公平性の差：なし。",
+        "真の結果、この実行 − champion。",
+    ),
+    "fairness_delta_intro": (
+        "Fairness deltas: audit {mine} of this run against audit {theirs} of the champion; "
+        "flag counts, and the ratio to the reference group of every disparity flagged (*) in "
+        "either run.",
+        "公平性の差：この実行の監査 {mine} と champion の監査 {theirs} の比較。フラグ数と、"
+        "どちらかの実行でフラグ（*）が付いた格差の基準集団との比。",
+    ),
+    "no_fairness_delta_both": (
+        "Fairness deltas: not available, neither this run nor the champion has a fairness audit.",
+        "公平性の差：なし。この実行にも champion にも公平性監査がない。",
+    ),
+    "no_fairness_delta_this_run": (
+        "Fairness deltas: not available, this run has no fairness audit.",
+        "公平性の差：なし。この実行には公平性監査がない。",
+    ),
+    "no_fairness_delta_champion": (
+        "Fairness deltas: not available, the champion has no fairness audit.",
+        "公平性の差：なし。champion には公平性監査がない。",
+    ),
+    "champion_unreadable": (
+        "The champion {model} version {version} points at run {run}, which could not be read: "
+        "no comparison.",
+        "champion（{model} バージョン {version}）の実行 {run} を読めなかった：比較なし。",
     ),
     "no_registry": (
         "The registered model is unknown or the registry could not be read: no comparison.",
@@ -284,6 +356,32 @@ WORDS: dict[str, tuple[str, str]] = {
     "limitations": ("Limitations", "限界"),
     "ethics": ("Ethical considerations", "倫理的配慮"),
     "decision_support": ("Decision support only", "意思決定支援のみ"),
+    "detection": ("detection", "検出"),
+    "false_record": ("false record", "誤記録"),
+    "tier_perception": ("tier perception", "区分の知覚"),
+    "base_logit": ("baseline (log-odds)", "基準値（対数オッズ）"),
+    "noise_sd": ("noise (standard deviation)", "ばらつき（標準偏差）"),
+    "mechanism": ("mechanism", "仕組み"),
+    "term": ("term", "項"),
+    "log_odds": ("magnitude (log-odds)", "大きさ（対数オッズ）"),
+    "day": ("day", "日"),
+    "audit": ("audit", "監査"),
+    "audit_true": ("true outcome", "真の結果"),
+    "audit_recorded": ("recorded outcome", "記録上の結果"),
+    "audit_labels": ("label bias (recorded label vs truth)", "ラベルの偏り（記録ラベルと真値）"),
+    "flags": ("flags", "フラグ"),
+    "groups": ("groups", "集団"),
+    "group": ("group", "集団"),
+    "vs": ("reference group", "基準集団"),
+    "ratio": ("ratio [interval]", "比［区間］"),
+    "suppressed": ("suppressed (too few notices)", "秘匿（件数が少ない）"),
+    "cuts": ("routing cut points (P(cgc))", "振り分けの閾値（児童相談所の確率）"),
+    "cut": ("cut point", "閾値"),
+    "fairness_flags_delta": ("fairness flags", "公平性のフラグ数"),
+    "fairness_ratio_delta": (
+        "flagged disparities: ratio to the reference group",
+        "フラグ付きの格差：基準集団との比",
+    ),
 }
 
 FACTS: dict[str, tuple[str, str]] = {
@@ -306,6 +404,19 @@ FACTS: dict[str, tuple[str, str]] = {
     "git_commit": ("git commit", "git コミット"),
     "thresholds": ("tier cut points (immediate / urgent)", "区分の閾値（即時／緊急）"),
     "tier_basis": ("basis of the cut points", "閾値の根拠"),
+    "period": ("period (months and dates only)", "期間（年月・日付のみ）"),
+    "audit_run": ("audit run", "監査の実行"),
+    "audit_n": ("test notices audited", "監査した通告件数"),
+    "audit_flag_rule": ("flagged when", "フラグの条件"),
+    "audit_band": ("band", "許容範囲"),
+    "audit_min_n": ("minimum group size", "最小集団件数"),
+    "audit_n_boot": ("bootstrap resamples", "ブートストラップ回数"),
+    "audit_model_inputs": ("model inputs", "モデルの入力"),
+    "routing.cgc_per_day": ("CGC capacity (notices a day)", "児童相談所の対応能力（1日の件数）"),
+    "routing.survey_municipality_share": (
+        "survey: share judged mild (municipality)",
+        "調査：軽度（市町村）と判断された割合",
+    ),
 }
 
 METRICS: dict[str, tuple[str, str]] = {
@@ -317,12 +428,32 @@ METRICS: dict[str, tuple[str, str]] = {
     "over_triage": ("over-triage", "過大トリアージ"),
     "recall_at_k_worst": ("recall at capacity", "対応能力内の再現率"),
     "pr_auc": ("PR-AUC", "PR-AUC"),
+    "precision_at_k_worst": ("precision at capacity", "対応能力内の適合率"),
+    "share_municipality": ("share to municipality", "市町村への振り分け割合"),
+    "under_routing": ("under-routing", "過小振り分け"),
+    "over_routing": ("over-routing", "過大振り分け"),
     "cal_slope": ("calibration slope", "較正の傾き"),
     "cal_intercept": ("calibration intercept", "較正の切片"),
     "truth.spearman": ("rank agreement with truth (Spearman)", "真値との順位相関（Spearman）"),
     "truth.top5_overlap": ("top-5 overlap with truth", "上位5項目の真値との一致"),
     "truth.margin_spearman": ("margin rank agreement (Spearman)", "マージンの順位相関（Spearman）"),
 }
+
+
+AUDIT_METRICS: dict[str, tuple[str, str]] = {
+    "n": ("notices", "通告件数"),
+    "base_rate": ("base rate", "基準率"),
+    "flag_rate": ("share flagged", "フラグの割合"),
+    "fnr": ("false-negative rate (under-triage)", "偽陰性率（過小トリアージ）"),
+    "fpr": ("false-positive rate", "偽陽性率"),
+    "for": ("false-omission rate", "偽脱落率"),
+    "precision": ("precision", "適合率"),
+    "auc": ("AUC", "AUC"),
+    "brier": ("Brier", "Brier スコア"),
+    "ece": ("ECE", "ECE"),
+}
+"""Audit metrics in both languages; the English is ``triage.audit.groups.METRIC_LABELS``'s
+(a test keeps them equal)."""
 
 
 def t(table: dict[str, tuple[str, str]], key: str, lang: str, **fmt: object) -> str:

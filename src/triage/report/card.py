@@ -12,6 +12,7 @@ import contextlib
 import csv
 import io
 import json
+import math
 import os
 import re
 import tempfile
@@ -19,9 +20,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from triage.report._text import FACTS, LANGS, METRICS, TEXT, TITLES, WORDS, t
+from triage.report._text import AUDIT_METRICS, FACTS, LANGS, METRICS, TEXT, TITLES, WORDS, t
 
-CARD_VERSION = "1.0.0"
+CARD_VERSION = "1.1.0"
 OUTCOMES: tuple[str, ...] = ("true", "recorded")
 PERFORMANCE_METRICS: tuple[str, ...] = (
     "auc",
@@ -32,25 +33,53 @@ PERFORMANCE_METRICS: tuple[str, ...] = (
     "recall_at_k_worst",
 )
 COMPARISON_METRICS: tuple[str, ...] = ("auc", "brier", "ece", "under_triage", "recall_at_k_worst")
-CANDIDATE_ORDER: tuple[str, ...] = ("checklist", "scorecard", "lightgbm", "tree")
+CANDIDATE_ORDER: tuple[str, ...] = (
+    "checklist",
+    "dv_checklist",
+    "dv_checklist_rule",
+    "scorecard",
+    "lightgbm",
+    "tree",
+)
+ROUTING_METRICS: tuple[str, ...] = (
+    "share_municipality",
+    "under_routing",
+    "over_routing",
+    "auc",
+    "auc_ratio",
+)
+AUDITS: tuple[str, ...] = ("true", "recorded", "labels")
+"""Parts of a fairness audit the card shows, in order (``audit/{name}/`` in the audit run)."""
+GROUP_COLUMNS: tuple[str, ...] = ("n", "base_rate", "flag_rate", "fnr", "fpr", "precision")
 TOP_FIELDS = 10
 CHAMPION = "champion"
 
 ERRORS = {
     "lang": "lang: expected one of {langs}, got {lang!r}.",
     "run": "no MLflow run {run_id!r} at {uri}.",
+    "no_metrics": (
+        "run {run_id!r} has no evaluation metrics (keys such as true.<candidate>.auc): "
+        "a model card is made for a run of `triage run`, not for {kind}."
+    ),
 }
 
 _URL = re.compile(r"\s*(via\s+)?\S*https?://\S+", re.IGNORECASE)
 _METRIC_KEY = re.compile(r"^(true|recorded)\.([a-z0-9_]+)\.([a-z0-9_]+)$")
+_WINDOW = re.compile(r"^(\S+) \.\. (\S+) \((.+)\)$")
 
 
 class _Run:
     """Reads one run's logged facts; artefacts are fetched one file at a time, on demand."""
 
-    def __init__(self, client, run_id: str) -> None:
+    def __init__(self, client, run_id: str, run=None) -> None:
         self.client = client
-        self.run = client.get_run(run_id)
+        if run is None:
+            try:
+                run = client.get_run(run_id)
+            except Exception:  # noqa: BLE001 - MLflow raises its own exception for an unknown run
+                uri = getattr(client, "tracking_uri", "the tracking store")
+                raise LookupError(ERRORS["run"].format(run_id=run_id, uri=uri)) from None
+        self.run = run
         self.run_id = run_id
         self.metrics: dict[str, float] = dict(self.run.data.metrics)
         self.params: dict[str, str] = dict(self.run.data.params)
@@ -115,8 +144,9 @@ def _interval(cell: dict | None) -> str:
 def _candidates(metrics: dict[str, float]) -> list[str]:
     found = {m.group(2) for k in metrics if (m := _METRIC_KEY.match(k))}
     known = [c for c in CANDIDATE_ORDER if c in found]
-    others = sorted(found - set(known) - {"oracle"})
-    return known + others + (["oracle"] if "oracle" in found else [])
+    oracles = sorted(c for c in found if c.startswith("oracle"))
+    others = sorted(found - set(known) - set(oracles))
+    return known + others + oracles
 
 
 def _field_label(field: str, lang: str) -> str:
@@ -207,36 +237,97 @@ def _published_aggregates(tags: dict, lang: str) -> tuple[list[str], dict | None
     return [], table
 
 
+def _windows(tags: dict) -> dict[str, tuple[str, str, str]]:
+    """Split windows as (from, to, notices), dates only: a window's edge may be one notice's
+    receipt time (the earliest notice opens the training window), which is row-level."""
+    out = {}
+    for name in ("train", "calibration", "test"):
+        m = _WINDOW.match(tags.get(f"split.{name}", ""))
+        if m:
+            lo, hi, count = m.groups()
+            out[name] = (lo[:7] if name == "train" else lo[:10], hi[:10], count)
+    return out
+
+
+def _source(tags: dict) -> str:
+    source = tags.get("data.source", "")
+    if source.startswith("folder "):  # the folder's name, not the local path
+        return f"folder {Path(source[len('folder ') :]).name}"
+    return source
+
+
+def _term_label(term: str, lang: str) -> str:
+    """A spec term (``welfare_receipt``, ``household_type=single_parent``) in words."""
+    from triage.labels import factor_label
+
+    field, sep, value = term.partition("=")
+    try:
+        return factor_label(field, value if sep else True, lang)
+    except (KeyError, ValueError):
+        return term
+
+
+def _recording_bias(run: _Run, lang: str) -> tuple[list[str], list[dict], dict]:
+    """The spec's recorded-label biases as logged with the run (``data/recording_bias.json``)."""
+    logged = run.json("data/recording_bias.json")
+    if not logged:
+        return [t(TEXT, "no_recording_bias", lang)], [], {}
+    rec = logged.get("recording", {})
+    rows, data = [], {}
+    for mech in ("detection", "false_record", "tier_perception"):
+        part = rec.get(mech) or {}
+        data[mech] = {k: part[k] for k in ("logit", "noise_sd", "terms") if k in part}
+        base = part.get("logit", part.get("noise_sd"))
+        base_key = "base_logit" if "logit" in part else "noise_sd"
+        if base is not None:
+            rows.append([t(WORDS, mech, lang), t(WORDS, base_key, lang), f"{base:+.2f}"])
+        for term, value in (part.get("terms") or {}).items():
+            rows.append([t(WORDS, mech, lang), _term_label(term, lang), f"{value:+.2f}"])
+    note = t(TEXT, "recording_bias_intro", lang, version=logged.get("spec_version", "?"))
+    table = {
+        "caption": "data/recording_bias.json",
+        "columns": [t(WORDS, k, lang) for k in ("mechanism", "term", "log_odds")],
+        "rows": rows,
+    }
+    return [note], [table], {"spec_version": logged.get("spec_version"), "recording": data}
+
+
 def _data(run: _Run, lang: str) -> dict:
     tags = run.tags
-    synthetic = tags.get("data.source") == "synthetic"
+    spec_version = tags.get("synth.spec_version")
+    synthetic = tags.get("data.source") == "synthetic" or spec_version not in (None, "None")
     facts = [
-        _fact("source", tags.get("data.source"), lang),
+        _fact("source", _source(tags), lang),
         _fact("n", tags.get("data.n"), lang),
         _fact("fingerprint", tags.get("data.fingerprint"), lang),
     ]
     if synthetic:
         facts += [
-            _fact("spec_version", tags.get("synth.spec_version"), lang),
+            _fact("spec_version", spec_version, lang),
             _fact("spec_digest", tags.get("synth.spec_digest"), lang),
             _fact("seed", tags.get("synth.seed"), lang),
         ]
+    windows = _windows(tags)
+    if "train" in windows and "test" in windows:
+        facts.append(_fact("period", f"{windows['train'][0]} .. {windows['test'][1]}", lang))
     facts += [
-        _fact(k, tags[k], lang)
-        for k in ("split.train", "split.calibration", "split.test")
-        if k in tags
+        _fact(f"split.{name}", f"{lo} .. {hi} ({count})", lang)
+        for name, (lo, hi, count) in windows.items()
     ]
     target = tags.get("target") or run.params.get("target", "")
     facts.append(_fact("target", target, lang))
     notes = [t(TEXT, "data_synthetic" if synthetic else "data_not_synthetic", lang)]
     notes.append(t(TEXT, "label_bias", lang, target=target))
-    tables = []
+    tables, data = [], {}
     if synthetic:
         missing, table = _published_aggregates(tags, lang)
         notes += missing
         if table:
             tables.append(table)
-    return _section("data", lang, facts=facts, notes=notes, tables=tables)
+        bias_notes, bias_tables, data = _recording_bias(run, lang)
+        notes += bias_notes
+        tables += bias_tables
+    return _section("data", lang, facts=facts, notes=notes, tables=tables, data=data)
 
 
 def _model(run: _Run, lang: str, candidates: list[str]) -> dict:
@@ -246,7 +337,7 @@ def _model(run: _Run, lang: str, candidates: list[str]) -> dict:
         _fact("chosen", chosen, lang),
         _fact("selection", p.get("selection.metric"), lang),
         _fact("calibration", p.get("calibration.method"), lang),
-        _fact("candidates", ", ".join(c for c in candidates if c != "oracle"), lang),
+        _fact("candidates", ", ".join(c for c in candidates if not c.startswith("oracle")), lang),
         _fact("include_sensitive", p.get("features.include_sensitive"), lang),
         _fact("registered_model", p.get("mlflow.registered_model"), lang),
         _fact("git_commit", tags.get("git_commit"), lang),
@@ -507,35 +598,262 @@ def _explanations(run: _Run, lang: str, figures: dict) -> dict:
     return _section("explanations", lang, notes=notes, tables=tables, figures=figs, data=data)
 
 
-def _fairness(run: _Run, lang: str, figures: dict) -> dict:
-    files = _walk(run, "audit")
-    csvs = [f for f in files if f.endswith(".csv")]
-    if not csvs:
-        return _section("fairness", lang, available=False, notes=[t(TEXT, "no_fairness", lang)])
-    tables = []
-    for path in csvs:
-        rows = run.csv(path) or []
-        if not rows:
-            continue
-        cols = list(rows[0])
+def _capacity(run: _Run, lang: str, figures: dict) -> dict:
+    curve = run.json("evaluation/capacity_curve.json")
+    key = _figure(run, "evaluation/capacity_curve.png", figures)
+    if not curve or "true" not in curve.get("outcomes", {}):
+        return _section("capacity", lang, available=False, notes=[t(TEXT, "no_capacity", lang)])
+    by_cand = curve["outcomes"]["true"]
+    per_day, ks = curve["per_day"], curve["k"]
+    head = [t(WORDS, "candidate", lang)] + [
+        f"{c:g}/{t(WORDS, 'day', lang)} (k={k:,})" for c, k in zip(per_day, ks, strict=True)
+    ]
+    tables, data = [], {"per_day": per_day, "k": ks, "outcome": "true"}
+    data["configured_per_day"] = curve.get("configured_per_day")
+    for what in ("recall", "precision"):
+        name = f"{what}_at_k_worst"
+        data[what] = {cand: m[name] for cand, m in by_cand.items()}
         tables.append(
-            {"caption": path, "columns": cols, "rows": [[r[c] for c in cols] for r in rows]}
+            {
+                "caption": f"{t(METRICS, name, lang)} ({t(WORDS, 'true', lang)})",
+                "columns": head,
+                "rows": [[cand] + [_fmt(v) for v in m[name]] for cand, m in by_cand.items()],
+            }
         )
-    figs = []
-    for path in (f for f in files if f.endswith(".png")):
-        key = _figure(run, path, figures)
-        if key:
-            figs.append({"key": key, "caption": path})
-    return _section(
-        "fairness", lang, notes=[t(TEXT, "fairness_intro", lang)], tables=tables, figures=figs
+    configured = curve.get("configured_per_day")
+    note = t(
+        TEXT,
+        "capacity_intro",
+        lang,
+        days=f"{curve['days']:.0f}",
+        configured="?" if configured is None else f"{configured:g}",
     )
+    figs = [{"key": key, "caption": "evaluation/capacity_curve.png"}] if key else []
+    return _section("capacity", lang, notes=[note], tables=tables, figures=figs, data=data)
 
 
-def _walk(run: _Run, folder: str) -> list[str]:
-    out = []
-    for f in run.client.list_artifacts(run.run_id, folder) if run.listing(folder) else []:
-        out.extend(_walk(run, f.path) if f.is_dir else [f.path])
-    return out
+def _audit_runs(run: _Run) -> list:
+    """Fairness-audit runs that name this run (``triage audit --run RUN_ID``), newest first."""
+    from triage.audit.runs import AUDIT_KIND, OF_RUN_TAG
+
+    try:
+        experiments = [e.experiment_id for e in run.client.search_experiments()]
+        found = run.client.search_runs(
+            experiments,
+            filter_string=f"tags.`{OF_RUN_TAG}` = '{run.run_id}'",
+            order_by=["attributes.start_time DESC"],
+        )
+    except Exception:  # noqa: BLE001 - a store that cannot be searched has no audits to show
+        return []
+    return [r for r in found if r.data.tags.get("kind") == AUDIT_KIND]
+
+
+def _audit_source(run: _Run) -> tuple[_Run | None, int]:
+    """The run holding this run's audit (its newest audit run, else the run itself if it holds
+    ``audit/``) and how many audit runs name it. The caller closes a returned other run."""
+    found = _audit_runs(run)
+    if found:
+        newest = found[0]
+        return _Run(run.client, newest.info.run_id, run=newest), len(found)
+    if run.listing("audit"):
+        return run, 0
+    return None, 0
+
+
+def _group_label(feature: str, group: str, lang: str) -> str:
+    from triage.labels import value_label
+
+    try:
+        return value_label(feature, group, lang)
+    except (KeyError, ValueError):
+        return group
+
+
+def _num(x: str | None) -> float | None:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _audit_tables(src: _Run, name: str, lang: str, figures: dict) -> tuple[list, list, dict]:
+    """One audit part (true / recorded / labels): its flags and its group table, as logged."""
+    groups = src.csv(f"audit/{name}/groups.csv")
+    if groups is None:
+        return [], [], {}
+    flags = src.csv(f"audit/{name}/flags.csv") or []
+    title = t(WORDS, f"audit_{name}", lang)
+    n_flags = src.metrics.get(f"{name}.flags")
+    n_disp = src.metrics.get(f"{name}.disparities")
+    flag_rows = [
+        {
+            "feature": r["feature"],
+            "group": r["group"],
+            "reference": r["reference"],
+            "metric": r["metric"],
+            **{
+                k: _num(r.get(k))
+                for k in ("value", "reference_value", "ratio", "ratio_low", "ratio_high")
+            },
+        }
+        for r in flags
+    ]
+    tables = [
+        {
+            "caption": f"{title}: {t(WORDS, 'flags', lang)} "
+            f"({t(TEXT, 'flag_count', lang, flags=_count(n_flags), of=_count(n_disp))})",
+            "columns": [t(WORDS, k, lang) for k in ("feature", "group", "vs", "metric")]
+            + [t(WORDS, "value", lang), t(WORDS, "ratio", lang)],
+            "rows": [
+                [
+                    _field_label(f["feature"], lang),
+                    _group_label(f["feature"], f["group"], lang),
+                    _group_label(f["feature"], f["reference"], lang),
+                    _audit_metric(f["metric"], lang),
+                    f"{_fmt(f['value'])} vs {_fmt(f['reference_value'])}",
+                    f"{_fmt(f['ratio'])} [{_fmt(f['ratio_low'])}, {_fmt(f['ratio_high'])}]",
+                ]
+                for f in flag_rows
+            ]
+            or [[t(WORDS, "none", lang), "", "", "", "", ""]],
+        }
+    ]
+    cols = [c for c in GROUP_COLUMNS if groups and c in groups[0]]
+    group_rows, shown = [], []
+    for r in groups:
+        suppressed = str(r.get("suppressed", "")).lower() == "true"
+        values = {} if suppressed else {c: _num(r.get(c)) for c in cols}
+        group_rows.append(
+            {"feature": r["feature"], "group": r["group"], "suppressed": suppressed, **values}
+        )
+        label = [_field_label(r["feature"], lang), _group_label(r["feature"], r["group"], lang)]
+        if suppressed:
+            shown.append(label + [t(WORDS, "suppressed", lang)] + [""] * (len(cols) - 1))
+        else:
+            shown.append(label + [_count(values[c]) if c == "n" else _fmt(values[c]) for c in cols])
+    tables.append(
+        {
+            "caption": f"{title}: {t(WORDS, 'groups', lang)}",
+            "columns": [t(WORDS, "feature", lang), t(WORDS, "group", lang)]
+            + [t(AUDIT_METRICS, c, lang) for c in cols],
+            "rows": shown,
+        }
+    )
+    figs = []
+    if name != "labels":
+        key = _figure(src, f"audit/{name}/disparities.png", figures)
+        if key:
+            figs.append({"key": key, "caption": f"{title}: audit/{name}/disparities.png"})
+    data = {"flags": n_flags, "disparities": n_disp, "flag_rows": flag_rows, "groups": group_rows}
+    return tables, figs, data
+
+
+def _audit_metric(metric: str, lang: str) -> str:
+    return t(AUDIT_METRICS, metric, lang) if metric in AUDIT_METRICS else metric
+
+
+def _count(x: float | None) -> str:
+    return "—" if x is None else f"{x:,.0f}"
+
+
+def _fairness(run: _Run, lang: str, figures: dict) -> dict:
+    src, n_runs = _audit_source(run)
+    if src is None:
+        return _section(
+            "fairness",
+            lang,
+            available=False,
+            notes=[t(TEXT, "no_fairness", lang, run=run.run_id)],
+        )
+    try:
+        tables, figs, audits = [], [], {}
+        for name in AUDITS:
+            tb, fg, data = _audit_tables(src, name, lang, figures)
+            tables += tb
+            figs += fg
+            if data:
+                audits[name] = data
+        p = src.params
+        facts = [
+            _fact("audit_run", src.run_id, lang),
+            _fact("audit_n", p.get("audit.n"), lang),
+            _fact("audit_flag_rule", p.get("audit.flag_rule"), lang),
+            _fact("audit_band", p.get("audit.band"), lang),
+            _fact("audit_min_n", p.get("audit.min_n"), lang),
+            _fact("audit_n_boot", p.get("audit.n_boot"), lang),
+            _fact("audit_model_inputs", p.get("audit.model_inputs"), lang),
+        ]
+        if not audits:
+            return _section(
+                "fairness",
+                lang,
+                available=False,
+                notes=[t(TEXT, "no_fairness", lang, run=run.run_id)],
+                facts=facts,
+            )
+        notes = [t(TEXT, "fairness_intro", lang, run=src.run_id, n=n_runs or 1)]
+        data = {"audit_run_id": src.run_id, "audit_runs": n_runs, "audits": audits}
+        return _section(
+            "fairness", lang, notes=notes, facts=facts, tables=tables, figures=figs, data=data
+        )
+    finally:
+        if src is not run:
+            src.close()
+
+
+def _routing(run: _Run, lang: str, candidates: list[str]) -> dict | None:
+    """DV-witness routing figures, when the run has them (``dv_witness_sorting``); else None."""
+    m = run.metrics
+    if not any(k.endswith(".share_municipality") for k in m):
+        return None
+    tables, data = [], {"metrics": list(ROUTING_METRICS), "outcomes": {}}
+    for outcome in OUTCOMES:
+        rows, shown = [], []
+        for cand in candidates:
+            cells = {n: _cell(m, f"{outcome}.{cand}.{n}") for n in ROUTING_METRICS}
+            cells = {k: v for k, v in cells.items() if v is not None}
+            if "share_municipality" not in cells:
+                continue
+            rows.append({"candidate": cand, "metrics": cells})
+            shown.append([cand] + [_interval(cells.get(n)) for n in ROUTING_METRICS])
+        if rows:
+            data["outcomes"][outcome] = rows
+            tables.append(
+                {
+                    "caption": t(WORDS, outcome, lang),
+                    "columns": [t(WORDS, "candidate", lang)]
+                    + [t(METRICS, n, lang) for n in ROUTING_METRICS],
+                    "rows": shown,
+                }
+            )
+    settings = {
+        k: m[k] for k in ("routing.cgc_per_day", "routing.survey_municipality_share") if k in m
+    }
+    cuts = {
+        k.split(".")[1]: v for k, v in m.items() if re.fullmatch(r"routing\.[a-z0-9_]+\.cut", k)
+    }
+    data.update({"settings": settings, "cuts": cuts})
+    facts = [_fact(k, _fmt(v), lang) for k, v in settings.items()]
+    if cuts:
+        tables.append(
+            {
+                "caption": t(WORDS, "cuts", lang),
+                "columns": [t(WORDS, "candidate", lang), t(WORDS, "cut", lang)],
+                "rows": [[c, _fmt(v)] for c, v in cuts.items()],
+            }
+        )
+    share = settings.get("routing.survey_municipality_share")
+    note = t(
+        TEXT,
+        "routing_intro",
+        lang,
+        survey="?" if share is None else f"{share:.0%}",
+        per_day="?"
+        if "routing.cgc_per_day" not in settings
+        else f"{settings['routing.cgc_per_day']:g}",
+    )
+    return _section("routing", lang, notes=[note], facts=facts, tables=tables, data=data)
 
 
 def _safety_floor(lang: str) -> dict:
@@ -608,30 +926,134 @@ def _comparison(run: _Run, lang: str) -> dict:
             notes=[t(TEXT, "champion_is_self", lang, model=name, version=mv.version)],
             data={"champion_version": str(mv.version), "champion_run_id": mv.run_id},
         )
-    other = run.client.get_run(mv.run_id)
-    mine_c = run.tags.get("chosen_candidate", "")
-    theirs_c = other.data.tags.get("chosen_candidate", "")
-    deltas, rows = [], []
-    for name_m in COMPARISON_METRICS:
-        a = run.metrics.get(f"true.{mine_c}.{name_m}")
-        b = other.data.metrics.get(f"true.{theirs_c}.{name_m}")
-        if a is None or b is None:
-            continue
-        deltas.append({"metric": name_m, "this_run": a, "champion": b, "delta": a - b})
-        rows.append([t(METRICS, name_m, lang), _fmt(a), _fmt(b), f"{a - b:+.3f}"])
-    return _section(
-        "comparison",
-        lang,
-        notes=[t(TEXT, "champion_intro", lang, model=name, version=mv.version, run=mv.run_id)],
-        tables=[
+    try:
+        other = _Run(run.client, mv.run_id)
+    except Exception:  # noqa: BLE001 - a deleted or unreadable champion run
+        note = t(TEXT, "champion_unreadable", lang, model=name, version=mv.version, run=mv.run_id)
+        return _section("comparison", lang, available=False, notes=[note])
+    try:
+        mine_c = run.tags.get("chosen_candidate", "")
+        theirs_c = other.tags.get("chosen_candidate", "")
+        deltas, rows = [], []
+        for name_m in COMPARISON_METRICS:
+            a = run.metrics.get(f"true.{mine_c}.{name_m}")
+            b = other.metrics.get(f"true.{theirs_c}.{name_m}")
+            if a is None or b is None:
+                continue
+            deltas.append({"metric": name_m, "this_run": a, "champion": b, "delta": a - b})
+            rows.append([t(METRICS, name_m, lang), _fmt(a), _fmt(b), f"{a - b:+.3f}"])
+        tables = [
             {
                 "caption": f"{mine_c} vs {theirs_c}",
                 "columns": [t(WORDS, k, lang) for k in ("metric", "this_run", "champion", "delta")],
                 "rows": rows,
             }
-        ],
-        data={"champion_version": str(mv.version), "champion_run_id": mv.run_id, "deltas": deltas},
-    )
+        ]
+        notes = [t(TEXT, "champion_intro", lang, model=name, version=mv.version, run=mv.run_id)]
+        fair_notes, fair_tables, fair_data = _fairness_deltas(run, other, lang)
+        data = {
+            "champion_version": str(mv.version),
+            "champion_run_id": mv.run_id,
+            "deltas": deltas,
+            "fairness": fair_data,
+        }
+        return _section(
+            "comparison", lang, notes=notes + fair_notes, tables=tables + fair_tables, data=data
+        )
+    finally:
+        other.close()
+
+
+def _fairness_deltas(mine: _Run, champion: _Run, lang: str) -> tuple[list[str], list, dict]:
+    """Flag counts and the flagged disparities of this run's audit beside the champion's."""
+    a, _ = _audit_source(mine)
+    b, _ = _audit_source(champion)
+    try:
+        if a is None or b is None:
+            which = "both" if a is None and b is None else ("this_run" if a is None else "champion")
+            return [t(TEXT, f"no_fairness_delta_{which}", lang)], [], {"available": False}
+        counts, count_rows = [], []
+        for part in AUDITS:
+            x, y = a.metrics.get(f"{part}.flags"), b.metrics.get(f"{part}.flags")
+            if x is None or y is None:
+                continue
+            counts.append({"audit": part, "this_run": x, "champion": y, "delta": x - y})
+            count_rows.append(
+                [t(WORDS, f"audit_{part}", lang), _count(x), _count(y), f"{x - y:+,.0f}"]
+            )
+        ratios, ratio_rows = [], []
+        for part in ("true", "recorded"):
+            mine_d = _disparities(a, part)
+            theirs_d = _disparities(b, part)
+            for key in sorted(set(mine_d) | set(theirs_d)):
+                x, y = mine_d.get(key), theirs_d.get(key)
+                if not ((x and x["flag"]) or (y and y["flag"])) or x is None or y is None:
+                    continue
+                feature, group, metric = key
+                rx, ry = x["ratio"], y["ratio"]
+                ratios.append(
+                    {
+                        "audit": part,
+                        "feature": feature,
+                        "group": group,
+                        "metric": metric,
+                        "this_run": rx,
+                        "champion": ry,
+                        "delta": None if rx is None or ry is None else rx - ry,
+                        "flag_this_run": x["flag"],
+                        "flag_champion": y["flag"],
+                    }
+                )
+                ratio_rows.append(
+                    [
+                        t(WORDS, f"audit_{part}", lang),
+                        _field_label(feature, lang),
+                        _group_label(feature, group, lang),
+                        _audit_metric(metric, lang),
+                        _fmt(rx) + (" *" if x["flag"] else ""),
+                        _fmt(ry) + (" *" if y["flag"] else ""),
+                        "—" if rx is None or ry is None else f"{rx - ry:+.3f}",
+                    ]
+                )
+        head = [t(WORDS, k, lang) for k in ("this_run", "champion", "delta")]
+        tables = [
+            {
+                "caption": t(WORDS, "fairness_flags_delta", lang),
+                "columns": [t(WORDS, "audit", lang)] + head,
+                "rows": count_rows,
+            },
+            {
+                "caption": t(WORDS, "fairness_ratio_delta", lang),
+                "columns": [t(WORDS, k, lang) for k in ("audit", "feature", "group", "metric")]
+                + head,
+                "rows": ratio_rows or [[t(WORDS, "none", lang)] + [""] * 6],
+            },
+        ]
+        note = t(TEXT, "fairness_delta_intro", lang, mine=a.run_id, theirs=b.run_id)
+        data = {
+            "available": True,
+            "audit_run_id": a.run_id,
+            "champion_audit_run_id": b.run_id,
+            "flags": counts,
+            "ratios": ratios,
+        }
+        return [note], tables, data
+    finally:
+        for src, owner in ((a, mine), (b, champion)):
+            if src is not None and src is not owner:
+                src.close()
+
+
+def _disparities(src: _Run, part: str) -> dict[tuple[str, str, str], dict]:
+    rows = src.csv(f"audit/{part}/disparities.csv") or []
+    return {
+        (r["feature"], r["group"], r["metric"]): {
+            "ratio": _num(r.get("ratio")),
+            "flag": str(r.get("flag", "")).lower() == "true",
+        }
+        for r in rows
+        if str(r.get("suppressed", "")).lower() != "true"
+    }
 
 
 def _sign_off(lang: str) -> dict:
@@ -658,6 +1080,9 @@ def card_from_client(client, run_id: str, *, lang: str = "ja") -> dict:
     try:
         figures: dict[str, dict] = {}
         candidates = _candidates(run.metrics)
+        if not candidates:
+            kind = f"a {run.tags['kind']} run" if run.tags.get("kind") else "a run without them"
+            raise ValueError(ERRORS["no_metrics"].format(run_id=run_id, kind=kind))
         sections = [
             _intended_use(lang),
             _data(run, lang),
@@ -665,13 +1090,16 @@ def card_from_client(client, run_id: str, *, lang: str = "ja") -> dict:
             _performance(run, lang, candidates),
             _calibration(run, lang, candidates, figures),
             _tiers(run, lang, candidates),
+            _capacity(run, lang, figures),
             _explanations(run, lang, figures),
             _fairness(run, lang, figures),
             _safety_floor(lang),
+            _routing(run, lang, candidates),
             _limitations(lang),
             _comparison(run, lang),
             _sign_off(lang),
         ]
+        sections = [s for s in sections if s is not None]
         info = run.run.info
         return {
             "card_version": CARD_VERSION,
