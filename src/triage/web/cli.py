@@ -81,10 +81,7 @@ def list_(store: StoreOption = None) -> None:
     try:
         for u in list_users(conn):
             state = "active" if u["active"] else "disabled"
-            console.print(
-                f"{u['username']}\t{state}\tadded {u['created_at']} by {u['created_by']}",
-                markup=False,
-            )
+            typer.echo(f"{u['username']}\t{state}\tadded {u['created_at']} by {u['created_by']}")
     finally:
         conn.close()
 
