@@ -22,7 +22,14 @@ from triage.tiers import thresholds_for
 from triage.training import check_candidate_params, fit_candidates, scoring_pipeline, select
 
 
-def run(cfg: ExperimentConfig, *, config_path: Path | None = None, console=None, quiet=False):
+def run(
+    cfg: ExperimentConfig,
+    *,
+    config_path: Path | None = None,
+    console=None,
+    quiet=False,
+    reports: Path = Path("reports"),
+):
     check_candidate_params(cfg)
     steps = Steps(console, quiet=quiet)
     with steps("data"):
@@ -100,7 +107,7 @@ def run(cfg: ExperimentConfig, *, config_path: Path | None = None, console=None,
                 truth_n=cfg.explanations.truth_n,
             )
     with steps("model card"):
-        card_dir = Path("reports") / cfg.name
+        card_dir = reports / cfg.name
         log_card(logged.run_id, lang="ja", keep=card_dir)
     if console is not None:
         print_headline(assessment, console, outcome="true")
@@ -113,10 +120,17 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", default="configs/intake_urgency.yaml")
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("--reports", default="reports", help="folder for the model card")
     args = parser.parse_args()
     from rich.console import Console
 
     from triage.data import resolve_path
 
     config = resolve_path(args.config)  # `mlflow run` starts us inside pipelines/
-    run(load_config(config), config_path=config, console=Console(), quiet=args.quiet)
+    run(
+        load_config(config),
+        config_path=config,
+        console=Console(),
+        quiet=args.quiet,
+        reports=resolve_path(args.reports),
+    )

@@ -254,6 +254,8 @@ def test_mlflow_run_starts_the_same_pipeline(tmp_path):
             "projects-check",
             "-P",
             "config=configs/ci.yaml",
+            "-P",
+            f"reports={tmp_path / 'reports'}",
         ],  # fmt: skip
         tmp_path,
         env,
@@ -265,6 +267,8 @@ def test_mlflow_run_starts_the_same_pipeline(tmp_path):
     (run,) = client.search_runs([client.get_experiment_by_name("projects-check").experiment_id])
     assert run.info.status == "FINISHED"
     assert "true.lightgbm.auc" in run.data.metrics
+    assert (tmp_path / "reports" / "intake-urgency-ci" / "model_card.html").is_file()
+    assert not (REPO / "pipelines" / "reports").exists()  # nothing written inside the project
 
 
 def test_audit_reads_a_runs_test_period_back(local_run):

@@ -15,7 +15,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from triage.evaluation import bootstrap_intervals, evaluate, tier_confusion, versus_oracle
+from triage.evaluation import (
+    bootstrap_intervals,
+    evaluate,
+    tier_codes,
+    tier_confusion,
+    versus_oracle,
+)
 
 ORACLE = "oracle"
 OUTCOMES = {"true": "harm_90d", "recorded": "recorded_harm_90d"}
@@ -70,7 +76,9 @@ def assess(
 ) -> Assessment:
     """``risks`` and ``tiers`` per candidate on the test notices; the oracle is added here."""
     scores = {**risks, ORACLE: truth_test["p_harm"].to_numpy(float)}
-    true_tiers = truth_test["true_tier"].astype(str).to_numpy()
+    # Tier names become codes once: every tier metric below reads codes directly.
+    true_tiers = tier_codes(truth_test["true_tier"].astype(str).to_numpy())
+    tiers = {name: tier_codes(given) for name, given in tiers.items()}
     metrics, intervals = {}, {}
     for outcome, column in OUTCOMES.items():
         y = truth_test[column].to_numpy(bool)
