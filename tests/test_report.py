@@ -699,3 +699,22 @@ def test_a_planted_notice_never_reaches_a_report(planted, tmp_path):
         for field, marker in MARKERS.items():
             assert marker not in text, f"{f.name} shows the planted {field}"
         assert not NOTICE_ID.search(text), f.name
+
+
+def test_audit_metric_labels_have_one_english_source():
+    from triage.audit.groups import METRIC_LABELS
+    from triage.report._text import AUDIT_METRICS
+
+    assert {k: en for k, (en, _) in AUDIT_METRICS.items()} == METRIC_LABELS
+
+
+def test_triage_run_keeps_the_card_under_reports_and_logs_the_same_card(planted, tmp_path):
+    client, run_id = planted.client, planted.runs[PLANTED_RUN]
+    kept = planted.work / "reports" / PLANTED_RUN
+    assert sorted(p.name for p in kept.iterdir()) == sorted(FILES)
+    card = json.loads((kept / "model_card.json").read_text("utf-8"))
+    jsonschema.validate(card, card_schema())
+    assert card["run"]["run_id"] == run_id and card["lang"] == "ja"
+    logged = Path(client.download_artifacts(run_id, "report", str(tmp_path)))
+    for name in FILES:
+        assert (logged / name).read_bytes() == (kept / name).read_bytes(), name
