@@ -13,7 +13,7 @@ from triage.audit import log_test_predictions
 from triage.config import ExperimentConfig, load_config
 from triage.data import load_data, synthetic_spec
 from triage.experiment_log import log_experiment
-from triage.explain.global_ import global_step
+from triage.explain.global_ import log_global_step, start_global_step
 from triage.features import NoticeFeatures
 from triage.progress import Steps
 from triage.report import log_card
@@ -56,8 +56,24 @@ def run(
         risk_cal = {n: c.risk_cal for n, c in cands.items()}
         risk_cal["oracle"] = data.truth["p_harm"].to_numpy()[split.calibration]
         thresholds = {n: thresholds_for(cfg.tiers, r, days=cal_days) for n, r in risk_cal.items()}
+    test = split.test
+    model = scoring_pipeline(features, cands[chosen])
+    # The explanations are mostly LightGBM, which releases the GIL: they run in the
+    # background while the candidates are evaluated and logged.
+    explaining = None
+    if cfg.explanations.enabled:
+        explaining = start_global_step(
+            model,
+            data.notices.iloc[test],
+            data.truth.iloc[test],
+            spec=synthetic_spec(cfg.data),
+            seed=cfg.seed,
+            X_train=X[split.train],
+            y_train=y[split.train],
+            sample=cfg.explanations.sample,
+            truth_n=cfg.explanations.truth_n,
+        )
     with steps("evaluation"):
-        test = split.test
         risks = {n: c.calibrated.predict_proba(X[test])[:, 1] for n, c in cands.items()}
         tiers = {n: thresholds[n].assign(r) for n, r in risks.items()}
         if "checklist" in cands:  # current practice keeps its own tiers
@@ -79,7 +95,7 @@ def run(
             selection=selection,
             thresholds=thresholds,
             assessment=assessment,
-            pipeline=scoring_pipeline(features, cands[chosen]),
+            pipeline=model,
             example=data.notices.iloc[test[:3]],
             truth_test=data.truth.iloc[test],
             risks=risks,
@@ -92,20 +108,9 @@ def run(
             tiers=tiers[chosen],
             include_sensitive=cfg.features.include_sensitive,
         )
-    if cfg.explanations.enabled:
+    if explaining is not None:
         with steps("explanations and truth check"):
-            global_step(
-                scoring_pipeline(features, cands[chosen]),
-                data.notices.iloc[test],
-                data.truth.iloc[test],
-                spec=synthetic_spec(cfg.data),
-                seed=cfg.seed,
-                X_train=X[split.train],
-                y_train=y[split.train],
-                run_id=logged.run_id,
-                sample=cfg.explanations.sample,
-                truth_n=cfg.explanations.truth_n,
-            )
+            log_global_step(explaining.result(), run_id=logged.run_id)
     with steps("model card"):
         card_dir = reports / cfg.name
         log_card(logged.run_id, lang="ja", keep=card_dir)

@@ -21,12 +21,15 @@ Figure text is English: the machine has no Japanese font; ``.data()`` gives
 both labels.
 
 ``log_global_explanations`` logs them to the active MLflow run;
-``global_step`` is what the intake pipeline calls: global explanations plus
-the truth check (``truth.spearman``, ``truth.top5_overlap``) in one step.
+``global_step`` is the pipeline's step: global explanations plus the truth
+check (``truth.spearman``, ``truth.top5_overlap``), computed
+(``compute_global_step``, or ``start_global_step`` in the background) then
+logged (``log_global_step``).
 """
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -251,7 +254,16 @@ def log_global_explanations(
     return _log(g, check, truth_effects, artifact_dir)
 
 
-def global_step(
+@dataclass(frozen=True)
+class GlobalStep:
+    """What the explanation step computed, before anything is logged."""
+
+    explanation: GlobalExplanation
+    check: TruthCheck | None
+    effects: TrueEffects | None
+
+
+def compute_global_step(
     pipeline: Any,
     notices_test: pd.DataFrame,
     truth_test: pd.DataFrame | None,
@@ -260,24 +272,20 @@ def global_step(
     seed: int,
     X_train: np.ndarray | None = None,
     y_train: np.ndarray | None = None,
-    run_id: str | None = None,
-    artifact_dir: str = "explanations",
     truth_n: int = TRUTH_N,
     refit_rows: int = REFIT_ROWS,
     sample: int = GLOBAL_SAMPLE,
-) -> dict[str, Any]:
-    """The pipeline's explanation step, inside the active MLflow run (or ``run_id``, resumed).
+) -> GlobalStep:
+    """The global explanations and, when the data are synthetic (``spec`` given), the
+    truth check; logs nothing, so it can run beside other work (``start_global_step``).
 
-    Logs the global explanations and, when the data are synthetic (``spec``
-    given), the truth check: ``truth.spearman`` (model importance against the
+    The truth check holds ``truth.spearman`` (model importance against the
     generator's true effects), ``truth.top5_overlap`` (the model and two
     refits on bootstrap resamples of ``X_train``/``y_train``, other seeds;
     NaN and not logged without them) and ``truth.margin_spearman`` (model
     margin against the true logit on the sampled test notices). With
-    ``spec=None`` (real data) only the global explanations are logged.
+    ``spec=None`` (real data) there is no truth check.
     """
-    import mlflow
-
     aligned = (
         truth_test is None
         or "notice_id" not in truth_test
@@ -288,30 +296,63 @@ def global_step(
     )
     if not aligned:
         raise ValueError(ERRORS["aligned"])
-    context = mlflow.start_run(run_id=run_id) if run_id else nullcontext()
-    with context:
-        g = global_explanation(pipeline, notices_test, sample=sample, seed=seed)
-        check, effects = None, None
-        if spec is not None:
-            from scipy.special import logit
-            from scipy.stats import spearmanr
+    g = global_explanation(pipeline, notices_test, sample=sample, seed=seed)
+    if spec is None:
+        return GlobalStep(g, None, None)
+    from scipy.special import logit
+    from scipy.stats import spearmanr
 
-            sensitive = bool(unwrap(pipeline).features.include_sensitive)
-            effects = true_effects(spec, seed=seed, n=truth_n, include_sensitive=sensitive)
-            others = []
-            if X_train is not None and y_train is not None:
-                refit_notices = notices_test.iloc[g.positions[:REFIT_SAMPLE]]
-                others = refit_importances(
-                    pipeline, refit_notices, X_train, y_train, seed=seed, refit_rows=refit_rows
-                )
-            margin_rho = None
-            if truth_test is not None and "p_harm" in truth_test:
-                true_logit = logit(truth_test["p_harm"].to_numpy(np.float64)[g.positions])
-                margin_rho = float(spearmanr(g.margin, true_logit).statistic)
-            check = truth_check(
-                g.importance, effects, other_importances=others, margin_spearman=margin_rho
-            )
-        return _log(g, check, effects, artifact_dir)
+    sensitive = bool(unwrap(pipeline).features.include_sensitive)
+    effects = true_effects(spec, seed=seed, n=truth_n, include_sensitive=sensitive)
+    others = []
+    if X_train is not None and y_train is not None:
+        refit_notices = notices_test.iloc[g.positions[:REFIT_SAMPLE]]
+        others = refit_importances(
+            pipeline, refit_notices, X_train, y_train, seed=seed, refit_rows=refit_rows
+        )
+    margin_rho = None
+    if truth_test is not None and "p_harm" in truth_test:
+        true_logit = logit(truth_test["p_harm"].to_numpy(np.float64)[g.positions])
+        margin_rho = float(spearmanr(g.margin, true_logit).statistic)
+    check = truth_check(g.importance, effects, other_importances=others, margin_spearman=margin_rho)
+    return GlobalStep(g, check, effects)
+
+
+def start_global_step(*args: Any, **kwargs: Any) -> Future[GlobalStep]:
+    """``compute_global_step`` in a background thread; ``log_global_step`` its result later.
+
+    The work is mostly LightGBM (tree SHAP and the refits), which releases the
+    GIL: the intake pipeline evaluates and logs its candidates meanwhile.
+    """
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="explanations")
+    try:
+        return executor.submit(compute_global_step, *args, **kwargs)
+    finally:
+        executor.shutdown(wait=False)
+
+
+def log_global_step(
+    step: GlobalStep, *, run_id: str | None = None, artifact_dir: str = "explanations"
+) -> dict[str, Any]:
+    """Log figures, their JSON and the truth-check metrics to the active run (or ``run_id``)."""
+    import mlflow
+
+    with mlflow.start_run(run_id=run_id) if run_id else nullcontext():
+        return _log(step.explanation, step.check, step.effects, artifact_dir)
+
+
+def global_step(
+    pipeline: Any,
+    notices_test: pd.DataFrame,
+    truth_test: pd.DataFrame | None,
+    *,
+    run_id: str | None = None,
+    artifact_dir: str = "explanations",
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """``compute_global_step`` then ``log_global_step``, in the active run (or ``run_id``)."""
+    step = compute_global_step(pipeline, notices_test, truth_test, **kwargs)
+    return log_global_step(step, run_id=run_id, artifact_dir=artifact_dir)
 
 
 # ---------------------------------------------------------------- figures (Agg, no pyplot state)
