@@ -362,6 +362,17 @@ def test_malformed_requests_get_422_naming_what_is_wrong(client, body, params, f
     assert r.json()["errors"][0]["field"] == field
 
 
+def test_an_oversized_body_is_refused_before_it_is_read(client):
+    from triage.web.app import MAX_BODY
+
+    r = client.post(
+        "/api/score",
+        content=b"[" + b" " * MAX_BODY + b"]",
+        headers={"Content-Type": "application/json"},
+    )
+    assert r.status_code == 413
+
+
 def test_openapi_documents_the_score_contract_and_its_errors(client):
     spec = client.get("/api/openapi.json").json()
     score = spec["paths"]["/api/score"]["post"]
@@ -551,3 +562,43 @@ def test_a_stored_notice_never_changes_under_the_same_id(state, tmp_path):
     assert again.added == 0 and again.unchanged == 1
     changed = import_notices(conn, [{**notice, "injury": "serious"}], source_name="c")
     assert changed.added == 0 and "never changes" in changed.conflicts[0]
+
+
+# ---------------------------------------------------------------- which model
+
+
+def test_without_a_champion_the_page_says_how_to_promote_and_suggests_nothing(registry, tmp_path):
+    from triage.web.app import create_app
+
+    store = tmp_path / "store"
+    add_worker(store, "worker1")
+    state = open_web_state(registry, store, model="models:/intake-urgency@nobody")
+    assert state.scorer is None and "triage promote" in state.model_problem
+    with TestClient(create_app(state=state), follow_redirects=False) as c:
+        token = login(c)
+        page = c.get("/queue").text
+        assert "triage promote" in page and "昇格済みのモデルがない" in page
+        r = c.post("/api/score", json=_sample(1)[0], headers={"X-CSRF-Token": token})
+        assert r.status_code == 503 and "triage promote" in r.json()["detail"]
+
+
+def test_an_explicitly_chosen_unpromoted_model_is_flagged_on_every_page(registry, tmp_path):
+    from triage.web.app import create_app
+
+    notices = tmp_path / "three.jsonl"
+    notices.write_text("".join(SAMPLE.read_text("utf-8").splitlines(True)[:3]), "utf-8")
+    store = tmp_path / "store"
+    add_worker(store, "worker1")
+    state = open_web_state(
+        registry,
+        store,
+        model="models:/intake-urgency/1",
+        routing_model=None,
+        load_sample=False,
+        notices=notices,
+    )
+    with TestClient(create_app(state=state), follow_redirects=False) as c:
+        login(c)
+        page = c.get("/queue").text
+        assert "models:/intake-urgency/1" in page and "昇格済み（champion）ではありません" in page
+        assert "合成サンプル" not in page  # imported notices, not the sample: real clock

@@ -98,13 +98,23 @@ def connect(
     conn.execute("PRAGMA journal_mode=WAL")  # readers never wait for the one writer
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA synchronous=NORMAL")
-    if create:
+    if create and not _has_schema(conn):
         conn.executescript(_SCHEMA)
         conn.execute(
             "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
             (str(SCHEMA_VERSION),),
         )
     return conn
+
+
+def _has_schema(conn: sqlite3.Connection) -> bool:
+    """True once the tables exist: later connections only read (no write lock per request)."""
+    try:
+        return (
+            conn.execute("SELECT 1 FROM meta WHERE key = 'schema_version'").fetchone() is not None
+        )
+    except sqlite3.OperationalError:  # no meta table yet
+        return False
 
 
 def get_meta(conn: sqlite3.Connection, key: str) -> str | None:

@@ -14,6 +14,8 @@ from triage.web.security import LoginRequired, LoginThrottle, SecurityHeaders, s
 from triage.web.state import WebSettings, WebState, open_state
 
 SESSION_COOKIE = "triage_session"
+MAX_BODY = 8 * 1024 * 1024
+"""Largest request body: 1,000 notices take about 1.5 MB; anything far larger is refused (413)."""
 
 
 def create_app(settings: WebSettings | None = None, *, state: WebState | None = None) -> FastAPI:
@@ -30,6 +32,7 @@ def create_app(settings: WebSettings | None = None, *, state: WebState | None = 
         docs_url=None,  # Swagger UI and ReDoc load scripts from the internet
         redoc_url=None,
         openapi_url=None,  # served behind login at /api/openapi.json
+        max_body_size=MAX_BODY,
     )
     app.state.web = state
     app.include_router(auth_routes.router)

@@ -66,6 +66,7 @@ class WebState:
     rules_by_id: dict[str, Any]
     score_lock: threading.Lock = field(default_factory=threading.Lock)
     throttle: Any = None  # LoginThrottle, set by create_app
+    _local: threading.local = field(default_factory=threading.local, repr=False)
 
     # ------------------------------------------------------------ clock and store
 
@@ -76,11 +77,11 @@ class WebState:
         return connect(self.settings.store)
 
     def user_active(self, name: str) -> bool:
-        conn = self.connect()
-        try:
-            return is_active(conn, name)
-        finally:
-            conn.close()
+        """Checked on every request; each server thread keeps one read connection for it."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self.connect()
+        return is_active(conn, name)
 
     def refresh(self, conn) -> int:
         """Re-score what the clock or a model change made stale (see ``intake.py``)."""

@@ -1,0 +1,161 @@
+"""`POST /api/score` for one notice over loopback, beside in-process scoring of the same notice.
+
+Run: .venv/bin/python benchmarks/bench_api.py [--n 1000]
+Trains the small CI experiment into a temporary MLflow store, promotes it,
+adds a login, starts `triage serve` in a subprocess (uvicorn on 127.0.0.1),
+logs in with one keep-alive httpx client and sends n `POST /api/score`
+requests of the same notice (explanations on, as `triage score` gives them
+by default; then off, for comparison). The baseline, measured in the same
+run and process as the client, is in-process scoring of the same notice
+with the same model: `Scorer.score` alone, and validation + `Scorer.score`
+(the work the API does per request). Goal: API p99 under 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+AS_OF = "2024-04-01T09:00:00+09:00"
+PASSWORD = "benchmark password"
+GOAL_P99_MS = 50.0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _percentiles(seconds: list[float]) -> tuple[float, float]:
+    p50, p99 = np.percentile(np.asarray(seconds) * 1000, [50, 99])
+    return float(p50), float(p99)
+
+
+def _time(fn, n: int, warmup: int = 50) -> list[float]:
+    for _ in range(warmup):
+        fn()
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def _setup(work: Path, env: dict[str, str]) -> None:
+    for cmd, stdin in (
+        ([str(BIN / "triage"), "run", str(REPO / "configs" / "ci.yaml"), "--quiet"], None),
+        ([str(BIN / "triage"), "promote", "1", "--reason", "benchmark"], None),
+        (
+            [str(BIN / "triage"), "users", "add", "bench", "--store", str(work / "intake")]
+            + ["--password-stdin"],
+            PASSWORD + "\n",
+        ),
+    ):
+        proc = subprocess.run(cmd, env=env, cwd=work, capture_output=True, text=True, input=stdin)
+        if proc.returncode != 0:
+            sys.exit(proc.stderr)
+
+
+def _start_server(work: Path, env: dict[str, str], port: int) -> subprocess.Popen:
+    import httpx
+
+    cmd = [str(BIN / "triage"), "serve", "--port", str(port), "--store", str(work / "intake")]
+    cmd += ["--routing-model", "", "--config", str(REPO / "configs" / "ci.yaml")]
+    proc = subprocess.Popen(cmd, env=env, cwd=work, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit(proc.stderr.read())
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            time.sleep(0.2)
+    proc.kill()
+    sys.exit("triage serve did not start within 120 s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=1000)
+    args = parser.parse_args()
+    import httpx
+
+    notice = json.loads((REPO / "synthetic" / "sample" / "notices.jsonl").open().readline())
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "TRIAGE_"))}
+        env["MLFLOW_TRACKING_URI"] = f"sqlite:///{work / 'mlflow.db'}"
+        env["TRIAGE_CACHE_DIR"] = str(work / "cache")
+        _setup(work, env)
+        port = _free_port()
+        server = _start_server(work, env, port)
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+                r = client.post("/api/login", json={"username": "bench", "password": PASSWORD})
+                r.raise_for_status()
+                client.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+
+                def post(explain: bool = True):
+                    resp = client.post(
+                        "/api/score", json=notice, params={"as_of": AS_OF, "explain": explain}
+                    )
+                    assert resp.status_code == 200, resp.text
+                    return resp
+
+                api_line = post().text
+                api = _time(post, args.n)
+                api_bare = _time(lambda: post(explain=False), args.n)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+        # In-process, same notice, same model, same run.
+        os.environ.update({k: env[k] for k in ("MLFLOW_TRACKING_URI", "TRIAGE_CACHE_DIR")})
+        from triage.scoring import Scorer
+        from triage.validation import validate_notices
+        from triage.web.score_lines import score_line
+
+        scorer = Scorer.load(routing_model=None)
+        frame = validate_notices([notice]).valid
+        assert score_line(scorer.score(frame, as_of=AS_OF)[0]) == api_line
+        score_only = _time(lambda: scorer.score(frame, as_of=AS_OF), args.n)
+        with_validation = _time(
+            lambda: scorer.score(validate_notices([notice]).valid, as_of=AS_OF), args.n
+        )
+
+    rows = [
+        ("in-process Scorer.score", score_only),
+        ("in-process validate + Scorer.score", with_validation),
+        ("POST /api/score over loopback", api),
+        ("POST /api/score, explain=false", api_bare),
+    ]
+    base50, base99 = _percentiles(score_only)
+    print(f"one notice, {args.n:,} requests each, same model and as_of ({os.cpu_count()} cores)")
+    print(f"{'':38s} {'p50 ms':>8s} {'p99 ms':>8s}  ratio to in-process (p50 / p99)")
+    for name, seconds in rows:
+        p50, p99 = _percentiles(seconds)
+        print(f"{name:38s} {p50:8.2f} {p99:8.2f}  {p50 / base50:5.2f}x / {p99 / base99:5.2f}x")
+    p99 = _percentiles(api)[1]
+    print(f"API answer identical to in-process score line: yes ({len(api_line)} bytes)")
+    print(
+        f"goal: POST /api/score p99 under {GOAL_P99_MS:.0f} ms -> "
+        f"{'met' if p99 < GOAL_P99_MS else 'NOT met'} ({p99:.1f} ms)"
+    )
+
+
+if __name__ == "__main__":
+    main()
