@@ -13,6 +13,7 @@ from triage.config import ExperimentConfig, load_config
 from triage.data import load_data
 from triage.features import NoticeFeatures
 from triage.progress import Steps
+from triage.report import log_card
 from triage.routing import (
     CHECKLIST_RULE,
     ORACLE,
@@ -30,7 +31,14 @@ from triage.split import temporal_split
 from triage.training import check_candidate_params, fit_candidates, scoring_pipeline, select
 
 
-def run(cfg: ExperimentConfig, *, config_path: Path | None = None, console=None, quiet=False):
+def run(
+    cfg: ExperimentConfig,
+    *,
+    config_path: Path | None = None,
+    console=None,
+    quiet=False,
+    reports: Path = Path("reports"),
+):
     check_candidate_params(cfg)
     steps = Steps(console, quiet=quiet)
     with steps("data (dv_witness notices)"):
@@ -83,6 +91,9 @@ def run(cfg: ExperimentConfig, *, config_path: Path | None = None, console=None,
             pipeline=scoring_pipeline(features, cands[chosen]),
             example=data.notices.iloc[test[:3]],
         )
+    with steps("model card"):
+        card_dir = reports / cfg.name
+        log_card(logged.run_id, lang="ja", keep=card_dir)
     if console is not None:
         print_routing(
             assessment,
@@ -90,6 +101,7 @@ def run(cfg: ExperimentConfig, *, config_path: Path | None = None, console=None,
             survey_share=cfg.routing.survey_municipality_share,
             capacity=cuts[ORACLE].basis,
         )
+        console.print(f"model card (ja): {card_dir}/model_card.html; also under report/ in the run")
         console.print(logged.summary(), markup=False, highlight=False)
     return logged
 
@@ -98,10 +110,17 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", default="configs/dv_witness_sorting.yaml")
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("--reports", default="reports", help="folder for the model card")
     args = parser.parse_args()
     from rich.console import Console
 
     from triage.data import resolve_path
 
     config = resolve_path(args.config)
-    run(load_config(config), config_path=config, console=Console(), quiet=args.quiet)
+    run(
+        load_config(config),
+        config_path=config,
+        console=Console(),
+        quiet=args.quiet,
+        reports=resolve_path(args.reports),
+    )

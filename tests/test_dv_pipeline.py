@@ -108,6 +108,22 @@ def test_run_logs_routing_metrics_with_intervals_and_artefacts(dv_run):
 
 
 @pytest.mark.slow
+def test_run_leaves_its_model_card_with_the_routing_figures(dv_run):
+    work, _ = dv_run
+    client = _client(work)
+    run = _run_of(client)
+    kept = work / "reports" / "dv-witness-sorting-ci"
+    for name in ("model_card.html", "model_card.md", "model_card.json"):
+        assert (kept / name).is_file(), name
+    logged = {a.path for a in client.list_artifacts(run.info.run_id, "report")}
+    assert "report/model_card.json" in logged
+    card = json.loads((kept / "model_card.json").read_text("utf-8"))
+    assert card["run"]["run_id"] == run.info.run_id
+    (routing,) = [section for section in card["sections"] if section["id"] == "routing"]
+    assert routing["available"] and routing["tables"]
+
+
+@pytest.mark.slow
 def test_chosen_model_is_registered_as_candidate_and_scores_dv_notices(dv_run):
     import mlflow
     from mlflow.exceptions import MlflowException

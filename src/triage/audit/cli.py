@@ -124,7 +124,7 @@ def audit_command(
         tags = {}
         model_inputs = None
         if run is not None:
-            from .runs import load_run_predictions
+            from .runs import OF_RUN_TAG, load_run_predictions
 
             frame, model_inputs = load_run_predictions(run)
             label = label or "recorded_harm_90d"
@@ -134,7 +134,7 @@ def audit_command(
                 score = "score"
             if threshold is None and tier is None:
                 tier, flag_tiers = "tier", flag_tiers or ",".join(cfg.flag_tiers)
-            tags["audit.of_run"] = run
+            tags[OF_RUN_TAG] = run
         else:
             frame = _read_table(scores)
             tags["audit.table"] = str(scores)
