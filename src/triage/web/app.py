@@ -57,7 +57,10 @@ def create_app(settings: WebSettings | None = None, *, state: WebState | None = 
     async def to_login(request: Request, exc: LoginRequired):
         from urllib.parse import quote
 
+        # After login, come back to the page asked for; a form post is not replayed.
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.method != "GET":
+            target = "/queue"
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
 
     return app
