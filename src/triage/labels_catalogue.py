@@ -287,8 +287,8 @@ UI_TEXT: dict[str, tuple[str, str]] = {
     "counts_today": ("Received in the 24 h before the clock", "基準時刻前24時間の受理件数"),
     "counts_open": ("Not yet decided", "未判断の件数"),
     "capacity_line": (
-        "Capacity a day: immediate {imm:.0f}; immediate + urgent {cgc:.0f}",
-        "1日の対応能力：即時対応 {imm:.0f}件、即時＋早期対応 {cgc:.0f}件",
+        "Capacity a day: immediate {imm:g}; immediate + urgent {cgc:g}",
+        "1日の対応能力：即時対応 {imm:g}件、即時＋早期対応 {cgc:g}件",
     ),
     "over_capacity": ("over capacity", "能力超過"),
     "within_capacity": ("within capacity", "能力内"),
