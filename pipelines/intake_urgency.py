@@ -13,7 +13,7 @@ from triage.audit import log_test_predictions
 from triage.config import ExperimentConfig, load_config
 from triage.data import load_data, synthetic_spec
 from triage.experiment_log import log_experiment
-from triage.explain.global_ import log_global_step, start_global_step
+from triage.explain.global_ import global_step
 from triage.features import NoticeFeatures
 from triage.progress import Steps
 from triage.report import log_card
@@ -58,21 +58,6 @@ def run(
         thresholds = {n: thresholds_for(cfg.tiers, r, days=cal_days) for n, r in risk_cal.items()}
     test = split.test
     model = scoring_pipeline(features, cands[chosen])
-    # The explanations are mostly LightGBM, which releases the GIL: they run in the
-    # background while the candidates are evaluated and logged.
-    explaining = None
-    if cfg.explanations.enabled:
-        explaining = start_global_step(
-            model,
-            data.notices.iloc[test],
-            data.truth.iloc[test],
-            spec=synthetic_spec(cfg.data),
-            seed=cfg.seed,
-            X_train=X[split.train],
-            y_train=y[split.train],
-            sample=cfg.explanations.sample,
-            truth_n=cfg.explanations.truth_n,
-        )
     with steps("evaluation"):
         risks = {n: c.calibrated.predict_proba(X[test])[:, 1] for n, c in cands.items()}
         tiers = {n: thresholds[n].assign(r) for n, r in risks.items()}
@@ -108,9 +93,20 @@ def run(
             tiers=tiers[chosen],
             include_sensitive=cfg.features.include_sensitive,
         )
-    if explaining is not None:
+    if cfg.explanations.enabled:
         with steps("explanations and truth check"):
-            log_global_step(explaining.result(), run_id=logged.run_id)
+            global_step(
+                model,
+                data.notices.iloc[test],
+                data.truth.iloc[test],
+                spec=synthetic_spec(cfg.data),
+                seed=cfg.seed,
+                X_train=X[split.train],
+                y_train=y[split.train],
+                run_id=logged.run_id,
+                sample=cfg.explanations.sample,
+                truth_n=cfg.explanations.truth_n,
+            )
     with steps("model card"):
         card_dir = reports / cfg.name
         log_card(logged.run_id, lang="ja", keep=card_dir)

@@ -23,13 +23,11 @@ both labels.
 ``log_global_explanations`` logs them to the active MLflow run;
 ``global_step`` is the pipeline's step: global explanations plus the truth
 check (``truth.spearman``, ``truth.top5_overlap``), computed
-(``compute_global_step``, or ``start_global_step`` in the background) then
-logged (``log_global_step``).
+(``compute_global_step``), then logged (``log_global_step``).
 """
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -277,7 +275,7 @@ def compute_global_step(
     sample: int = GLOBAL_SAMPLE,
 ) -> GlobalStep:
     """The global explanations and, when the data are synthetic (``spec`` given), the
-    truth check; logs nothing, so it can run beside other work (``start_global_step``).
+    truth check; logs nothing (``log_global_step`` does).
 
     The truth check holds ``truth.spearman`` (model importance against the
     generator's true effects), ``truth.top5_overlap`` (the model and two
@@ -316,19 +314,6 @@ def compute_global_step(
         margin_rho = float(spearmanr(g.margin, true_logit).statistic)
     check = truth_check(g.importance, effects, other_importances=others, margin_spearman=margin_rho)
     return GlobalStep(g, check, effects)
-
-
-def start_global_step(*args: Any, **kwargs: Any) -> Future[GlobalStep]:
-    """``compute_global_step`` in a background thread; ``log_global_step`` its result later.
-
-    The work is mostly LightGBM (tree SHAP and the refits), which releases the
-    GIL: the intake pipeline evaluates and logs its candidates meanwhile.
-    """
-    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="explanations")
-    try:
-        return executor.submit(compute_global_step, *args, **kwargs)
-    finally:
-        executor.shutdown(wait=False)
 
 
 def log_global_step(
