@@ -22,11 +22,14 @@ from functools import cache
 from typing import Any
 
 from triage.labels_catalogue import (
+    ACTION_LABELS,
     ASK_TEMPLATES,
     BOOLEAN_STATES,
     DIRECTIONS,
+    DV_ROUTE_LABELS,
     FIELDS,
     TIER_LABELS,
+    UI_TEXT,
     UNKNOWN_VALUE,
 )
 
@@ -119,6 +122,22 @@ def tier_label(tier: str, lang: str = "ja") -> str:
         return TIER_LABELS[tier][i]
     except KeyError:
         raise ValueError(ERRORS["tier"].format(tier=tier)) from None
+
+
+def ui_text(key: str, lang: str = "ja", **fields: object) -> str:
+    """A phrase of the intake page, with ``{name}`` fields filled in."""
+    phrase = UI_TEXT[key][_lang_index(lang)]
+    return phrase.format(**fields) if fields else phrase
+
+
+def action_label(action: str, lang: str = "ja") -> str:
+    """A rule's action in words; a locally configured action without a label shows its id."""
+    pair = ACTION_LABELS.get(action)
+    return action if pair is None else pair[_lang_index(lang)]
+
+
+def dv_route_label(route: str | None, lang: str = "ja") -> str:
+    return "" if route is None else DV_ROUTE_LABELS[route][_lang_index(lang)]
 
 
 def ask_sentence(field: str, answer: bool, tier: str, lang: str = "ja") -> str:

@@ -1,8 +1,7 @@
 """The page's words, from the one label catalogue; Japanese unless the worker switches.
 
-Contract fields, values, tiers and factor sentences come from ``triage.labels``;
-the page's own phrases, action and DV-route labels from the catalogue's
-``UI_TEXT``, ``ACTION_LABELS`` and ``DV_ROUTE_LABELS``.
+Every word comes from ``triage.labels`` (contract fields, values, tiers, factor
+sentences, the page's own phrases, actions and DV routes).
 """
 
 from __future__ import annotations
@@ -11,29 +10,14 @@ from datetime import datetime
 
 import pandas as pd
 
-from triage.labels import LANGS, tier_label
-from triage.labels_catalogue import ACTION_LABELS, DV_ROUTE_LABELS, UI_TEXT
+from triage.labels import LANGS, action_label, dv_route_label, tier_label
+from triage.labels import ui_text as text
 
 DEFAULT_LANG = "ja"
 
 
 def lang_of(value: object) -> str:
     return value if isinstance(value, str) and value in LANGS else DEFAULT_LANG
-
-
-def text(key: str, lang: str, **fields: object) -> str:
-    phrase = UI_TEXT[key][LANGS.index(lang)]
-    return phrase.format(**fields) if fields else phrase
-
-
-def action_label(action: str, lang: str) -> str:
-    """A rule's action in words; a locally configured action without a label shows its id."""
-    pair = ACTION_LABELS.get(action)
-    return action if pair is None else pair[LANGS.index(lang)]
-
-
-def dv_route_label(route: str | None, lang: str) -> str:
-    return "" if route is None else DV_ROUTE_LABELS[route][LANGS.index(lang)]
 
 
 def tier_text(tier: str | None, lang: str) -> str:
