@@ -1,12 +1,20 @@
 """The intake-urgency pipeline on 1M notices, as a ratio to a bare LightGBM fit.
 
 Run: .venv/bin/python benchmarks/bench_pipeline.py [--n 1000000]
-Runs the whole pipeline (data, split, features, four candidates, calibration,
-tiers, evaluation with bootstrap, MLflow logging and registration) into a
-temporary MLflow store (the store created and modules imported before the
-clock starts: one-time costs the baseline does not pay either), then fits the same LightGBM booster with the same
-parameters on the same training matrix with plain `lightgbm`, in the same
-process, and prints both wall times and their ratio (goal: at most 3x).
+Runs the pipeline twice into a temporary MLflow store (the store created and
+modules imported before the clock starts: one-time costs the baseline does
+not pay either):
+
+1. the urgency-model pipeline: data, split, features, the candidates,
+   calibration, tiers, evaluation with 1,000 bootstrap replicates, MLflow
+   logging and registration, and the model card (explanations off);
+2. the same with the explanation step on: global explanations and the truth
+   check, whose two refits and tree SHAP cost the same at any data size.
+
+Then it fits the same LightGBM booster with the same parameters on the same
+training matrix with plain `lightgbm`, in the same process, and prints the
+wall times, their ratios to that fit (goal: the pipeline at most 3x) and the
+time of each step of the second run.
 """
 
 from __future__ import annotations
@@ -88,12 +96,14 @@ def main() -> None:
     for name, seconds in STEP_LINE.findall(progress.getvalue()):
         print(f"  {name:32s} {float(seconds):6.1f} s")
     print(f"notices: {args.n:,} (train {len(split.train):,}, test {len(split.test):,})")
-    print(f"bare LightGBM fit (baseline):  {fit_s:7.2f} s")
+    print(f"bare LightGBM fit (baseline):        {fit_s:7.2f} s")
+    print(f"pipeline (explanations off):         {core_s:7.2f} s  ratio {core_s / fit_s:5.2f}x")
     print(
-        f"pipeline without explanations:   {core_s:7.2f} s  ratio {core_s / fit_s:5.2f}x baseline"
+        f"pipeline + explanations, truth check: {pipeline_s:7.2f} s  ratio {pipeline_s / fit_s:5.2f}x"
     )
-    print(f"whole pipeline (+ explanations): {pipeline_s:7.2f} s  ratio {pipeline_s / fit_s:5.2f}x")
-    print(f"goal: at most 3x -> {'met' if pipeline_s <= 3 * fit_s else 'NOT met'}")
+    for label, seconds in (("pipeline", core_s), ("pipeline + explanations", pipeline_s)):
+        verdict = "met" if seconds <= 3 * fit_s else "NOT met"
+        print(f"goal, {label}: at most 3x the bare fit -> {verdict}")
 
 
 if __name__ == "__main__":
