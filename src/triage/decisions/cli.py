@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
+
+from triage.cli_options import StoreOption, console, err_console
 
 decisions_app = typer.Typer(
     help="The record of people's decisions: check its hash chain, export it for research.",
@@ -16,13 +16,6 @@ decisions_app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(width=None if sys.stdout.isatty() else 150)
-err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 150)
-
-StoreOption = Annotated[
-    Path | None,
-    typer.Option(help="Intake store folder (default $TRIAGE_INTAKE_STORE or ./intake)."),
-]
 
 
 def _open(store: Path | None):

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
+
+from triage.cli_options import StoreOption, console, err_console
 
 users_app = typer.Typer(
     help="Logins of the intake page (argon2id password hashes in the intake store).",
@@ -15,13 +16,6 @@ users_app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(width=None if sys.stdout.isatty() else 150)
-err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 150)
-
-StoreOption = Annotated[
-    Path | None,
-    typer.Option(help="Intake store folder (default $TRIAGE_INTAKE_STORE or ./intake)."),
-]
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
