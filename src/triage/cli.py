@@ -224,8 +224,7 @@ def score(
     Bad lines go to stderr with line number, field and expectation. Exit 0 when
     every line was valid, 3 when some were rejected, 2 for usage errors.
     """
-    import json
-
+    from triage.score_lines import score_line
     from triage.scoring import parse_as_of
 
     if lang not in ("ja", "en"):
@@ -239,7 +238,7 @@ def score(
     _note_missing_routing(scorer, frame, routing_model)
     records = scorer.score(frame, as_of=when, lang=lang, explain=explain, top=top)
     out = sys.stdout
-    out.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    out.write("".join(score_line(r) + "\n" for r in records))
     out.flush()
     raise typer.Exit(3 if rejected else 0)
 

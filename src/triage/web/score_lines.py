@@ -1,11 +1,5 @@
-"""One score record as the line `triage score` prints: the API and the store use this form."""
+"""The score-line formatter, for the web modules: it lives in :mod:`triage.score_lines`."""
 
-from __future__ import annotations
+from triage.score_lines import score_line
 
-import json
-from typing import Any
-
-
-def score_line(record: dict[str, Any]) -> str:
-    """The JSON text of one score record, without the newline (UTF-8, Japanese unescaped)."""
-    return json.dumps(record, ensure_ascii=False)
+__all__ = ["score_line"]
