@@ -492,3 +492,12 @@ def test_the_reference_date_time_check_is_strict():
     assert not _reference_datetime("2023-13-01T00:00:00+09:00")
     offset = datetime(2023, 4, 3, tzinfo=timezone(timedelta(hours=9))).isoformat()
     assert _reference_datetime(offset)
+
+
+def test_records_hold_the_valid_notices_as_given_and_the_frame_is_built_on_demand():
+    rows = [make_notice(notice_id="A"), make_notice(child_age_years=19), make_notice(notice_id="C")]
+    result = validate_notices(rows)
+    assert result.n_valid == 2 and result.n_rejected == 1
+    assert result.records == [rows[0], rows[2]]  # scored one by one without a frame
+    assert result.valid["notice_id"].tolist() == ["A", "C"]
+    assert validate_notices(pd.DataFrame([rows[0]])).records is None  # a table has no dicts

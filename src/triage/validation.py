@@ -25,10 +25,11 @@ there are rejected and the value is never shown, nor written to the rejects.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -105,27 +106,47 @@ def refused_column_message(column: str, reason: str) -> str:
     return REFUSED_COLUMN.format(column=column, reason=reason)
 
 
-@dataclass(frozen=True)
+class _Deferred:
+    """A value built on first use, after which its recipe (and what it holds) is let go."""
+
+    __slots__ = ("_build", "_value")
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build: Callable[[], Any] | None = build
+        self._value: Any = None
+
+    def get(self) -> Any:
+        if self._build is not None:
+            self._value, self._build = self._build(), None
+        return self._value
+
+
+@dataclass(frozen=True, eq=False)
 class ValidationResult:
     """What :func:`validate_notices` found.
 
-    ``valid``: notice frame of the valid rows, in input order (fresh index).
+    ``valid``: notice frame of the valid rows, in input order (fresh index),
+    built on first use. ``records``: the valid notices as given (JSON objects),
+    in input order, when the source was dicts or JSON Lines (``None`` for a
+    table): one notice can be scored from its dict without building a frame.
     ``errors``: every problem of every bad row, by row then field.
     ``rejected``: the bad rows as records (identifier fields stripped), in row
     order; ``rejected_rows`` their row / line numbers. ``refused_columns``:
     identifier-like column -> why.
     """
 
-    valid: pd.DataFrame
     errors: list[RowError]
     rejected: list[dict[str, Any]]
     rejected_rows: list[int]
     refused_columns: dict[str, str]
     n_rows: int
+    n_valid: int
+    records: list[dict[str, Any]] | None = None
+    _valid: _Deferred = dataclasses.field(default=None, repr=False)  # type: ignore[assignment]
 
     @property
-    def n_valid(self) -> int:
-        return len(self.valid)
+    def valid(self) -> pd.DataFrame:
+        return self._valid.get()
 
     @property
     def n_rejected(self) -> int:
@@ -218,6 +239,7 @@ def _specs() -> tuple[_Spec, ...]:
 # ---------------------------------------------------------------- value kinds
 
 
+@cache
 def _kind_of_type(t: type) -> int:
     if t is _Absent:
         return _ABSENT
@@ -238,13 +260,20 @@ def _kind_of_type(t: type) -> int:
     return _OTHER
 
 
+_SMALL = 64
+"""Below this many rows, per-value Python beats pandas' per-call overhead (one notice: the API)."""
+
+
 def _object_kinds(values: np.ndarray, *, table: bool) -> np.ndarray:
     n = len(values)
     if n == 0:
         return np.zeros(0, dtype=np.int8)
-    types = np.fromiter(map(type, values), dtype=object, count=n)
-    codes, uniques = pd.factorize(types)
-    kinds = np.array([_kind_of_type(t) for t in uniques], dtype=np.int8)[codes]
+    if n < _SMALL:
+        kinds = np.fromiter((_kind_of_type(type(v)) for v in values), dtype=np.int8, count=n)
+    else:
+        types = np.fromiter(map(type, values), dtype=object, count=n)
+        codes, uniques = pd.factorize(types)
+        kinds = np.array([_kind_of_type(t) for t in uniques], dtype=np.int8)[codes]
     for i in np.flatnonzero(kinds == _DT_AWARE):
         v = values[i]
         if v is pd.NaT or v.tzinfo is None or v.utcoffset() is None:
@@ -341,7 +370,9 @@ def _check_field(spec: _Spec, values: Any, kinds: np.ndarray) -> np.ndarray:
         idx = np.flatnonzero(kinds == _STR)
         if len(idx):
             sub = np.asarray(values[idx], dtype=object)
-            if spec.enum is not None:
+            if spec.enum is not None and len(sub) < _SMALL:
+                ok[idx] = np.fromiter((v in spec.enum for v in sub), dtype=bool, count=len(sub))
+            elif spec.enum is not None:
                 ok[idx] = pd.Series(sub, dtype=object).isin(spec.enum).to_numpy()
             elif spec.pattern is not None:
                 search = re.compile(spec.pattern).search
@@ -601,7 +632,7 @@ def _validate(batch: _Batch) -> ValidationResult:
     if "notice_id" in names:
         ids, id_kinds = batch.column("notice_id")
         is_str = np.flatnonzero(id_kinds == _STR)
-        if len(is_str):
+        if len(is_str) > 1:  # one id cannot repeat
             id_series = pd.Series(np.asarray(ids[is_str], dtype=object), index=is_str)
             dup = id_series.duplicated(keep="first").to_numpy()
             if dup.any():
@@ -651,12 +682,14 @@ def _validate(batch: _Batch) -> ValidationResult:
     errors.sort(key=lambda t: t[0])  # stable: keeps the field order within a row
 
     return ValidationResult(
-        valid=_valid_frame(batch, valid_positions),
         errors=[e for _, e in errors],
         rejected=[r for _, r in rejected],
         rejected_rows=[n for n, _ in rejected],
         refused_columns=refused,
         n_rows=batch.n + len(batch.extra_errors),
+        n_valid=len(valid_positions),
+        records=None if batch.table else [batch.records[p] for p in valid_positions.tolist()],
+        _valid=_Deferred(lambda: _valid_frame_gc_paused(batch, valid_positions)),
     )
 
 
@@ -672,6 +705,11 @@ def _rejected_records(
             {str(k): _plain_cell(v) for k, v in row.items() if not _is_null_cell(v)} for row in rows
         ]
     return [{k: v for k, v in batch.records[p].items() if k not in refused} for p in positions]
+
+
+def _valid_frame_gc_paused(batch: _Batch, positions: np.ndarray) -> pd.DataFrame:
+    with gc_paused():
+        return _valid_frame(batch, positions)
 
 
 def _valid_frame(batch: _Batch, positions: np.ndarray) -> pd.DataFrame:
