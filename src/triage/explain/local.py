@@ -126,7 +126,7 @@ class _Plan:
     """Per fitted pipeline: column → field grouping, DV folding, type-specific tables."""
 
     fields: tuple[str, ...]
-    group: np.ndarray  # (n_columns, n_fields) 0/1
+    columns_of: tuple[tuple[int, ...], ...]  # per field, its columns in column order
     general_col: int | None  # column "notice_kind=general"
     notice_kind: int | None  # field index of notice_kind
     dv_fields: np.ndarray  # field indices of DV-only fields
@@ -147,13 +147,13 @@ def _plan_for(u: Unwrapped) -> _Plan:
     groups = feature_groups(names)
     fields = tuple(dict.fromkeys(groups[n] for n in names))
     index = {f: k for k, f in enumerate(fields)}
-    group = np.zeros((len(names), len(fields)))
+    columns_of: list[list[int]] = [[] for _ in fields]
     for j, n in enumerate(names):
-        group[j, index[groups[n]]] = 1.0
+        columns_of[index[groups[n]]].append(j)
     dv = [index[f] for f in notice_fields().dv_only if f in index]
     plan = _Plan(
         fields=fields,
-        group=group,
+        columns_of=tuple(tuple(c) for c in columns_of),
         general_col=names.index("notice_kind=general") if "notice_kind=general" in names else None,
         notice_kind=index.get("notice_kind"),
         dv_fields=np.asarray(dv, dtype=np.intp),
@@ -312,6 +312,22 @@ _EXTRA = {
 }
 
 
+def _by_field(cols: np.ndarray, columns_of: tuple[tuple[int, ...], ...]) -> np.ndarray:
+    """Per row, the sum of each group of columns, added left to right.
+
+    Not a matrix product: BLAS orders the additions by the shape of the batch,
+    so a notice scored alone and the same notice in a file would differ in the
+    last digit. Added one column at a time, every row gets the same sum
+    whatever else is in the batch.
+    """
+    out = np.zeros((len(cols), len(columns_of)))
+    for k, columns in enumerate(columns_of):
+        total = out[:, k]
+        for j in columns:
+            total += cols[:, j]
+    return out
+
+
 # ---------------------------------------------------------------- the explanation
 
 
@@ -424,12 +440,12 @@ def explain(
         notices = first_notice(notices)  # one notice: no pandas from here on
     X = feature_matrix(u.features, notices)
     base, cols, margin = _DECOMPOSE[u.kind](u.candidate, X, plan.extra)
-    contributions = cols @ plan.group
+    contributions = _by_field(np.asarray(cols, dtype=np.float64), plan.columns_of)
     if plan.general_col is not None and plan.notice_kind is not None and len(plan.dv_fields):
         general = X[:, plan.general_col] == 1
         if general.any():
-            moved = contributions[np.ix_(general, plan.dv_fields)].sum(axis=1)
-            contributions[general, plan.notice_kind] += moved
+            moved = _by_field(contributions[general], (tuple(plan.dv_fields.tolist()),))
+            contributions[general, plan.notice_kind] += moved[:, 0]
             contributions[np.ix_(general, plan.dv_fields)] = 0.0
     return Explanation(
         kind=u.kind,
