@@ -879,3 +879,99 @@ def test_a_broken_rules_file_names_the_file(tmp_path):
         load_rule_set(path)
     with pytest.raises(RuleConfigError, match="cannot read rules file"):
         load_rule_set(tmp_path / "missing.yaml")
+
+
+# --------------------------------------------------------------- one notice as a dict
+
+_EVERY_KIND_OF_TEST = {
+    "rules": [
+        {
+            "id": f"LOCAL-T{i}",
+            "source": "test",
+            "text_en": "x",
+            "text_ja": "x",
+            "when": when,
+            "actions": [f"act_{i}"],
+            **({"floor": floor} if floor else {}),
+        }
+        for i, (when, floor) in enumerate(
+            [
+                ({"field": "weapon_used", "is_true": True}, "urgent"),
+                ({"field": "contact_refused", "is_false": True}, None),
+                ({"field": "child_fears_home", "is_unknown": True}, None),
+                ({"field": "dv_strangulation", "eq": True}, "immediate"),
+                ({"field": "dv_weapon", "ne": True}, None),
+                ({"field": "route", "ne": "police"}, None),
+                ({"field": "injury", "in": ["minor", "serious"]}, None),
+                ({"field": "child_sex", "is_unknown": True}, None),
+                ({"field": "child_age_years", "lt": 3}, "urgent"),
+                ({"field": "prior_notices", "ge": 1}, None),
+                ({"field": "dv_repeat_count", "is_unknown": True}, None),
+                ({"field": "siblings", "in": [0, 2]}, None),
+                ({"field": "alleged_types", "contains": ["sexual", "neglect"]}, None),
+                ({"field": "region_code", "in": ["R07", "A01"]}, None),
+                ({"field": "region_code", "ne": "R07"}, None),
+                (
+                    {
+                        "any": [
+                            {"field": "injury_head_face", "is_true": True},
+                            {"all": [{"field": "notice_kind", "eq": "dv_witness"},
+                                     {"field": "dv_child_injured", "is_true": True}]},
+                        ]
+                    },
+                    "urgent",
+                ),
+            ]
+        )
+    ]
+}  # fmt: skip
+
+
+_ZONES = {
+    "+09:00": timezone(timedelta(hours=9)),
+    "Z": UTC,
+    "-05:30": timezone(-timedelta(hours=5, minutes=30)),
+    "+14:00": timezone(timedelta(hours=14)),
+    "+00:00": UTC,
+}
+
+
+@st.composite
+def odd_times(draw, rec: dict[str, Any]) -> dict[str, Any]:
+    """Receipt and confirmation written with fractions of a second and other offsets."""
+    for field in ("received_at", "safety_confirmed_at"):
+        if rec.get(field) is None:
+            continue
+        micros = draw(st.sampled_from([0, 1, 250_000, 999_999]))
+        stamp = pd.Timestamp(rec[field]) + pd.Timedelta(microseconds=micros)
+        zone = draw(st.sampled_from(sorted(_ZONES)))
+        local = stamp.tz_convert(_ZONES[zone])
+        fraction = f".{local.microsecond:06d}" if local.microsecond else ""
+        rec[field] = local.strftime("%Y-%m-%dT%H:%M:%S") + fraction + zone
+    for field in draw(st.lists(st.sampled_from(sorted(BOOLEANS)), max_size=5)):
+        rec.pop(field, None)  # absent, not null: unknown all the same
+    return rec
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(batches(), st.data())
+def test_one_notice_as_a_dict_gets_exactly_what_it_gets_in_a_frame(batch, data):
+    records, tiers, as_of_text, _ = batch
+    records = [data.draw(odd_times(dict(r))) for r in records]
+    frame = to_notice_frame(pd.DataFrame(records))
+    for rule_set in (None, parse_rule_set(_EVERY_KIND_OF_TEST)):
+        together = apply_rules(frame, tiers, as_of=as_of_text, rule_set=rule_set)
+        for i, rec in enumerate(records):
+            alone = apply_rules(rec, [tiers[i]], as_of=as_of_text, rule_set=rule_set)
+            assert alone.records() == [together.records()[i]], rec
+            assert alone.dv_route_at_receipt.tolist() == [together.dv_route_at_receipt[i]]
+            assert alone.overdue.tolist() == [together.overdue[i]]
+            assert alone.model_tier.tolist() == [together.model_tier[i]]
+
+
+def test_a_dict_missing_a_required_fact_is_refused_as_a_frame_is():
+    rec = {k: v for k, v in notice().items() if k != "injury"}
+    with pytest.raises(ValueError, match="rules need 'injury'"):
+        apply_rules(rec, ["standard"], as_of=AS_OF)
+    with pytest.raises(ValueError, match="rules need 'injury'"):
+        run([rec])

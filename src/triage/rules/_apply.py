@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from triage.contract import TIERS
-from triage.rules._facts import NoticeFacts, enum_positions, parse_as_of
+from triage.rules._facts import NoticeFacts, RecordFacts, enum_positions, parse_as_of
 from triage.rules._ruleset import RuleSet
 from triage.rules._table import CGC_TIERS, RECEIPT_FLOOR_RULES, Rule
 
@@ -106,7 +106,7 @@ def _fires(rule: Rule, condition: Any, facts: NoticeFacts) -> np.ndarray:
 
 
 def apply_rules(
-    notices: pd.DataFrame,
+    notices: pd.DataFrame | Mapping[str, Any],
     model_tier: Sequence[str] | np.ndarray,
     *,
     as_of: Any,
@@ -114,6 +114,8 @@ def apply_rules(
 ) -> RuleOutcome:
     """Rules, actions, floor, suggested tier, deadline and DV route of each notice at ``as_of``.
 
+    ``notices``: a notice frame, or one valid notice as a dict (JSON semantics;
+    judged without pandas, with the same result as its one-row frame).
     ``suggested_tier = max(model_tier, rule_floor)`` (``TIERS`` order); the
     floor is the highest floor of the rules that fired. ``as_of`` is a tz-aware
     datetime or an ISO 8601 string with offset; a naive one raises ``ValueError``.
@@ -121,9 +123,12 @@ def apply_rules(
     when = parse_as_of(as_of)
     rule_set = _BUILTINS if rule_set is None else rule_set
     rules = rule_set.rules
-    n = len(notices)
+    if isinstance(notices, Mapping):
+        facts: NoticeFacts = RecordFacts(notices, as_of=when)
+    else:
+        facts = NoticeFacts(notices, as_of=when)
+    n = facts.n
     model = tier_codes(model_tier, n)
-    facts = NoticeFacts(notices, as_of=when)
 
     fired = np.zeros((n, len(rules)), dtype=bool)
     extra = np.zeros((n, len(rules)), dtype=bool)
@@ -185,7 +190,10 @@ def _lists(
     if n == 0:
         return [], []
     bits = np.concatenate([fired, extra], axis=1)
-    inverse, first = _pattern_codes(bits)
+    if n == 1:
+        inverse, first = np.zeros(1, dtype=np.intp), np.zeros(1, dtype=np.intp)
+    else:
+        inverse, first = _pattern_codes(bits)
     patterns = bits[first]
     k = len(rules)
     ids_of, actions_of = [], []

@@ -9,14 +9,17 @@ every notice: a safety floor is never judged on a silently missing fact.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
 from triage.contract import TIERS, notice_fields
-from triage.notice_io import format_datetimes, parse_datetimes
+from triage.labels import is_missing
+from triage.notice_io import TIMEZONE, _rfc3339_instant, format_datetimes, parse_datetimes
 
 AS_OF_NEEDS_OFFSET = "as_of needs a time zone offset, e.g. 2024-04-01T09:00:00+09:00"
 AS_OF_NOT_A_TIME = "as_of is not an ISO 8601 date-time with offset, got {got!r}"
@@ -90,6 +93,12 @@ def _iso(utc_us: np.ndarray, offset_min: np.ndarray) -> np.ndarray:
 
 def enum_positions(values: np.ndarray, allowed: tuple[str, ...]) -> np.ndarray:
     """Positions of ``values`` in ``allowed``; -1 for null and for anything not allowed."""
+    if len(values) < 64:  # a few values (one notice): a dict beats pandas' per-call cost
+        position = {a: i for i, a in enumerate(allowed)}
+        try:
+            return np.array([position.get(v, -1) for v in values], dtype=np.int64)
+        except TypeError:  # an unhashable value: let pandas say what it makes of it
+            pass
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     lookup = np.append(pd.Index(list(allowed), dtype=object).get_indexer(uniques), -1)
     return lookup[codes].astype(np.int64)
@@ -107,6 +116,9 @@ class NoticeFacts:
     def __init__(self, notices: pd.DataFrame, *, as_of: pd.Timestamp) -> None:
         self.frame = notices
         self.n = len(notices)
+        self._start(as_of)
+
+    def _start(self, as_of: pd.Timestamp) -> None:
         self.as_of = as_of
         self._cache: dict[tuple[str, str], Any] = {}
         fields = notice_fields()
@@ -147,6 +159,9 @@ class NoticeFacts:
         col = self._column(field)
         if col is None:
             return np.full(self.n, _NAT, dtype=np.int64)
+        return self._times_of(col, field)
+
+    def _times_of(self, col: pd.Series, field: str) -> np.ndarray:
         if col.dtype == object:
             naive = np.fromiter(
                 (isinstance(v, datetime) and v.tzinfo is None for v in col.tolist()),
@@ -340,3 +355,104 @@ class NoticeFacts:
             tokyo = parse_datetimes(col[~own]).dt.as_unit("us") + SAFETY_WINDOW
             out[~own] = format_datetimes(tokyo)
         return out
+
+
+# ---------------------------------------------------------------- one notice, no pandas
+
+
+_TOKYO = ZoneInfo(TIMEZONE)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _tokyo_text(utc_us: int) -> str:
+    """``format_datetimes`` of one instant (UTC microseconds) in the notice frame's zone."""
+    try:
+        offset = (_EPOCH + timedelta(microseconds=utc_us)).astimezone(_TOKYO).utcoffset()
+    except OverflowError:  # outside Python's years 1-9999: the frame's own formatter
+        offset = None
+    if offset is None or offset.seconds % 60 or offset.microseconds:
+        stamp = pd.Series(pd.to_datetime([utc_us], unit="us", utc=True)).dt.tz_convert(TIMEZONE)
+        return str(format_datetimes(stamp)[0])
+    minutes = np.array([offset.days * 1440 + offset.seconds // 60], dtype=np.int64)
+    return str(_iso(np.array([utc_us], dtype=np.int64), minutes)[0])
+
+
+class RecordFacts(NoticeFacts):
+    """The facts of one valid notice given as a dict (JSON semantics), without pandas.
+
+    The same accessors as :class:`NoticeFacts` over a one-row notice frame of
+    the same notice, giving the same arrays (a test checks this on many
+    notices), so rule conditions are written once and judged either way.
+    Absent and null are both unknown. ``deadline_text`` is in Japan time, as
+    a notice frame's is.
+    """
+
+    def __init__(self, notice: Mapping[str, Any], *, as_of: pd.Timestamp) -> None:
+        self.frame = None
+        self.record = notice
+        self.n = 1
+        self._start(as_of)
+
+    def _value(self, field: str) -> Any:
+        value = self.record.get(field)
+        if is_missing(value):
+            if field in self._required:
+                raise ValueError(MISSING_REQUIRED.format(field=field, rows="0"))
+            return None
+        return value
+
+    def _times(self, field: str) -> np.ndarray:
+        value = self._value(field)
+        if value is None:
+            return np.full(1, _NAT, dtype=np.int64)
+        instant = _rfc3339_instant(value) if isinstance(value, str) else None
+        if instant is None:  # a datetime object, or text the frame would refuse too
+            return super()._times_of(pd.Series([value], dtype=object), field)
+        return np.array([instant.astype("datetime64[us]").view(np.int64)], dtype=np.int64)
+
+    def unknown(self, field: str) -> np.ndarray:
+        if field == "alleged_types":
+            return self._type_codes()[0] < 0
+        out = np.array([is_missing(self.record.get(field))])
+        self._check_required(field, out)
+        return out
+
+    def _booleans_of(self, field: str) -> tuple[np.ndarray, np.ndarray]:
+        if field not in self._booleans:
+            raise KeyError(f"{field!r} is not a boolean field of the notice contract")
+        value = self._value(field)
+        if value is not None and not isinstance(value, bool | np.bool_):
+            raise ValueError(f"{field!r} holds values that are not booleans")
+        known = value is not None
+        return np.array([known and bool(value)]), np.array([known and not bool(value)])
+
+    def enum_codes(self, field: str) -> np.ndarray:
+        allowed = self._enums[field]
+        value = self._value(field)
+        if value is None:
+            code = -1
+        elif value in allowed:
+            code = allowed.index(value)
+        else:
+            raise ValueError(
+                NOT_IN_ENUM.format(field=field, allowed=", ".join(allowed), bad=[str(value)])
+            )
+        return np.array([code], dtype=np.int64)
+
+    def _type_codes(self) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+        value = self._value("alleged_types")
+        if value is None:
+            return np.full(1, -1, dtype=np.int64), []
+        items = value.tolist() if isinstance(value, np.ndarray) else value
+        return np.zeros(1, dtype=np.int64), [tuple(items)]
+
+    def integers(self, field: str) -> np.ndarray:
+        value = self._value(field)
+        return np.array([np.nan if value is None else float(value)])
+
+    def strings(self, field: str) -> np.ndarray:
+        value = self.record.get(field)
+        return np.array([None if is_missing(value) else value], dtype=object)
+
+    def deadline_text(self) -> np.ndarray:
+        return np.array([_tokyo_text(int(self.deadline_us[0]))], dtype=object)
