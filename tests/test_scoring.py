@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import jsonschema
+import pandas as pd
 import pytest
 
 from triage.contract import TIERS, load_schema
@@ -181,12 +182,9 @@ def test_python_api_gives_the_same_records_as_the_cli(champion, monkeypatch):
     assert api == [json.loads(line) for line in cli.stdout.splitlines()[:50]]
 
 
-def test_dv_witness_notices_take_the_routing_models_tier(champion, monkeypatch):
-    import numpy as np
-
-    from triage.scoring import Scorer
-    from triage.validation import validate_notices
-
+@pytest.fixture(scope="module")
+def routed(champion):
+    """The champion plus a promoted DV-witness routing model."""
     env = _env(champion)
     proc = _run([TRIAGE, "run", str(REPO / "configs" / "ci_dv.yaml"), "--quiet"], champion, env)
     assert proc.returncode == 0, proc.stderr
@@ -194,9 +192,22 @@ def test_dv_witness_notices_take_the_routing_models_tier(champion, monkeypatch):
         [TRIAGE, "promote", "1", "--model", "dv-witness-routing", "--reason", "test"], champion, env
     )
     assert promoted.returncode == 0, promoted.stderr
-    for key, value in env.items():
+    return champion
+
+
+def _use_store(store, monkeypatch) -> None:
+    for key, value in _env(store).items():
         if key.startswith(("MLFLOW_", "TRIAGE_")):
             monkeypatch.setenv(key, value)
+
+
+def test_dv_witness_notices_take_the_routing_models_tier(routed, monkeypatch):
+    import numpy as np
+
+    from triage.scoring import Scorer
+    from triage.validation import validate_notices
+
+    _use_store(routed, monkeypatch)
     scorer = Scorer.load()
     assert scorer.routing is not None and scorer.routing.uri == "models:/dv-witness-routing/1"
     frame = validate_notices(SAMPLE).valid
@@ -213,3 +224,87 @@ def test_dv_witness_notices_take_the_routing_models_tier(champion, monkeypatch):
             assert rec["dv_route"] == (
                 "cgc" if rec["suggested_tier"] != "standard" else "municipality"
             )
+
+
+# ---------------------------------------------------------------- one notice, the fast path
+
+
+def _varied(sample: list[dict]) -> list[tuple[dict, str]]:
+    """(notice, as_of) pairs: every committed notice, then edits that reach every branch.
+
+    The sample has DV-witness notices and unknown values; the edits add notices
+    with every nullable fact unknown or absent, each rule's trigger, receipt
+    times with odd offsets and fractions, and moments either side of 48 h.
+    """
+    from triage.contract import notice_fields
+
+    fields = notice_fields()
+    nullable = [f for f in fields.booleans if f in fields.nullable]
+    optional = [f for f in fields.all if f not in fields.required]
+    out = [(n, AS_OF) for n in sample]
+    triggers = [
+        {"injury": "serious"},
+        {"sexual_abuse_disclosure": True},
+        {"child_requests_protection": True},
+        {"returning_home_after_protection": True, "alleged_types": ["neglect"]},
+        {"moved_from_other_area": True},
+        {"missed_health_checks": True, "safety_confirmed_at": None},
+        {"not_enrolled": True, "safety_confirmed_at": None},
+        {"no_service_use": True, "safety_confirmed_at": None},
+        {"safety_confirmed_at": None},
+        {"alleged_types": ["sexual", "physical"]},
+        {"received_at": "2024-03-30T08:59:59.5+09:00", "safety_confirmed_at": None},
+        {"received_at": "2024-03-29T23:00:00-05:30", "safety_confirmed_at": None},
+        {"received_at": "2024-03-30T00:00:00Z", "safety_confirmed_at": "2024-04-01T09:00:01+09:00"},
+    ]
+    for i, n in enumerate(sample[:400]):
+        edit = triggers[i % len(triggers)]
+        out.append(({**n, **edit}, AS_OF))
+        if i % 4 == 0:
+            out.append(({**n, **{f: None for f in nullable if f in n}}, AS_OF))
+        if i % 4 == 1:
+            out.append(({k: v for k, v in n.items() if k not in optional}, AS_OF))
+        if i % 4 == 2:  # just before and just after its 48 h deadline
+            received = n["received_at"]
+            for hours in (47.9, 48.0):
+                when = (pd.Timestamp(received) + pd.Timedelta(hours=hours)).isoformat()
+                out.append(({**n, "safety_confirmed_at": None}, when))
+    return [({**n, "notice_id": f"{n['notice_id']}-{k}"}, a) for k, (n, a) in enumerate(out)]
+
+
+def test_one_notice_as_a_dict_scores_exactly_as_in_a_frame(routed, monkeypatch):
+    """The API's one-notice path (no DataFrame) gives the batch path's line, byte for byte."""
+    from triage.score_lines import score_line
+    from triage.scoring import Scorer
+    from triage.validation import validate_notices
+
+    _use_store(routed, monkeypatch)
+    scorer = Scorer.load()
+    assert scorer.routing is not None
+    sample = [json.loads(line) for line in SAMPLE.read_text("utf-8").splitlines()]
+    cases = _varied(sample)
+    assert sum(n["notice_kind"] == "dv_witness" for n, _ in cases) > 100
+    checked = 0
+    for as_of in sorted({a for _, a in cases}):
+        notices = [n for n, a in cases if a == as_of]
+        result = validate_notices(notices)
+        assert result.ok, result.errors[:3]
+        for lang, top, explain in (("ja", None, True), ("en", 3, True), ("ja", None, False)):
+            # the sample again in English: a part of it is enough
+            notices_here = slice(0, 300) if lang != "ja" and len(notices) > 1000 else slice(None)
+            frame = result.valid.iloc[notices_here].reset_index(drop=True)
+            batch = scorer.score(frame, as_of=as_of, lang=lang, top=top, explain=explain)
+            for record, want in zip(result.records[notices_here], batch, strict=True):
+                got = scorer.score(record, as_of=as_of, lang=lang, top=top, explain=explain)
+                assert [score_line(r) for r in got] == [score_line(want)], record
+                checked += 1
+    assert checked > 3000
+
+
+def test_the_cli_prints_the_shared_score_line_formatter(champion):
+    from triage.score_lines import score_line
+
+    proc = _run([TRIAGE, "score", str(SAMPLE), "--as-of", AS_OF, "--routing-model", ""],
+                champion, _env(champion))  # fmt: skip
+    lines = proc.stdout.splitlines()
+    assert lines and all(score_line(json.loads(line)) == line for line in lines)

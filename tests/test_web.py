@@ -327,6 +327,35 @@ def test_api_score_gives_the_same_json_as_triage_score(client, registry, tmp_pat
         assert many.json() == {"scores": [json.loads(line) for line in lines], "errors": []}
 
 
+def test_each_notice_posted_alone_gets_its_triage_score_line(
+    client, registry, tmp_path, monkeypatch
+):
+    """One notice is scored without a DataFrame: still the CLI's line, byte for byte."""
+    from typer.testing import CliRunner
+
+    from triage.cli import app as cli
+
+    for key, value in registry_env(registry).items():
+        if key.startswith(("MLFLOW_", "TRIAGE_")):
+            monkeypatch.setenv(key, value)
+    sample = _sample()
+    dv = [n for n in sample[15:] if n["notice_kind"] == "dv_witness"][:10]
+    unknowns = [{**n, "child_fears_home": None, "injury_head_face": None} for n in sample[10:15]]
+    for i, n in enumerate(unknowns):
+        n["notice_id"] = f"U{i}"
+    notices = sample[:15] + dv + unknowns
+    path = tmp_path / "varied.jsonl"
+    path.write_text("".join(json.dumps(n) + "\n" for n in notices), "utf-8")
+    args = ["score", str(path), "--as-of", AS_OF, "--routing-model", "", "--top", "5"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    for notice, line in zip(notices, lines, strict=True):
+        one = client.post("/api/score", json=notice, params={"as_of": AS_OF, "top": 5})
+        assert one.status_code == 200
+        assert one.content.decode("utf-8") == line
+
+
 def test_a_batch_keeps_its_valid_notices_and_names_each_bad_field(client):
     good = _sample(3)
     bad_route = {**good[1], "route": "carrier_pigeon"}

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +72,27 @@ class LoadedModel:
         """DV routing models: P(cgc) at or above which a notice goes to the centre."""
         return float(self.tags["route.cgc_cut"])
 
-    def risk(self, notices: pd.DataFrame) -> np.ndarray:
+    def risk(self, notices: pd.DataFrame | Mapping[str, Any]) -> np.ndarray:
+        """Calibrated risk per notice: of a notice frame, or of one notice given as a dict.
+
+        One notice takes the numpy path (measured-pitfalls.md, pitfall 3): its
+        feature row is built without pandas (the same row as the pipeline's
+        features step makes) and the pipeline's model step scores it, so the
+        risk is the pipeline's, bit for bit.
+        """
+        if isinstance(notices, Mapping):
+            from triage.explain import notice_row
+
+            model = self._parts
+            return model.risk(notice_row(model.features, notices))
         return self.pipeline.predict_proba(notices)[:, 1]
+
+    @cached_property
+    def _parts(self):
+        """The pipeline's features step and calibrated model (see ``triage.explain.unwrap``)."""
+        from triage.explain import unwrap
+
+        return unwrap(self.pipeline)
 
 
 def _parse_models_uri(uri: str) -> tuple[str, str | None, str | None]:
@@ -213,14 +234,20 @@ class Scorer:
         routing = load_model(routing_model, required=False) if routing_model else None
         return cls(urgency=urgency, routing=routing, rule_set=load_rule_set(rules))
 
-    def model_tiers(self, notices: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    def model_tiers(
+        self, notices: pd.DataFrame | Mapping[str, Any]
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Risk and model tier per notice; DV-witness notices take the higher of both models'."""
         risk = self.urgency.risk(notices)
         tiers = self.urgency.thresholds.assign(risk)
         if self.routing is not None:
-            dv = (notices["notice_kind"].astype(object) == "dv_witness").to_numpy()
+            one = isinstance(notices, Mapping)
+            if one:
+                dv = np.array([notices.get("notice_kind") == "dv_witness"])
+            else:
+                dv = (notices["notice_kind"].astype(object) == "dv_witness").to_numpy()
             if dv.any():
-                p_cgc = self.routing.risk(notices.loc[dv])
+                p_cgc = self.routing.risk(notices if one else notices.loc[dv])
                 # contract: a route to the centre counts as urgent, to the municipality as standard
                 route_tier = np.where(p_cgc >= self.routing.cgc_cut, "urgent", "standard")
                 tiers[dv] = higher_tier(tiers[dv], route_tier)
@@ -228,7 +255,7 @@ class Scorer:
 
     def score(
         self,
-        notices: pd.DataFrame,
+        notices: pd.DataFrame | Mapping[str, Any],
         *,
         as_of=None,
         lang: str = "ja",
@@ -236,6 +263,11 @@ class Scorer:
         top: int | None = None,
     ) -> list[dict[str, Any]]:
         """One score record per notice, in the notices' order.
+
+        ``notices``: a notice frame, or one valid notice as a dict (as
+        ``validate_notices(...).records`` gives it): the API's one-notice path,
+        which never builds a DataFrame and gives exactly the record of the same
+        notice scored in a frame (a test checks this on many notices).
 
         ``factors``: the urgency model's exact contributions (its log-odds before
         calibration) grouped to contract fields, largest first (all of them, or the
@@ -251,15 +283,17 @@ class Scorer:
             raise ValueError(
                 f"--lang: expected one of {sorted(DECISION_SUPPORT_NOTICE)}, got {lang!r}"
             )
-        if len(notices) == 0:
+        one = isinstance(notices, Mapping)
+        if not one and len(notices) == 0:
             return []
+        n = 1 if one else len(notices)
         when = parse_as_of(as_of)
         risk, tiers = self.model_tiers(notices)
         outcome = apply_rules(notices, tiers, as_of=when, rule_set=self.rule_set)
         notice = DECISION_SUPPORT_NOTICE[lang]
-        factors: list[list[dict]] = [[] for _ in range(len(notices))]
-        margins: list[dict] = [{} for _ in range(len(notices))]
-        asks: list[list[dict]] = [[] for _ in range(len(notices))]
+        factors: list[list[dict]] = [[] for _ in range(n)]
+        margins: list[dict] = [{} for _ in range(n)]
+        asks: list[list[dict]] = [[] for _ in range(n)]
         if explain:
             from triage.explain import ask_next
             from triage.explain import explain as explain_notices
@@ -276,7 +310,7 @@ class Scorer:
         out = []
         for i, (nid, r, mt, rec) in enumerate(
             zip(
-                notices["notice_id"].tolist(),
+                [notices["notice_id"]] if one else notices["notice_id"].tolist(),
                 risk.tolist(),
                 tiers.tolist(),
                 outcome.records(),

@@ -3,7 +3,9 @@
 Every route needs a logged-in session; every non-GET route also needs the
 ``X-CSRF-Token`` header (see ``security.py``). ``POST /api/score`` answers
 with exactly the JSON of `triage score` for the same notice, model and
-``as_of``: the same scorer and the same line formatter (``score_lines``).
+``as_of``: the same scorer and the same line formatter (``triage.score_lines``).
+One notice is scored from its dict, without a DataFrame (``Scorer.score``
+takes either; a test checks both give the same record).
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from triage.contract import load_schema
 from triage.decisions import DecisionError, DecisionInput, decisions_for, record_decision
+from triage.score_lines import score_line
 from triage.scoring import parse_as_of
 from triage.validation import validate_notices
 from triage.web.auth_routes import check_login, start_session
 from triage.web.intake import stored_notice
 from triage.web.queue import QueueFilters, queue_page
-from triage.web.score_lines import score_line
 from triage.web.security import CSRF_HEADER, api_user
 
 MAX_BATCH = 1000
@@ -192,8 +194,10 @@ def api_score(
         {"item": e.row - 1, "notice_id": e.notice_id, "field": e.field, "message": e.message}
         for e in result.errors
     ]
+    # One notice is scored from its dict (no DataFrame: the fast path); a list as a frame.
+    notices = result.records[0] if single and result.n_valid else result.valid
     records = (
-        state.score(result.valid, as_of=when, lang=lang, explain=explain, top=top)
+        state.score(notices, as_of=when, lang=lang, explain=explain, top=top)
         if result.n_valid
         else []
     )
