@@ -7,9 +7,11 @@ logs in with one keep-alive httpx client and sends n `POST /api/score`
 requests of the same notice (explanations on, as `triage score` gives them
 by default; then off, for comparison). The baseline, measured in the same
 run and process as the client, is in-process scoring of the same notice
-with the same model: `Scorer.score` alone, and validation + `Scorer.score`
-(the work the API does per request). The four are timed in interleaved
-rounds so that each sees the same load on a shared machine.
+with the same model: `Scorer.score` of the notice's dict alone, and
+validation + `Scorer.score` (the work the API does per request); for
+comparison, the same notice through a one-row DataFrame (the path the API
+took before). All are timed in interleaved rounds so that each sees the same
+load on a shared machine; the load average is printed before and after.
 Goal: API p99 under 50 ms.
 """
 
@@ -113,6 +115,8 @@ def main() -> None:
 
         scorer = Scorer.load(routing_model=None)
         frame = validate_notices([notice]).valid
+        record = validate_notices([notice]).records[0]
+        load_before = os.getloadavg()
         port = _free_port()
         server = _start_server(work, env, port)
         try:
@@ -130,10 +134,14 @@ def main() -> None:
 
                 api_line = post().text
                 assert score_line(scorer.score(frame, as_of=AS_OF)[0]) == api_line
+                assert score_line(scorer.score(record, as_of=AS_OF)[0]) == api_line
                 # Interleaved rounds: on a shared machine every path sees the same load.
                 runs = {
-                    "in-process Scorer.score": lambda: scorer.score(frame, as_of=AS_OF),
+                    "in-process Scorer.score": lambda: scorer.score(record, as_of=AS_OF),
                     "in-process validate + Scorer.score": lambda: scorer.score(
+                        validate_notices([notice]).records[0], as_of=AS_OF
+                    ),
+                    "in-process, via a DataFrame (old path)": lambda: scorer.score(
                         validate_notices([notice]).valid, as_of=AS_OF
                     ),
                     "POST /api/score over loopback": post,
@@ -147,17 +155,24 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
+        load_after = os.getloadavg()
 
     rows = list(timings.items())
     score_only, api = timings["in-process Scorer.score"], timings["POST /api/score over loopback"]
     base50, base99 = _percentiles(score_only)
     print(f"one notice, {args.n:,} requests each, same model and as_of ({os.cpu_count()} cores)")
-    print(f"{'':38s} {'p50 ms':>8s} {'p99 ms':>8s}  ratio to in-process (p50 / p99)")
+    print(f"{'':40s} {'p50 ms':>8s} {'p99 ms':>8s}  ratio to in-process (p50 / p99)")
     for name, seconds in rows:
         p50, p99 = _percentiles(seconds)
-        print(f"{name:38s} {p50:8.2f} {p99:8.2f}  {p50 / base50:5.2f}x / {p99 / base99:5.2f}x")
+        print(f"{name:40s} {p50:8.2f} {p99:8.2f}  {p50 / base50:5.2f}x / {p99 / base99:5.2f}x")
     p99 = _percentiles(api)[1]
     print(f"API answer identical to in-process score line: yes ({len(api_line)} bytes)")
+    print(
+        "load average (1, 5, 15 min) before: "
+        + ", ".join(f"{x:.2f}" for x in load_before)
+        + "; after: "
+        + ", ".join(f"{x:.2f}" for x in load_after)
+    )
     print(
         f"goal: POST /api/score p99 under {GOAL_P99_MS:.0f} ms -> "
         f"{'met' if p99 < GOAL_P99_MS else 'NOT met'} ({p99:.1f} ms)"
