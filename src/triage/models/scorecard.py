@@ -87,9 +87,7 @@ class Scorecard(BinaryClassifier):
             lr = LogisticRegression(
                 C=self.C, l1_ratio=0.0, solver="newton-cholesky", max_iter=self.max_iter
             )
-        # float64 in C order, the solver's own layout: its Hessian X.T @ (w * X) has
-        # float64 weights, and numpy multiplies float32 by float64 in a slower loop (1.6x).
-        lr.fit(np.ascontiguousarray(X, dtype=np.float64), y01)
+        lr.fit(X, y01)
         self.n_iter_ = int(np.max(lr.n_iter_))
         self.coef_ = lr.coef_[0].astype(np.float64)
         self.intercept_ = float(lr.intercept_[0])
