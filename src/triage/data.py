@@ -97,7 +97,12 @@ def _column_bytes(s: pd.Series) -> bytes:
     if isinstance(s.dtype, pd.CategoricalDtype):
         return repr(list(s.cat.categories)).encode() + s.cat.codes.to_numpy().tobytes()
     if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-        return "\n".join(map(repr, s.tolist())).encode()
+        if pd.api.types.infer_dtype(s, skipna=True) == "string":
+            return "\n".join(map(repr, s.tolist())).encode()
+        # Lists of types: codes in order of first appearance plus the distinct values,
+        # as exact as the values and without writing out a million tuples one by one.
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        return repr(list(uniques)).encode() + codes.astype(np.int64).tobytes()
     if isinstance(s.dtype, pd.DatetimeTZDtype):
         s = s.dt.tz_convert("UTC").dt.tz_localize(None)
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
