@@ -66,6 +66,11 @@ class DecisionError(ValueError):
         self.code = code  # which rule was broken, for the page's translated message
         self.kind = kind  # "invalid" (422), "not_found" (404), "conflict" (409)
 
+    @property
+    def status(self) -> int:
+        """The HTTP status that answers this error."""
+        return {"not_found": 404, "conflict": 409}.get(self.kind, 422)
+
 
 class DecisionInput(BaseModel):
     """What the worker decided on one notice (form or ``POST /api/decisions``)."""

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from triage.contract import load_schema
-from triage.decisions import DecisionError, DecisionInput, decisions_for, record_decision
+from triage.decisions import DecisionError, DecisionInput, decisions_for
 from triage.score_lines import score_line
 from triage.scoring import parse_as_of
 from triage.validation import validate_notices
@@ -273,22 +273,10 @@ def api_decide(request: Request, user: User, decision: DecisionInput) -> Decisio
     ``override_reason``. Send ``shown_score_hash`` (from GET /api/notices/{id})
     to be told (409) when the suggestion changed since it was read.
     """
-    state = request.app.state.web
-    conn = state.connect()
     try:
-        record = record_decision(
-            conn,
-            decision,
-            user=user,
-            routing_model=state.scorer.routing.uri
-            if state.scorer and state.scorer.routing
-            else None,
-        )
+        record = request.app.state.web.record_decision(decision, user)
     except DecisionError as exc:
-        status = {"not_found": 404, "conflict": 409}.get(exc.kind, 422)
-        return JSONResponse({"detail": str(exc), "field": exc.field}, status_code=status)
-    finally:
-        conn.close()
+        return JSONResponse({"detail": str(exc), "field": exc.field}, status_code=exc.status)
     return DecisionOut(**record)
 
 

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
 from triage.contract import TIERS, notice_fields
-from triage.decisions import DecisionError, DecisionInput, decisions_for, record_decision
+from triage.decisions import DecisionError, DecisionInput, decisions_for
 from triage.web.intake import stored_notice
 from triage.web.queue import PAGE_SIZE, QueueFilters, queue_page
 from triage.web.render import render, words
@@ -145,24 +145,12 @@ def decide(
         return _notice_page(
             request, notice_id, error=w("err_invalid", detail=detail), form=form, status=422
         )
-    state = request.app.state.web
-    conn = state.connect()
     try:
-        record = record_decision(
-            conn,
-            decision,
-            user=user,
-            routing_model=state.scorer.routing.uri
-            if state.scorer and state.scorer.routing
-            else None,
-        )
+        record = request.app.state.web.record_decision(decision, user)
     except DecisionError as exc:
-        status = {"not_found": 404, "conflict": 409}.get(exc.kind, 422)
         return _notice_page(
-            request, notice_id, error=w(f"err_{exc.code}"), form=form, status=status
+            request, notice_id, error=w(f"err_{exc.code}"), form=form, status=exc.status
         )
-    finally:
-        conn.close()
     return RedirectResponse(
         f"/notices/{notice_id}?recorded={record['decision_id']}#history", status_code=303
     )

@@ -76,6 +76,19 @@ class WebState:
     def connect(self):
         return connect(self.settings.store)
 
+    def record_decision(self, decision: Any, user: Any) -> dict:
+        """Append the worker's decision to the store (raises ``DecisionError``)."""
+        from triage.decisions import record_decision
+
+        routing = self.scorer.routing if self.scorer else None
+        conn = self.connect()
+        try:
+            return record_decision(
+                conn, decision, user=user, routing_model=routing.uri if routing else None
+            )
+        finally:
+            conn.close()
+
     def user_active(self, name: str) -> bool:
         """Checked on every request; each server thread keeps one read connection for it."""
         conn = getattr(self._local, "conn", None)
