@@ -29,6 +29,22 @@ HEADLINE = ("auc", "brier", "ece", "under_triage", "recall_at_k_worst")
 HEADLINE_OUTCOME = "true"
 
 
+def flatten_metrics(
+    metrics: dict[str, dict[str, dict[str, float]]], intervals: dict[str, pd.DataFrame]
+) -> dict[str, float]:
+    """MLflow keys ``{outcome}.{candidate}.{metric}``, and ``_low``/``_high`` per interval row."""
+    out = {}
+    for outcome, by_cand in metrics.items():
+        for cand, values in by_cand.items():
+            for metric, value in values.items():
+                out[f"{outcome}.{cand}.{metric}"] = float(value)
+    for outcome, table in intervals.items():
+        for (cand, metric), row in table.iterrows():
+            out[f"{outcome}.{cand}.{metric}_low"] = float(row["low"])
+            out[f"{outcome}.{cand}.{metric}_high"] = float(row["high"])
+    return out
+
+
 @dataclass(frozen=True)
 class Assessment:
     metrics: dict[str, dict[str, dict[str, float]]]  # outcome → candidate → metric → value
@@ -38,16 +54,7 @@ class Assessment:
 
     def flat_metrics(self) -> dict[str, float]:
         """``{outcome}.{candidate}.{metric}`` plus ``_low``/``_high`` for intervals, for MLflow."""
-        out = {}
-        for outcome, by_cand in self.metrics.items():
-            for cand, values in by_cand.items():
-                for metric, value in values.items():
-                    out[f"{outcome}.{cand}.{metric}"] = float(value)
-        for outcome, table in self.intervals.items():
-            for (cand, metric), row in table.iterrows():
-                out[f"{outcome}.{cand}.{metric}_low"] = float(row["low"])
-                out[f"{outcome}.{cand}.{metric}_high"] = float(row["high"])
-        return out
+        return flatten_metrics(self.metrics, self.intervals)
 
     def headline(self, outcome: str = "true") -> pd.DataFrame:
         """One row per candidate (oracle last): estimate [low, high] of the headline figures."""

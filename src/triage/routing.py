@@ -146,15 +146,9 @@ class RoutingAssessment:
 
     def flat_metrics(self) -> dict[str, float]:
         """``{outcome}.{candidate}.{metric}`` plus ``_low``/``_high`` on the true route."""
-        out = {}
-        for outcome, by_cand in self.metrics.items():
-            for cand, values in by_cand.items():
-                for metric, value in values.items():
-                    out[f"{outcome}.{cand}.{metric}"] = float(value)
-        for (cand, metric), row in self.intervals.iterrows():
-            out[f"true.{cand}.{metric}_low"] = float(row["low"])
-            out[f"true.{cand}.{metric}_high"] = float(row["high"])
-        return out
+        from triage.assessment import flatten_metrics
+
+        return flatten_metrics(self.metrics, {"true": self.intervals})
 
     def headline(self) -> pd.DataFrame:
         """One row per candidate (oracles last): (estimate, low, high) of each headline figure."""
@@ -351,12 +345,8 @@ def log_routing(
             registered_model=cfg.mlflow.registered_model,
             alias=cfg.mlflow.alias,
             description=description,
+            version_tags=route_tags(cuts[chosen]),  # what routing needs beside the model
         )
-        from mlflow import MlflowClient
-
-        client = MlflowClient()  # what routing needs beside the model: the capacity cut
-        for key, value in route_tags(cuts[chosen]).items():
-            client.set_model_version_tag(cfg.mlflow.registered_model, version, key, value)
     return LoggedRun(
         tracking_uri=uri,
         experiment_id=experiment_id,
