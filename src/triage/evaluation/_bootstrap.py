@@ -35,8 +35,15 @@ from ._checks import as_binary, as_probability, check_bins, same_length
 from ._tiers import TIERS_WITHOUT_TRUTH, over_triage_flags, tier_codes, under_triage_flags
 from ._weighted import LinearStats, WeightedAUC, ece_columns
 
-CHUNK_ELEMENTS = 8_000_000
-"""Target size (numbers) of one chunk of the weight matrix: rows = this // n."""
+CHUNK_ELEMENTS = 4_000_000
+"""Target size (numbers) of one chunk of the weight matrix: rows = this // n.
+
+Its 8-byte temporaries (counts, cumulative weights, the float copy for the
+product) then stay under glibc's 32 MiB ceiling for reusing freed memory, so
+each chunk recycles the previous one's pages; at 8M numbers every chunk got
+fresh pages from the kernel and the bootstrap spent a third of its time
+zeroing them (170k notices x 1,000 replicates: 4.2-4.7 s -> 2.8-3.3 s).
+"""
 
 BOOTSTRAP_METRICS: tuple[str, ...] = (
     "auc",
