@@ -275,19 +275,66 @@ def test_shallow_tree_stays_shallow_and_prints_named_rules(fitted):
     assert "=yes" in tree.rules() or "injury=" in tree.rules()
 
 
-def test_calibration_applied_to_cached_scores_equals_predicting_again():
-    from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.frozen import FrozenEstimator
-
-    from triage.training import calibrated_from_raw
-
+def _calibration_data():
     rng = np.random.default_rng(0)
     X = rng.random((3000, 4))
     y = (rng.random(3000) < 1 / (1 + np.exp(-3 * (X[:, 0] - 0.5)))).astype(int)
     model = make_candidate("scorecard", feature_names=["a", "b", "c", "d"]).fit(X, y)
-    for method in ("isotonic", "sigmoid"):
-        cal = CalibratedClassifierCV(FrozenEstimator(model), method=method).fit(X, y)
-        raw = model.predict_proba(X)[:, 1]
-        np.testing.assert_allclose(
-            calibrated_from_raw(cal, raw), cal.predict_proba(X)[:, 1], atol=1e-12
-        )
+    return X, y, model
+
+
+@pytest.mark.parametrize("method", ["isotonic", "sigmoid"])
+def test_calibration_from_cached_scores_equals_fitting_and_predicting_again(method):
+    from triage.models.calibrated import CalibratedModel
+
+    X, y, model = _calibration_data()
+    raw = model.predict_proba(X)[:, 1]
+    from_scores = CalibratedModel(model, method=method).fit_scores(raw, y)
+    from_rows = CalibratedModel(model, method=method).fit(X, y)
+    p = from_rows.predict_proba(X)
+    np.testing.assert_array_equal(from_scores.calibrate(raw), p[:, 1])
+    np.testing.assert_array_equal(from_scores.predict_proba(X), p)
+    np.testing.assert_array_equal(p.sum(axis=1), 1.0)
+    assert from_rows.estimator is model  # calibrating never refits the candidate
+    assert set(from_rows.predict(X)) <= set(model.classes_)
+
+
+def test_isotonic_calibration_matches_scikit_learn_on_a_frozen_candidate():
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.frozen import FrozenEstimator
+
+    from triage.models.calibrated import CalibratedModel
+
+    X, y, model = _calibration_data()
+    ours = CalibratedModel(model, method="isotonic").fit(X, y).predict_proba(X)
+    sk = CalibratedClassifierCV(FrozenEstimator(model), method="isotonic").fit(X, y)
+    np.testing.assert_allclose(ours, sk.predict_proba(X), atol=1e-12)
+
+
+def test_sigmoid_calibration_is_close_to_platt_scaling_in_scikit_learn():
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.frozen import FrozenEstimator
+
+    from triage.models.calibrated import CalibratedModel
+
+    X, y, model = _calibration_data()
+    ours = CalibratedModel(model, method="sigmoid").fit(X, y).predict_proba(X)[:, 1]
+    sk = CalibratedClassifierCV(FrozenEstimator(model), method="sigmoid").fit(X, y)
+    # Platt's smoothed targets are the only difference: a few thousandths at most.
+    np.testing.assert_allclose(ours, sk.predict_proba(X)[:, 1], atol=5e-3)
+
+
+def test_calibration_refuses_what_it_cannot_calibrate():
+    from triage.models.calibrated import CalibratedModel
+
+    X, y, model = _calibration_data()
+    raw = model.predict_proba(X)[:, 1]
+    unfitted = make_candidate("scorecard", feature_names=["a", "b", "c", "d"])
+    with pytest.raises(TypeError, match="fitted candidate"):
+        CalibratedModel(unfitted).fit(X, y)
+    with pytest.raises(ValueError, match="3000 scores, 10 outcomes"):
+        CalibratedModel(model).fit_scores(raw, y[:10])
+    with pytest.raises(ValueError, match="both outcomes"):
+        CalibratedModel(model).fit_scores(raw, np.zeros_like(y))
+    with pytest.raises(ValueError, match="method"):
+        CalibratedModel(model, method="beta").fit_scores(raw, y)

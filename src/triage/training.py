@@ -10,14 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.frozen import FrozenEstimator
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 from sklearn.pipeline import Pipeline
 
 from triage.config import ExperimentConfig
 from triage.features import NoticeFeatures
 from triage.models import make_candidate
+from triage.models.calibrated import CalibratedModel
 
 SEEDED_PARAMS = {"lightgbm": "random_state"}
 """Candidates whose randomness takes the experiment's seed, and under which parameter."""
@@ -27,15 +26,9 @@ SEEDED_PARAMS = {"lightgbm": "random_state"}
 class Candidate:
     name: str
     model: object  # fitted on the training window
-    calibrated: CalibratedClassifierCV  # the model, frozen, calibrated on the calibration window
+    calibrated: CalibratedModel  # the model, as fitted, calibrated on the calibration window
     raw_cal: np.ndarray  # the model's own scores on the calibration window
     risk_cal: np.ndarray  # calibrated risks there (predictions are computed once)
-
-
-def calibrated_from_raw(calibrated: CalibratedClassifierCV, raw: np.ndarray) -> np.ndarray:
-    """Apply a fitted calibrator to scores already computed, instead of predicting again."""
-    (inner,) = calibrated.calibrated_classifiers_
-    return np.clip(inner.calibrators[0].predict(raw), 0.0, 1.0)
 
 
 def candidate_params(cfg: ExperimentConfig, name: str, feature_names: list[str]) -> dict:
@@ -83,15 +76,15 @@ def fit_candidates(
         model = make_candidate(name, **candidate_params(cfg, name, feature_names)).fit(
             X_train, y_train
         )
-        calibrated = CalibratedClassifierCV(FrozenEstimator(model), method=cfg.calibration.method)
-        calibrated.fit(X_cal, y_cal)
         raw_cal = model.predict_proba(X_cal)[:, 1]
+        calibrated = CalibratedModel(model, method=cfg.calibration.method)
+        calibrated.fit_scores(raw_cal, y_cal)
         fitted[name] = Candidate(
             name=name,
             model=model,
             calibrated=calibrated,
             raw_cal=raw_cal,
-            risk_cal=calibrated_from_raw(calibrated, raw_cal),
+            risk_cal=calibrated.calibrate(raw_cal),
         )
     return fitted
 

@@ -1,7 +1,8 @@
 """Local explanations: exact contributions in each candidate's margin, by contract field.
 
 ``explain(pipeline, notices)`` takes the registered pipeline
-(``NoticeFeatures`` → ``CalibratedClassifierCV(FrozenEstimator(candidate))``),
+(``NoticeFeatures`` → ``CalibratedModel(candidate)``, or scikit-learn's
+``CalibratedClassifierCV(FrozenEstimator(candidate))``),
 unwraps it to the candidate and explains the candidate's *margin*: its
 log-odds of harm before calibration. For every notice
 
@@ -54,6 +55,7 @@ from triage.explain._rows import feature_matrix, first_notice, json_values
 from triage.features import NoticeFeatures, feature_groups
 from triage.labels import LANGS, factor_label, factor_sentence
 from triage.models import ChecklistBaseline, MonotoneLGBM, Scorecard, ShallowTree
+from triage.models.calibrated import CalibratedModel
 from triage.models.checklist import OPS
 
 MARGIN_EPS = 1e-6
@@ -106,7 +108,10 @@ def unwrap(pipeline: Any) -> Unwrapped:
         raise TypeError(ERRORS["pipeline"].format(kind=type(features).__name__))
     calibrated = None
     candidate = model
-    if isinstance(model, CalibratedClassifierCV):
+    if isinstance(model, CalibratedModel):
+        calibrated = model
+        candidate = model.estimator
+    elif isinstance(model, CalibratedClassifierCV):
         calibrated = model
         candidate = model.calibrated_classifiers_[0].estimator
     while isinstance(candidate, FrozenEstimator):
