@@ -13,7 +13,7 @@ from triage.audit import log_test_predictions
 from triage.config import ExperimentConfig, load_config
 from triage.data import load_data, synthetic_spec
 from triage.experiment_log import log_experiment
-from triage.explain.global_ import global_step
+from triage.explain.global_ import global_step, start_refits
 from triage.features import NoticeFeatures
 from triage.progress import Steps
 from triage.report import log_card
@@ -45,8 +45,9 @@ def run(
             int
         )
     with steps("candidates and calibration"):
+        X_train, y_train, X_test = X[split.train], y[split.train], X[split.test]
         cands = fit_candidates(
-            cfg, X[split.train], y[split.train], X[split.calibration], y[split.calibration], names
+            cfg, X_train, y_train, X[split.calibration], y[split.calibration], names
         )
         chosen, selection = select(
             cands, y[split.calibration], metric=cfg.selection.metric, among=cfg.selection.among
@@ -58,11 +59,17 @@ def run(
         thresholds = {n: thresholds_for(cfg.tiers, r, days=cal_days) for n, r in risk_cal.items()}
     test = split.test
     model = scoring_pipeline(features, cands[chosen])
+    refits = None
+    if cfg.explanations.enabled:  # the truth check's refits train while the run is evaluated
+        refits = start_refits(
+            model, data.notices.iloc[test], X_train, y_train,
+            seed=cfg.seed, sample=cfg.explanations.sample,
+        )  # fmt: skip
     with steps("evaluation"):
-        risks = {n: c.calibrated.predict_proba(X[test])[:, 1] for n, c in cands.items()}
+        risks = {n: c.calibrated.predict_proba(X_test)[:, 1] for n, c in cands.items()}
         tiers = {n: thresholds[n].assign(r) for n, r in risks.items()}
         if "checklist" in cands:  # current practice keeps its own tiers
-            tiers["checklist"] = cands["checklist"].model.predict_tier(X[test])
+            tiers["checklist"] = cands["checklist"].model.predict_tier(X_test)
         tiers["oracle"] = thresholds["oracle"].assign(data.truth["p_harm"].to_numpy()[test])
         k = min(len(test), round(cfg.tiers.capacity.per_day * split.days("test")))
         assessment = assess(
@@ -101,8 +108,7 @@ def run(
                 data.truth.iloc[test],
                 spec=synthetic_spec(cfg.data),
                 seed=cfg.seed,
-                X_train=X[split.train],
-                y_train=y[split.train],
+                refits=refits,
                 run_id=logged.run_id,
                 sample=cfg.explanations.sample,
                 truth_n=cfg.explanations.truth_n,

@@ -28,6 +28,7 @@ check (``truth.spearman``, ``truth.top5_overlap``), computed
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -273,6 +274,7 @@ def compute_global_step(
     truth_n: int = TRUTH_N,
     refit_rows: int = REFIT_ROWS,
     sample: int = GLOBAL_SAMPLE,
+    refits: Future | None = None,
 ) -> GlobalStep:
     """The global explanations and, when the data are synthetic (``spec`` given), the
     truth check; logs nothing (``log_global_step`` does).
@@ -282,7 +284,8 @@ def compute_global_step(
     refits on bootstrap resamples of ``X_train``/``y_train``, other seeds;
     NaN and not logged without them) and ``truth.margin_spearman`` (model
     margin against the true logit on the sampled test notices). With
-    ``spec=None`` (real data) there is no truth check.
+    ``spec=None`` (real data) there is no truth check. ``refits`` (from
+    ``start_refits``) replaces ``X_train``/``y_train``: refits already under way.
     """
     aligned = (
         truth_test is None
@@ -303,7 +306,9 @@ def compute_global_step(
     sensitive = bool(unwrap(pipeline).features.include_sensitive)
     effects = true_effects(spec, seed=seed, n=truth_n, include_sensitive=sensitive)
     others = []
-    if X_train is not None and y_train is not None:
+    if refits is not None:
+        others = refits.result()
+    elif X_train is not None and y_train is not None:
         refit_notices = notices_test.iloc[g.positions[:REFIT_SAMPLE]]
         others = refit_importances(
             pipeline, refit_notices, X_train, y_train, seed=seed, refit_rows=refit_rows
@@ -314,6 +319,33 @@ def compute_global_step(
         margin_rho = float(spearmanr(g.margin, true_logit).statistic)
     check = truth_check(g.importance, effects, other_importances=others, margin_spearman=margin_rho)
     return GlobalStep(g, check, effects)
+
+
+def start_refits(
+    pipeline: Any,
+    notices_test: pd.DataFrame,
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    *,
+    seed: int,
+    sample: int = GLOBAL_SAMPLE,
+    refit_rows: int = REFIT_ROWS,
+) -> Future:
+    """The truth check's refits (``compute_global_step``), started in a background thread.
+
+    They need only the training window and the chosen candidate, so a pipeline
+    can train them while it logs the run: its logging is single-threaded
+    Python, and the refits are LightGBM on one thread each.
+    """
+    positions = sample_positions(len(notices_test), size=sample, seed=seed)
+    refit_notices = notices_test.iloc[positions[:REFIT_SAMPLE]]
+    background = ThreadPoolExecutor(1, thread_name_prefix="truth-refits")
+    future = background.submit(
+        refit_importances, pipeline, refit_notices, X_train, y_train, seed=seed,
+        refit_rows=refit_rows,
+    )  # fmt: skip
+    background.shutdown(wait=False)  # the refits run on; nothing else will be submitted
+    return future
 
 
 def log_global_step(
