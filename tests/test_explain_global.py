@@ -120,6 +120,41 @@ def test_truth_check_gives_a_rank_correlation_and_a_finite_overlap(spec, fitted)
     json.dumps(check.data())
 
 
+def test_refits_started_in_the_background_give_what_the_step_computes_itself(spec, fitted):
+    from triage.explain.global_ import compute_global_step, start_refits
+
+    kw = {"spec": spec, "seed": 1, "truth_n": 800, "sample": 1000}
+    inline = compute_global_step(
+        fitted["pipeline"], fitted["notices_test"], fitted["truth_test"],
+        X_train=fitted["X_train"], y_train=fitted["y_train"], refit_rows=4000, **kw,
+    )  # fmt: skip
+    refits = start_refits(
+        fitted["pipeline"], fitted["notices_test"], fitted["X_train"], fitted["y_train"],
+        seed=1, sample=1000, refit_rows=4000,
+    )  # fmt: skip
+    background = compute_global_step(
+        fitted["pipeline"], fitted["notices_test"], fitted["truth_test"], refits=refits, **kw
+    )
+    assert refits.done()
+    assert background.check.top5 == inline.check.top5
+    assert background.check.top5_overlap == inline.check.top5_overlap
+
+
+def test_prefetched_true_effects_equal_computed_ones_and_are_taken_once(spec):
+    from triage.explain import truth
+
+    computed = true_effects(spec, seed=11, n=500)
+    key = next(k for k in truth._EFFECTS if k[3:5] == (11, 500))
+    del truth._EFFECTS[key]
+    truth.prefetch_true_effects(spec, seed=11, n=500)
+    pending = truth._EFFECTS[key]
+    fetched = true_effects(spec, seed=11, n=500)  # waits for the background thread
+    assert fetched.effects == computed.effects and fetched.means == computed.means
+    truth.prefetch_true_effects(spec, seed=11, n=500)  # already there: nothing new starts
+    assert truth._EFFECTS[key] is pending
+    assert true_effects(spec, seed=11, n=500) is fetched
+
+
 def test_global_step_logs_figures_json_and_truth_metrics(spec, fitted, tmp_path, monkeypatch):
     import mlflow
 

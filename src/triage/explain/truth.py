@@ -46,7 +46,8 @@ top-5 overlap is ``|top5₀ ∩ top5₁ ∩ top5₂| / 5``.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,15 +137,50 @@ def true_effects(
 ) -> TrueEffects:
     """The generator's true effect size of every field the model can see (module docstring).
 
-    Computed once per process for a given spec, seed, size and setting.
+    Computed once per process for a given spec, seed, size and setting (or
+    taken from ``prefetch_true_effects``, waiting for it if it is still running).
     """
+    return _effects(spec, seed, n, fiscal_year, include_sensitive, background=False).result()
+
+
+def prefetch_true_effects(
+    spec,
+    *,
+    seed: int = 0,
+    n: int = TRUTH_N,
+    fiscal_year: int | None = None,
+    include_sensitive: bool = False,
+) -> None:
+    """Start ``true_effects`` in a background thread; the later call takes its result.
+
+    They depend on the spec alone, so a pipeline starts them while it draws
+    its data, whose single thread leaves the other core idle.
+    """
+    _effects(spec, seed, n, fiscal_year, include_sensitive, background=True)
+
+
+_EFFECTS: dict[tuple, Future] = {}
+_EFFECTS_LOCK = threading.Lock()
+
+
+def _effects(spec, seed, n, fiscal_year, include_sensitive, *, background: bool) -> Future:
     key = (spec.source, spec.digest, spec.spec_version, seed, n, fiscal_year, include_sensitive)
-    if key not in _EFFECTS:
-        _EFFECTS[key] = _true_effects(spec, seed, n, fiscal_year, include_sensitive)
-    return _EFFECTS[key]
-
-
-_EFFECTS: dict[tuple, TrueEffects] = {}
+    args = (spec, seed, n, fiscal_year, include_sensitive)
+    with _EFFECTS_LOCK:
+        future = _EFFECTS.get(key)
+        if future is not None and not (future.done() and future.exception() is not None):
+            return future
+        if background:
+            worker = ThreadPoolExecutor(1, thread_name_prefix="true-effects")
+            _EFFECTS[key] = future = worker.submit(_true_effects, *args)
+            worker.shutdown(wait=False)
+            return future
+        _EFFECTS[key] = future = Future()
+    try:
+        future.set_result(_true_effects(*args))
+    except BaseException as exc:  # the next call tries again
+        future.set_exception(exc)
+    return future
 
 
 def _true_effects(spec, seed, n, fiscal_year, include_sensitive) -> TrueEffects:
