@@ -14,6 +14,7 @@ from triage.config import ExperimentConfig, load_config
 from triage.data import load_data, synthetic_spec
 from triage.experiment_log import log_experiment
 from triage.explain.global_ import global_step, start_refits
+from triage.explain.truth import prefetch_true_effects
 from triage.features import NoticeFeatures
 from triage.progress import Steps
 from triage.report import log_card
@@ -32,6 +33,12 @@ def run(
 ):
     check_candidate_params(cfg)
     steps = Steps(console, quiet=quiet)
+    spec = synthetic_spec(cfg.data)
+    if cfg.explanations.enabled and spec is not None:  # the truth check's effects, meanwhile
+        prefetch_true_effects(
+            spec, seed=cfg.seed, n=cfg.explanations.truth_n,
+            include_sensitive=cfg.features.include_sensitive,
+        )  # fmt: skip
     with steps("data"):
         data = load_data(cfg.data, seed=cfg.seed)
     with steps("temporal split"):
@@ -59,18 +66,18 @@ def run(
         thresholds = {n: thresholds_for(cfg.tiers, r, days=cal_days) for n, r in risk_cal.items()}
     test = split.test
     model = scoring_pipeline(features, cands[chosen])
-    refits = None
-    if cfg.explanations.enabled:  # the truth check's refits train while the run is evaluated
-        refits = start_refits(
-            model, data.notices.iloc[test], X_train, y_train,
-            seed=cfg.seed, sample=cfg.explanations.sample,
-        )  # fmt: skip
     with steps("evaluation"):
         risks = {n: c.calibrated.predict_proba(X_test)[:, 1] for n, c in cands.items()}
         tiers = {n: thresholds[n].assign(r) for n, r in risks.items()}
         if "checklist" in cands:  # current practice keeps its own tiers
             tiers["checklist"] = cands["checklist"].model.predict_tier(X_test)
         tiers["oracle"] = thresholds["oracle"].assign(data.truth["p_harm"].to_numpy()[test])
+        refits = None  # the truth check's refits train from here on, beside the bootstrap
+        if cfg.explanations.enabled:  # and the logging (after LightGBM's own threads are done)
+            refits = start_refits(
+                model, data.notices.iloc[test], X_train, y_train,
+                seed=cfg.seed, sample=cfg.explanations.sample,
+            )  # fmt: skip
         k = min(len(test), round(cfg.tiers.capacity.per_day * split.days("test")))
         assessment = assess(
             data.truth.iloc[test], risks, tiers, k=k, n_boot=cfg.evaluation.n_boot,
@@ -106,7 +113,7 @@ def run(
                 model,
                 data.notices.iloc[test],
                 data.truth.iloc[test],
-                spec=synthetic_spec(cfg.data),
+                spec=spec,
                 seed=cfg.seed,
                 refits=refits,
                 run_id=logged.run_id,
