@@ -3,13 +3,16 @@
 The causal order is the spec's: context (calibrated jointly to the published
 margins) → caregiver and household factors → case history → latent severity
 → incident features and what is known at intake → outcomes → what a record
-would hold. Every draw comes from one seeded generator in a fixed order, so
-the same spec and seed give the same notices, bit for bit.
+would hold. Every draw comes from a seeded generator in a fixed order (one
+generator per chunk of ``CHUNK`` notices, the chunks drawn side by side), so
+the same spec and seed give the same notices, bit for bit, on any machine.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,23 +89,29 @@ def generate(
     is exact notice by notice. ``None`` (the default) draws exactly as before.
     """
     fy = fiscal_year if fiscal_year is not None else spec.calibration.fiscal_year
-    rng = np.random.default_rng(seed)
+    if n < 1:
+        raise ValueError(f"n: expected a positive number of notices, got {n}")
     targets = published_targets(spec, fy)
-    values, levels, outcome_logit = _simulate_risk(spec, targets, rng, n, interventions)
-    p_harm = sigmoid(outcome_logit)
-    harm = rng.random(n) < p_harm
-    truth = _truth(spec, values, levels, rng, n, outcome_logit, p_harm, harm)
-
     start, end = fiscal_span(fy, spec.time.fiscal_years)
-    received = _received_at(spec, values, levels, rng, n, start, end)
-    confirmed = _confirmed_at(spec, values, levels, rng, n, received, end)
-    unknown = _unknown_masks(spec, values, levels, rng, n)
-    regions = _draw_regions(spec, values, levels, rng, n)
 
-    order = np.argsort(received, kind="stable")
+    def draw(chunk: int, size: int) -> _Draws:
+        return _draw_notices(
+            spec, targets, _chunk_rng(seed, chunk), size, interventions, start, end
+        )
+
+    sizes = _chunk_sizes(n)
+    if len(sizes) == 1:
+        d = draw(0, n)
+    else:
+        with ThreadPoolExecutor(min(len(sizes), os.cpu_count() or 1)) as pool:
+            d = _Draws.concat(list(pool.map(draw, range(len(sizes)), sizes)))
+
+    order = np.argsort(d.received, kind="stable")
     notice_id = np.char.add(f"SYN{fy}-", np.char.zfill(np.arange(1, n + 1).astype(str), 7))
-    notices = _notice_frame(values, levels, unknown, regions, received, confirmed, order, notice_id)
-    truth = truth.take(order).reset_index(drop=True)
+    notices = _notice_frame(
+        d.values, d.levels, d.unknown, d.regions, d.received, d.confirmed, order, notice_id
+    )
+    truth = d.truth.take(order).reset_index(drop=True)
     truth.insert(0, "notice_id", pd.Series(notice_id, dtype=object))
     span = (pd.Timestamp(start).tz_convert(TZ), pd.Timestamp(end).tz_convert(TZ))
     return SynthResult(
@@ -124,8 +133,74 @@ def true_logits(
     The truth check calls this a hundred times, once per intervened value.
     """
     fy = fiscal_year if fiscal_year is not None else spec.calibration.fiscal_year
-    rng = np.random.default_rng(seed)
-    return _simulate_risk(spec, published_targets(spec, fy), rng, n, interventions)[2]
+    if n < 1:
+        raise ValueError(f"n: expected a positive number of notices, got {n}")
+    targets = published_targets(spec, fy)
+    return np.concatenate(
+        [
+            _simulate_risk(spec, targets, _chunk_rng(seed, chunk), size, interventions)[2]
+            for chunk, size in enumerate(_chunk_sizes(n))
+        ]
+    )
+
+
+CHUNK = 1 << 18
+"""Notices drawn from one random stream. Chunks are drawn side by side on the cores
+(numpy releases the GIL); their number depends on ``n`` alone, never on the
+machine, so the same spec and seed give the same notices everywhere."""
+
+
+def _chunk_sizes(n: int) -> list[int]:
+    return [min(CHUNK, n - start) for start in range(0, n, CHUNK)]
+
+
+def _chunk_rng(seed: int, chunk: int) -> np.random.Generator:
+    """The first chunk draws from ``default_rng(seed)`` (so up to ``CHUNK`` notices are what
+    one stream gives); chunk ``i`` from the ``i``-th child of ``SeedSequence(seed)``."""
+    if chunk == 0:
+        return np.random.default_rng(seed)
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(chunk,)))
+
+
+@dataclass(frozen=True)
+class _Draws:
+    """Everything drawn per notice, in draw order, before the notices are sorted by time."""
+
+    values: dict
+    levels: dict
+    truth: pd.DataFrame
+    received: np.ndarray
+    confirmed: np.ndarray
+    unknown: dict[str, np.ndarray]
+    regions: np.ndarray
+
+    @staticmethod
+    def concat(parts: list[_Draws]) -> _Draws:
+        if len(parts) == 1:
+            return parts[0]
+        first = parts[0]
+        return _Draws(
+            values={k: np.concatenate([p.values[k] for p in parts]) for k in first.values},
+            levels=first.levels,  # the spec's, the same for every chunk
+            truth=pd.concat([p.truth for p in parts], ignore_index=True),
+            received=np.concatenate([p.received for p in parts]),
+            confirmed=np.concatenate([p.confirmed for p in parts]),
+            unknown={k: np.concatenate([p.unknown[k] for p in parts]) for k in first.unknown},
+            regions=np.concatenate([p.regions for p in parts]),
+        )
+
+
+def _draw_notices(spec, targets, rng, n, interventions, start, end) -> _Draws:
+    """One chunk of notices from one random stream, every draw in the spec's causal order."""
+    values, levels, outcome_logit = _simulate_risk(spec, targets, rng, n, interventions)
+    p_harm = sigmoid(outcome_logit)
+    harm = rng.random(n) < p_harm
+    truth = _truth(spec, values, levels, rng, n, outcome_logit, p_harm, harm)
+    received = _received_at(spec, values, levels, rng, n, start, end)
+    confirmed = _confirmed_at(spec, values, levels, rng, n, received, end)
+    unknown = _unknown_masks(spec, values, levels, rng, n)
+    regions = _draw_regions(spec, values, levels, rng, n)
+    return _Draws(values, levels, truth, received, confirmed, unknown, regions)
 
 
 def _simulate_risk(spec: Spec, targets, rng: np.random.Generator, n: int, interventions):
