@@ -26,6 +26,9 @@ from triage.models._base import BinaryClassifier
 BASE_ROW = "(base points)"
 """Name of the intercept row of ``points_table()``."""
 
+TOTAL_BLOCK = 65_536
+"""Rows converted to float64 at a time when adding up points."""
+
 
 class Scorecard(BinaryClassifier):
     """L2 (Newton-Cholesky) or L1 (liblinear) logistic regression rounded to integer points.
@@ -107,7 +110,14 @@ class Scorecard(BinaryClassifier):
         self.mapping_ = (a, b)
 
     def _total(self, X: np.ndarray) -> np.ndarray:
-        return np.rint(X.astype(np.float64) @ self.points_ + self.base_points_).astype(np.int64)
+        # In blocks of rows: a float64 copy of a whole training window (half a million
+        # rows) costs more than the product itself.
+        points = self.points_.astype(np.float64)
+        total = np.empty(len(X), dtype=np.float64)
+        for start in range(0, len(X), TOTAL_BLOCK):
+            block = slice(start, start + TOTAL_BLOCK)
+            total[block] = X[block].astype(np.float64) @ points
+        return np.rint(total + self.base_points_).astype(np.int64)
 
     def total_points(self, X) -> np.ndarray:
         """Integer total per row: what a worker gets by adding up ``points_table()``."""
