@@ -338,3 +338,24 @@ def test_calibration_refuses_what_it_cannot_calibrate():
         CalibratedModel(model).fit_scores(raw, np.zeros_like(y))
     with pytest.raises(ValueError, match="method"):
         CalibratedModel(model, method="beta").fit_scores(raw, y)
+
+
+def test_scorecard_solves_in_float64_where_float32_sums_lose_the_penalty():
+    # Six one-hot groups that each add up to one and a weak penalty: only the penalty
+    # holds the directions along them, and float32 sums over 20,000 rows cannot.
+    import warnings
+
+    from scipy.linalg import LinAlgWarning
+
+    rng = np.random.default_rng(0)
+    groups = [np.eye(k, dtype=np.float32)[rng.integers(0, k, 20_000)] for k in (3, 4, 3, 5, 3, 3)]
+    X = np.hstack(groups)
+    y = (rng.random(20_000) < 1 / (1 + np.exp(-(X[:, 0] - X[:, 4] + X[:, 8] - 2)))).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LinAlgWarning)
+        model = make_candidate("scorecard", C=1000.0).fit(X, y)
+        with pytest.raises(LinAlgWarning):  # what the same fit on the float32 rows meets
+            from sklearn.linear_model import LogisticRegression
+
+            LogisticRegression(C=1000.0, l1_ratio=0.0, solver="newton-cholesky").fit(X, y)
+    assert model.n_iter_ < 20  # Newton's few steps, not the lbfgs fallback
