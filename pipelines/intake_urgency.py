@@ -1,5 +1,7 @@
 """Intake urgency: data → temporal split → features → candidates → calibration → tiers
-→ evaluation → MLflow. Run it with ``triage run configs/intake_urgency.yaml``, with
+→ evaluation → MLflow (the evaluation's bootstrap runs while the run is logged).
+
+Run it with ``triage run configs/intake_urgency.yaml``, with
 ``python pipelines/intake_urgency.py --config ...``, or ``mlflow run pipelines ...``.
 """
 
@@ -8,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from triage.assessment import assess, print_headline
+from triage.assessment import assess_in_background, print_headline
 from triage.audit import log_test_predictions
 from triage.config import ExperimentConfig, load_config
 from triage.data import load_data, synthetic_spec
@@ -66,7 +68,7 @@ def run(
         thresholds = {n: thresholds_for(cfg.tiers, r, days=cal_days) for n, r in risk_cal.items()}
     test = split.test
     model = scoring_pipeline(features, cands[chosen])
-    with steps("evaluation"):
+    with steps("test predictions"):
         risks = {n: c.calibrated.predict_proba(X_test)[:, 1] for n, c in cands.items()}
         tiers = {n: thresholds[n].assign(r) for n, r in risks.items()}
         if "checklist" in cands:  # current practice keeps its own tiers
@@ -79,11 +81,11 @@ def run(
                 seed=cfg.seed, sample=cfg.explanations.sample,
             )  # fmt: skip
         k = min(len(test), round(cfg.tiers.capacity.per_day * split.days("test")))
-        assessment = assess(
+        assessment = assess_in_background(  # the logging below starts meanwhile
             data.truth.iloc[test], risks, tiers, k=k, n_boot=cfg.evaluation.n_boot,
             seed=cfg.seed, level=cfg.evaluation.level, bins=cfg.evaluation.ece_bins,
         )  # fmt: skip
-    with steps("MLflow"):
+    with steps("evaluation and MLflow"):
         logged = log_experiment(
             cfg,
             config_path=config_path,
@@ -124,7 +126,7 @@ def run(
         card_dir = reports / cfg.name
         log_card(logged.run_id, lang="ja", keep=card_dir)
     if console is not None:
-        print_headline(assessment, console, outcome="true")
+        print_headline(assessment.result(), console, outcome="true")
         console.print(f"model card (ja): {card_dir}/model_card.html; also under report/ in the run")
         console.print(logged.summary(), markup=False, highlight=False)
     return logged

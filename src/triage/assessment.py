@@ -10,7 +10,7 @@ time and answer no question the true outcome leaves open).
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -119,6 +119,14 @@ def assess(
         confusion = {name: tier_confusion(t, true_tiers) for name, t in tiers.items()}
         intervals = {outcome: future.result() for outcome, future in pending.items()}
     return Assessment(metrics=metrics, intervals=intervals, confusion=confusion, k=k)
+
+
+def assess_in_background(*args, **kwargs) -> Future:
+    """``assess`` in a background thread: a pipeline logs what needs no figures meanwhile."""
+    worker = ThreadPoolExecutor(1, thread_name_prefix="assess")
+    future = worker.submit(assess, *args, **kwargs)
+    worker.shutdown(wait=False)  # the assessment runs on; nothing else will be submitted
+    return future
 
 
 def print_headline(assessment: Assessment, console, *, outcome: str = "true") -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,7 +106,11 @@ def log_experiment(
     truth_test,
     risks,
 ) -> LoggedRun:
+    """Log the run and register its model. ``assessment`` may still be computing (a
+    ``Future``, from ``assess_in_background``): it is waited for only after the figures,
+    tables and model that do not need it are logged."""
     import mlflow
+    from mlflow import MlflowClient
 
     from triage.evaluation import reliability_figure
 
@@ -114,6 +119,31 @@ def log_experiment(
         uri,
         experiment_id,
     ):
+        # What needs no evaluation figures goes first: the bootstrap may still be running.
+        config_text = (
+            Path(config_path).read_text("utf-8")
+            if config_path
+            else yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+        )
+        mlflow.log_text(config_text, "config/experiment.yaml")
+        y_true = truth_test["harm_90d"].to_numpy(bool)
+        scores = {**risks, "oracle": truth_test["p_harm"].to_numpy(float)}
+        fig = reliability_figure(y_true, scores, bins=cfg.evaluation.ece_bins)
+        mlflow.log_figure(fig, "evaluation/reliability_true_outcome.png")
+        _log_model_tables(mlflow, candidates)
+        _log_capacity_curve(
+            mlflow, cfg, truth_test=truth_test, scores=scores, days=split.days("test")
+        )
+        version, _ = log_and_register(
+            pipeline,
+            example_notices=example,
+            registered_model=cfg.mlflow.registered_model,
+            alias=cfg.mlflow.alias,
+            version_tags=tier_tags(thresholds[chosen]),
+        )
+
+        if isinstance(assessment, Future):
+            assessment = assessment.result()
         metrics = assessment.flat_metrics()
         metrics.update(
             {f"selection.{name}.{cfg.selection.metric}": v for name, v in selection.items()}
@@ -127,13 +157,6 @@ def log_experiment(
         )
         metrics["capacity.k"] = assessment.k
         mlflow.log_metrics(_finite(metrics))
-
-        config_text = (
-            Path(config_path).read_text("utf-8")
-            if config_path
-            else yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
-        )
-        mlflow.log_text(config_text, "config/experiment.yaml")
         mlflow.log_dict(
             {
                 "metrics": assessment.metrics,
@@ -160,15 +183,6 @@ def log_experiment(
             mlflow.log_text(head.to_csv(), f"evaluation/headline_{outcome}.csv")
         for name, table in assessment.confusion.items():
             mlflow.log_text(table.to_csv(), f"evaluation/tier_confusion_{name}.csv")
-        y_true = truth_test["harm_90d"].to_numpy(bool)
-        scores = {**risks, "oracle": truth_test["p_harm"].to_numpy(float)}
-        fig = reliability_figure(y_true, scores, bins=cfg.evaluation.ece_bins)
-        mlflow.log_figure(fig, "evaluation/reliability_true_outcome.png")
-        _log_model_tables(mlflow, candidates)
-        _log_capacity_curve(
-            mlflow, cfg, truth_test=truth_test, scores=scores, days=split.days("test")
-        )
-
         description = (
             f"{chosen} candidate, calibrated ({cfg.calibration.method}) on "
             f"{split.windows['calibration'][0].date()}..{split.windows['calibration'][1].date()}; "
@@ -176,13 +190,8 @@ def log_experiment(
             f"({assessment.metrics['true'][chosen]['auc_ratio']:.3f} of the oracle). "
             "Decision support only: a person decides every case."
         )
-        version, _ = log_and_register(
-            pipeline,
-            example_notices=example,
-            registered_model=cfg.mlflow.registered_model,
-            alias=cfg.mlflow.alias,
-            description=description,
-            version_tags=tier_tags(thresholds[chosen]),
+        MlflowClient().update_model_version(
+            cfg.mlflow.registered_model, version, description=description
         )
     return LoggedRun(
         tracking_uri=uri,

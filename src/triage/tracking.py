@@ -187,10 +187,13 @@ def log_and_register(
     example_notices,
     registered_model: str,
     alias: str,
-    description: str,
+    description: str | None = None,
     version_tags: dict[str, str] | None = None,
 ) -> tuple[str, str]:
-    """Log the scoring pipeline to the active run, register it, set the alias. Returns (version, uri)."""
+    """Log the scoring pipeline to the active run, register it, set the alias. Returns (version, uri).
+
+    Without ``description`` the version gets none yet (a caller adds it once its figures are in).
+    """
     import mlflow
     from mlflow import MlflowClient
 
@@ -207,7 +210,8 @@ def log_and_register(
     client = MlflowClient()
     version = str(info.registered_model_version)
     client.set_registered_model_alias(registered_model, alias, version)
-    client.update_model_version(registered_model, version, description=description)
+    if description is not None:
+        client.update_model_version(registered_model, version, description=description)
     for key, value in (version_tags or {}).items():
         client.set_model_version_tag(registered_model, version, key, str(value))
     return version, f"models:/{registered_model}/{version}"
