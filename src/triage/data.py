@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,13 @@ class Dataset:
     notices: pd.DataFrame
     truth: pd.DataFrame  # joined by notice_id, aligned row for row with notices
     info: dict[str, str] = field(default_factory=dict)
+    fingerprint: Future | None = None  # of the data's content, computed in the background
+
+    def tags(self) -> dict[str, str]:
+        """``info`` and ``data.fingerprint``: what a run records of its data."""
+        if self.fingerprint is None:
+            return dict(self.info)
+        return {**self.info, "data.fingerprint": self.fingerprint.result()}
 
 
 def load_data(cfg: DataConfig, *, seed: int) -> Dataset:
@@ -43,9 +51,12 @@ def load_data(cfg: DataConfig, *, seed: int) -> Dataset:
             "synth.seed": str(seed),
         }
     truth = align_truth(notices, truth)
-    info["data.fingerprint"] = fingerprint(notices, truth)
     info["data.n"] = str(len(notices))
-    return Dataset(notices=notices, truth=truth, info=info)
+    # One thread hashes the data while the next steps (split, features) run on another.
+    worker = ThreadPoolExecutor(1, thread_name_prefix="fingerprint")
+    digest = worker.submit(fingerprint, notices, truth)
+    worker.shutdown(wait=False)
+    return Dataset(notices=notices, truth=truth, info=info, fingerprint=digest)
 
 
 def resolve_path(path: str) -> Path:

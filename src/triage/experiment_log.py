@@ -65,7 +65,7 @@ def experiment_run(cfg, *, data, split, chosen: str, target: str):
         mlflow.set_tags(
             {
                 **environment_tags(),
-                **data.info,
+                **data.tags(),
                 "pipeline": cfg.pipeline,
                 "target": target,
                 "chosen_candidate": chosen,

@@ -65,7 +65,7 @@ def dv_notices(data: Dataset) -> Dataset:
     keep = (data.notices["notice_kind"].astype(object) == DV_KIND).to_numpy()
     if not keep.any():
         raise ValueError("data: no dv_witness notices to route")
-    info = {**data.info, "data.dv_witness_n": str(int(keep.sum()))}
+    info = {**data.tags(), "data.dv_witness_n": str(int(keep.sum()))}
     return Dataset(
         notices=data.notices.loc[keep].reset_index(drop=True),
         truth=data.truth.loc[keep].reset_index(drop=True),
