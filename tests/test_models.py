@@ -359,3 +359,21 @@ def test_scorecard_solves_in_float64_where_float32_sums_lose_the_penalty():
 
             LogisticRegression(C=1000.0, l1_ratio=0.0, solver="newton-cholesky").fit(X, y)
     assert model.n_iter_ < 20  # Newton's few steps, not the lbfgs fallback
+
+
+def test_scorecard_warm_start_from_a_sample_reaches_the_same_points(monkeypatch):
+    import triage.models.scorecard as scorecard
+
+    rng = np.random.default_rng(3)
+    X = np.hstack(
+        [np.eye(k)[rng.integers(0, k, 6000)] for k in (3, 4, 5)] + [rng.integers(0, 6, (6000, 2))]
+    )
+    y = (rng.random(6000) < 1 / (1 + np.exp(-(X[:, 0] - X[:, 5] + 0.3 * X[:, -1] - 2)))).astype(int)
+    fits = {}
+    for rows in (500, 10**9):  # a warm start from 500 sampled rows; none
+        monkeypatch.setattr(scorecard, "WARM_START_ROWS", rows)
+        fits[rows] = make_candidate("scorecard", C=0.1).fit(X, y)
+    warm, cold = fits[500], fits[10**9]
+    np.testing.assert_allclose(warm.coef_, cold.coef_, atol=1e-3)
+    assert np.array_equal(warm.points_, cold.points_) and warm.base_points_ == cold.base_points_
+    assert warm.n_iter_ < cold.n_iter_
