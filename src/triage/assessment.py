@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from triage.background import in_background
 from triage.evaluation import (
     bootstrap_intervals,
     evaluate,
@@ -123,10 +124,7 @@ def assess(
 
 def assess_in_background(*args, **kwargs) -> Future:
     """``assess`` in a background thread: a pipeline logs what needs no figures meanwhile."""
-    worker = ThreadPoolExecutor(1, thread_name_prefix="assess")
-    future = worker.submit(assess, *args, **kwargs)
-    worker.shutdown(wait=False)  # the assessment runs on; nothing else will be submitted
-    return future
+    return in_background("assess", assess, *args, **kwargs)
 
 
 def print_headline(assessment: Assessment, console, *, outcome: str = "true") -> None:

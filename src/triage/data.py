@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from triage.background import in_background
 from triage.config import DataConfig
 
 
@@ -53,9 +54,7 @@ def load_data(cfg: DataConfig, *, seed: int) -> Dataset:
     truth = align_truth(notices, truth)
     info["data.n"] = str(len(notices))
     # One thread hashes the data while the next steps (split, features) run on another.
-    worker = ThreadPoolExecutor(1, thread_name_prefix="fingerprint")
-    digest = worker.submit(fingerprint, notices, truth)
-    worker.shutdown(wait=False)
+    digest = in_background("fingerprint", fingerprint, notices, truth)
     return Dataset(notices=notices, truth=truth, info=info, fingerprint=digest)
 
 

@@ -28,7 +28,7 @@ check (``truth.spearman``, ``truth.top5_overlap``), computed
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from triage.background import in_background
 from triage.explain.local import explain, unwrap
 from triage.explain.truth import (
     REFIT_ROWS,
@@ -339,13 +340,10 @@ def start_refits(
     """
     positions = sample_positions(len(notices_test), size=sample, seed=seed)
     refit_notices = notices_test.iloc[positions[:REFIT_SAMPLE]]
-    background = ThreadPoolExecutor(1, thread_name_prefix="truth-refits")
-    future = background.submit(
-        refit_importances, pipeline, refit_notices, X_train, y_train, seed=seed,
-        refit_rows=refit_rows,
+    return in_background(
+        "truth-refits", refit_importances, pipeline, refit_notices, X_train, y_train,
+        seed=seed, refit_rows=refit_rows,
     )  # fmt: skip
-    background.shutdown(wait=False)  # the refits run on; nothing else will be submitted
-    return future
 
 
 def log_global_step(

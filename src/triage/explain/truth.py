@@ -55,6 +55,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
+from triage.background import in_background
 from triage.explain.local import explain, unwrap
 from triage.features import ALLEGED_FIELD, _plan
 from triage.labels import field_label
@@ -171,9 +172,7 @@ def _effects(spec, seed, n, fiscal_year, include_sensitive, *, background: bool)
         if future is not None and not (future.done() and future.exception() is not None):
             return future
         if background:
-            worker = ThreadPoolExecutor(1, thread_name_prefix="true-effects")
-            _EFFECTS[key] = future = worker.submit(_true_effects, *args)
-            worker.shutdown(wait=False)
+            _EFFECTS[key] = future = in_background("true-effects", _true_effects, *args)
             return future
         _EFFECTS[key] = future = Future()
     try:

@@ -1,0 +1,22 @@
+"""Work that runs in a thread of its own while the caller goes on.
+
+A pipeline step that is one thread of Python (logging, drawing the data,
+building features) leaves the second core idle; work that does not depend on
+it (the truth check's refits, the bootstrap, hashing the data) can use that
+core meanwhile. The result is a ``Future``: whoever needs it calls ``.result()``
+and waits only if it is not ready.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+
+def in_background(name: str, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+    """``fn(*args, **kwargs)`` in a new thread named ``name``; its ``Future``."""
+    worker = ThreadPoolExecutor(1, thread_name_prefix=name)
+    future = worker.submit(fn, *args, **kwargs)
+    worker.shutdown(wait=False)  # the work runs on; nothing else will be submitted
+    return future

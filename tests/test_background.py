@@ -1,0 +1,30 @@
+"""Work handed to a thread of its own."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from triage.background import in_background
+
+
+def test_in_background_runs_in_its_own_named_thread_and_returns_the_result():
+    started = threading.Event()
+
+    def work(a, *, b):
+        started.set()
+        return a + b, threading.current_thread().name
+
+    future = in_background("sums", work, 2, b=3)
+    value, thread = future.result(timeout=10)
+    assert started.is_set() and value == 5
+    assert thread.startswith("sums") and thread != threading.current_thread().name
+
+
+def test_in_background_keeps_the_error_for_whoever_waits():
+    def fail():
+        raise ValueError("row 3: expected a date")
+
+    with pytest.raises(ValueError, match="row 3"):
+        in_background("failing", fail).result(timeout=10)
