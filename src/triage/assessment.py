@@ -10,7 +10,7 @@ time and answer no question the true outcome leaves open).
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
@@ -106,19 +106,18 @@ def assess(
 
     # The bootstrap (two threads of its own) starts first; the point metrics, one
     # thread of Python and sorting, are computed meanwhile.
-    with ThreadPoolExecutor(1, thread_name_prefix="bootstrap") as background:
-        pending = {outcome: background.submit(intervals_of, outcome) for outcome in OUTCOMES}
-        metrics = {}
-        for outcome, y in ys.items():
-            by_cand = {
-                name: evaluate(y, p, tiers=tiers[name], true_tiers=true_tiers, k=k, bins=bins)
-                for name, p in scores.items()
-            }
-            for name in risks:
-                by_cand[name].update(versus_oracle(by_cand[name], by_cand[ORACLE]))
-            metrics[outcome] = by_cand
-        confusion = {name: tier_confusion(t, true_tiers) for name, t in tiers.items()}
-        intervals = {outcome: future.result() for outcome, future in pending.items()}
+    pending = {outcome: in_background("bootstrap", intervals_of, outcome) for outcome in ys}
+    metrics = {}
+    for outcome, y in ys.items():
+        by_cand = {
+            name: evaluate(y, p, tiers=tiers[name], true_tiers=true_tiers, k=k, bins=bins)
+            for name, p in scores.items()
+        }
+        for name in risks:
+            by_cand[name].update(versus_oracle(by_cand[name], by_cand[ORACLE]))
+        metrics[outcome] = by_cand
+    confusion = {name: tier_confusion(t, true_tiers) for name, t in tiers.items()}
+    intervals = {outcome: future.result() for outcome, future in pending.items()}
     return Assessment(metrics=metrics, intervals=intervals, confusion=confusion, k=k)
 
 
