@@ -36,8 +36,10 @@ from triage.evaluation import (
     weighted_brier,
     weighted_ece,
 )
+from triage.evaluation._bootstrap import _counts
 from triage.evaluation._checks import NOT_BINARY, NOT_PROBABILITY, ONE_CLASS
 from triage.evaluation._tiers import BAD_TIER, TIERS_WITHOUT_TRUTH
+from triage.evaluation._weighted import ScoreStats
 
 
 def _sample(n: int, seed: int = 0, *, ties: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -249,6 +251,32 @@ def test_weighted_metrics_with_counts_equal_the_repeated_sample(ties):
         assert eces[b] == pytest.approx(ece(ry, rp), abs=1e-12)
     # integer counts and the same counts as floats agree (the two code paths)
     np.testing.assert_allclose(weighted_auc(y, p, counts.astype(float)), aucs, atol=1e-12)
+
+
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("positives_majority", [False, True])
+def test_score_kernels_grouped_and_sorted_give_the_same_numbers(ties, positives_majority):
+    y, p = _sample(3000, seed=12, ties=ties)
+    if positives_majority:
+        y = 1.0 - y
+    counts = _counts(np.random.SeedSequence(5), 6, len(y))
+    assert counts.dtype == np.uint8
+    for w in (counts, counts.astype(np.int64), counts * 0.5):
+        grouped = ScoreStats(y, p, 10, grouped=True)(w)
+        ranked = ScoreStats(y, p, 10, grouped=False)(w)
+        np.testing.assert_array_equal(grouped.auc, ranked.auc)  # the same integer pair counts
+        np.testing.assert_allclose(grouped.sq_err, ranked.sq_err, rtol=1e-12)
+        np.testing.assert_allclose(grouped.ece_gaps, ranked.ece_gaps, rtol=1e-12, atol=1e-9)
+    assert ScoreStats(y, p).grouped is ties  # the default: grouped when scores are few
+
+
+def test_bootstrap_counts_are_multinomial_resamples_row_by_row():
+    n = 500
+    counts = _counts(np.random.SeedSequence(3), 40, n)
+    assert counts.shape == (40, n)
+    assert (counts.sum(axis=1) == n).all()
+    idx = np.random.default_rng(np.random.SeedSequence(3)).integers(0, n, size=(40, n))
+    np.testing.assert_array_equal(counts[7], np.bincount(idx[7], minlength=n))
 
 
 def test_weighted_auc_is_symmetric_when_positives_are_the_majority():
