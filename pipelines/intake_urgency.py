@@ -1,5 +1,6 @@
 """Intake urgency: data → temporal split → features → candidates → calibration → tiers
-→ evaluation → MLflow (the evaluation's bootstrap runs while the run is logged).
+→ evaluation → MLflow → explanations (the bootstrap and the explanations run while the
+run is logged).
 
 Run it with ``triage run configs/intake_urgency.yaml``, with
 ``python pipelines/intake_urgency.py --config ...``, or ``mlflow run pipelines ...``.
@@ -15,7 +16,7 @@ from triage.audit import log_test_predictions
 from triage.config import ExperimentConfig, load_config
 from triage.data import load_data, synthetic_spec
 from triage.experiment_log import log_experiment
-from triage.explain.global_ import global_step, start_refits
+from triage.explain.global_ import log_global_step, start_global_step
 from triage.explain.truth import prefetch_true_effects
 from triage.features import NoticeFeatures
 from triage.progress import Steps
@@ -74,11 +75,14 @@ def run(
         if "checklist" in cands:  # current practice keeps its own tiers
             tiers["checklist"] = cands["checklist"].model.predict_tier(X_test)
         tiers["oracle"] = thresholds["oracle"].assign(data.truth["p_harm"].to_numpy()[test])
-        refits = None  # the truth check's refits train from here on, beside the bootstrap
-        if cfg.explanations.enabled:  # and the logging (after LightGBM's own threads are done)
-            refits = start_refits(
-                model, data.notices.iloc[test], X_train, y_train,
-                seed=cfg.seed, sample=cfg.explanations.sample,
+        # From here on the explanations (with the truth check's refits) and the bootstrap
+        # run beside the logging; LightGBM's own threads are done by now.
+        explained = None
+        if cfg.explanations.enabled:
+            explained = start_global_step(
+                model, data.notices.iloc[test], data.truth.iloc[test],
+                spec=spec, seed=cfg.seed, X_train=X_train, y_train=y_train,
+                sample=cfg.explanations.sample, truth_n=cfg.explanations.truth_n,
             )  # fmt: skip
         k = min(len(test), round(cfg.tiers.capacity.per_day * split.days("test")))
         assessment = assess_in_background(  # the logging below starts meanwhile
@@ -109,19 +113,9 @@ def run(
             tiers=tiers[chosen],
             include_sensitive=cfg.features.include_sensitive,
         )
-    if cfg.explanations.enabled:
+    if explained is not None:
         with steps("explanations and truth check"):
-            global_step(
-                model,
-                data.notices.iloc[test],
-                data.truth.iloc[test],
-                spec=spec,
-                seed=cfg.seed,
-                refits=refits,
-                run_id=logged.run_id,
-                sample=cfg.explanations.sample,
-                truth_n=cfg.explanations.truth_n,
-            )
+            log_global_step(explained.result(), run_id=logged.run_id)
     with steps("model card"):
         card_dir = reports / cfg.name
         log_card(logged.run_id, lang="ja", keep=card_dir)

