@@ -52,8 +52,11 @@ from triage.labels import field_label, value_label
 GLOBAL_SAMPLE = 5_000
 """Notices explained for the global view (TreeSHAP costs about 0.5 ms a notice)."""
 
-REFIT_SAMPLE = 1_000
-"""Notices explained for each refit of the stability check (a top-5 needs fewer)."""
+REFIT_SAMPLE = 500
+"""Notices explained for each refit of the stability check (a top-5 needs fewer). On the
+default config 1,000, 500 and 250 gave the same top-5 overlap (0.8); each 500 saves a
+refit about 0.3 s of TreeSHAP. (Fewer training rows per refit would not be free: at 20,000
+rows instead of ``REFIT_ROWS`` the overlap fell to 0.6.)"""
 
 TOP_PLOTS = 6
 """Fields in the beeswarm and dependence plots."""
