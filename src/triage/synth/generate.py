@@ -107,12 +107,15 @@ def generate(
             d = _Draws.concat(list(pool.map(draw, range(len(sizes)), sizes)))
 
     order = np.argsort(d.received, kind="stable")
-    notice_id = np.char.add(f"SYN{fy}-", np.char.zfill(np.arange(1, n + 1).astype(str), 7))
+    notice_id = pd.Series(  # one set of str objects, for both frames
+        np.char.add(f"SYN{fy}-", np.char.zfill(np.arange(1, n + 1).astype(str), 7)),
+        dtype=object,
+    )
     notices = _notice_frame(
         d.values, d.levels, d.unknown, d.regions, d.received, d.confirmed, order, notice_id
     )
     truth = d.truth.take(order).reset_index(drop=True)
-    truth.insert(0, "notice_id", pd.Series(notice_id, dtype=object))
+    truth.insert(0, "notice_id", notice_id)
     span = (pd.Timestamp(start).tz_convert(TZ), pd.Timestamp(end).tz_convert(TZ))
     return SynthResult(
         notices=notices, truth=truth[list(TRUTH_COLUMNS)], targets=targets, span=span
@@ -464,7 +467,7 @@ def _notice_frame(
 
     cols["received_at"] = ts(received[order])
     cols["safety_confirmed_at"] = ts(confirmed[order])
-    cols["region_code"] = regions[order]
+    cols["region_code"] = pd.Series(regions[order], dtype=object)
 
     mask_bits = np.zeros(n, dtype=np.int64)
     for i, t in enumerate(ABUSE_TYPES):
@@ -491,10 +494,7 @@ def _notice_frame(
             if f"{field}__applies" in values:
                 na = ~values[f"{field}__applies"]
             cols[field] = pd.arrays.IntegerArray(values[field][order].astype(np.int64), na[order])
-    frame = pd.DataFrame(cols)
-    frame["notice_id"] = frame["notice_id"].astype(object)
-    frame["region_code"] = frame["region_code"].astype(object)
-    return frame[list(fields.all)]
+    return pd.DataFrame({field: cols[field] for field in fields.all}, copy=False)
 
 
 def _draw_regions(spec: Spec, values, levels, rng, n: int) -> np.ndarray:
