@@ -28,9 +28,12 @@ check (``truth.spearman``, ``truth.top5_overlap``), computed
 
 from __future__ import annotations
 
+import io
+import tempfile
 from concurrent.futures import Future
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -216,17 +219,38 @@ def global_explanation(
     )
 
 
-def _log(g: GlobalExplanation, check: TruthCheck | None, effects, artifact_dir: str) -> dict:
-    import matplotlib.pyplot as plt
+def render_figures(g: GlobalExplanation, check: TruthCheck | None) -> dict[str, bytes]:
+    """The global figures as PNG bytes (what ``mlflow.log_figure`` would write).
+
+    The figures are plain ``Figure`` objects on the Agg canvas, never pyplot's, so a
+    background thread can draw them beside the main thread's figures (matplotlib keys
+    its cache of font objects, which are not thread-safe, by thread).
+    """
+    return {name: _png(fig) for name, fig in g.figures(truth=check).items()}
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def _log(
+    g: GlobalExplanation,
+    check: TruthCheck | None,
+    effects,
+    artifact_dir: str,
+    pngs: dict[str, bytes] | None = None,
+) -> dict:
     import mlflow
 
     data = g.data()
     if check is not None:
         data["truth"] = {**check.data(), "true_effects": _effects_data(effects)}
-    figures = g.figures(truth=check)
-    for name, fig in figures.items():
-        mlflow.log_figure(fig, f"{artifact_dir}/{name}.png")
-        plt.close(fig)
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, png in (pngs or render_figures(g, check)).items():
+            (Path(tmp) / f"{name}.png").write_bytes(png)
+        mlflow.log_artifacts(tmp, artifact_dir)
     mlflow.log_dict(data, f"{artifact_dir}/global.json")
     if check is not None:
         mlflow.log_metrics(check.metrics())
@@ -264,6 +288,7 @@ class GlobalStep:
     explanation: GlobalExplanation
     check: TruthCheck | None
     effects: TrueEffects | None
+    pngs: dict[str, bytes] = field(default_factory=dict)  # the figures, drawn
 
 
 def compute_global_step(
@@ -307,8 +332,9 @@ def compute_global_step(
             seed=seed, sample=sample, refit_rows=refit_rows,
         )  # fmt: skip
     g = global_explanation(pipeline, notices_test, sample=sample, seed=seed)
+    pngs = render_figures(g, None)  # drawn while the refits train
     if spec is None:
-        return GlobalStep(g, None, None)
+        return GlobalStep(g, None, None, pngs)
     from scipy.special import logit
     from scipy.stats import spearmanr
 
@@ -320,7 +346,8 @@ def compute_global_step(
         true_logit = logit(truth_test["p_harm"].to_numpy(np.float64)[g.positions])
         margin_rho = float(spearmanr(g.margin, true_logit).statistic)
     check = truth_check(g.importance, effects, other_importances=others, margin_spearman=margin_rho)
-    return GlobalStep(g, check, effects)
+    pngs["truth_check"] = _png(_truth_figure(check))
+    return GlobalStep(g, check, effects, pngs)
 
 
 def start_refits(
@@ -365,7 +392,7 @@ def log_global_step(
     import mlflow
 
     with mlflow.start_run(run_id=run_id) if run_id else nullcontext():
-        return _log(step.explanation, step.check, step.effects, artifact_dir)
+        return _log(step.explanation, step.check, step.effects, artifact_dir, step.pngs)
 
 
 def global_step(
