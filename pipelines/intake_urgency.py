@@ -46,47 +46,45 @@ def run(
         data = load_data(cfg.data, seed=cfg.seed)
     with steps("temporal split"):
         split = temporal_split(data.notices["received_at"], **cfg.split.model_dump())
-    with steps("features"):
+    with steps("features"):  # of the three windows only (the gaps between them are unused)
+        notices = {w: data.notices.iloc[split.rows(w)] for w in ("train", "calibration", "test")}
+        truth = {w: data.truth.iloc[split.rows(w)] for w in ("train", "calibration", "test")}
         features = NoticeFeatures(include_sensitive=cfg.features.include_sensitive)
-        features.fit(data.notices.iloc[split.train])
-        X = features.transform(data.notices)
+        features.fit(notices["train"])
+        X_train, X_cal, X_test = (features.transform(notices[w]) for w in notices)
         names = list(features.get_feature_names_out())
-        y = data.truth[{"recorded": "recorded_harm_90d", "true": "harm_90d"}[cfg.target]].to_numpy(
-            int
-        )
+        target = {"recorded": "recorded_harm_90d", "true": "harm_90d"}[cfg.target]
+        y_train, y_cal = (truth[w][target].to_numpy(int) for w in ("train", "calibration"))
     with steps("candidates and calibration"):
-        X_train, y_train, X_test = X[split.train], y[split.train], X[split.test]
-        cands = fit_candidates(
-            cfg, X_train, y_train, X[split.calibration], y[split.calibration], names
-        )
+        cands = fit_candidates(cfg, X_train, y_train, X_cal, y_cal, names)
         chosen, selection = select(
-            cands, y[split.calibration], metric=cfg.selection.metric, among=cfg.selection.among
+            cands, y_cal, metric=cfg.selection.metric, among=cfg.selection.among
         )
     with steps("tier thresholds"):
         cal_days = split.days("calibration")
         risk_cal = {n: c.risk_cal for n, c in cands.items()}
-        risk_cal["oracle"] = data.truth["p_harm"].to_numpy()[split.calibration]
+        risk_cal["oracle"] = truth["calibration"]["p_harm"].to_numpy()
         thresholds = {n: thresholds_for(cfg.tiers, r, days=cal_days) for n, r in risk_cal.items()}
-    test = split.test
+    notices_test, truth_test = notices["test"], truth["test"]
     model = scoring_pipeline(features, cands[chosen])
     with steps("test predictions"):
         risks = {n: c.calibrated.predict_proba(X_test)[:, 1] for n, c in cands.items()}
         tiers = {n: thresholds[n].assign(r) for n, r in risks.items()}
         if "checklist" in cands:  # current practice keeps its own tiers
             tiers["checklist"] = cands["checklist"].model.predict_tier(X_test)
-        tiers["oracle"] = thresholds["oracle"].assign(data.truth["p_harm"].to_numpy()[test])
+        tiers["oracle"] = thresholds["oracle"].assign(truth_test["p_harm"].to_numpy())
         # From here on the explanations (with the truth check's refits) and the bootstrap
         # run beside the logging; LightGBM's own threads are done by now.
         explained = None
         if cfg.explanations.enabled:
             explained = start_global_step(
-                model, data.notices.iloc[test], data.truth.iloc[test],
+                model, notices_test, truth_test,
                 spec=spec, seed=cfg.seed, X_train=X_train, y_train=y_train,
                 sample=cfg.explanations.sample, truth_n=cfg.explanations.truth_n,
             )  # fmt: skip
-        k = min(len(test), round(cfg.tiers.capacity.per_day * split.days("test")))
+        k = min(len(notices_test), round(cfg.tiers.capacity.per_day * split.days("test")))
         assessment = assess_in_background(  # the logging below starts meanwhile
-            data.truth.iloc[test], risks, tiers, k=k, n_boot=cfg.evaluation.n_boot,
+            truth_test, risks, tiers, k=k, n_boot=cfg.evaluation.n_boot,
             seed=cfg.seed, level=cfg.evaluation.level, bins=cfg.evaluation.ece_bins,
         )  # fmt: skip
     with steps("evaluation and MLflow"):
@@ -101,14 +99,14 @@ def run(
             thresholds=thresholds,
             assessment=assessment,
             pipeline=model,
-            example=data.notices.iloc[test[:3]],
-            truth_test=data.truth.iloc[test],
+            example=notices_test.iloc[:3],
+            truth_test=truth_test,
             risks=risks,
         )
         log_test_predictions(
             logged.run_id,
-            notices=data.notices.iloc[test],
-            truth=data.truth.iloc[test],
+            notices=notices_test,
+            truth=truth_test,
             scores=risks[chosen],
             tiers=tiers[chosen],
             include_sensitive=cfg.features.include_sensitive,

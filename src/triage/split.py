@@ -19,6 +19,14 @@ class TemporalSplit:
     test: np.ndarray
     windows: dict[str, tuple[pd.Timestamp, pd.Timestamp]]
 
+    def rows(self, name: str) -> slice | np.ndarray:
+        """The window's rows for ``iloc``: a slice when they are one run (notices in receipt
+        order), so a frame's window is a view, not a copy; else the positions."""
+        idx = getattr(self, name)
+        if len(idx) and idx[-1] - idx[0] == len(idx) - 1:  # ascending positions, no gap
+            return slice(int(idx[0]), int(idx[-1]) + 1)
+        return idx
+
     def days(self, name: str) -> float:
         lo, hi = self.windows[name]
         return (hi - lo).total_seconds() / 86400
