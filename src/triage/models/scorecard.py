@@ -98,7 +98,7 @@ class Scorecard(BinaryClassifier):
         # along which one-hot groups add up to one, and float32 sums over half a million
         # notices are coarser than that; the solve then met a "singular" Hessian and fell
         # back to lbfgs (3-7 s instead of 1.2), or worse, found slightly wrong points.
-        X64 = np.asarray(X, dtype=np.float64)
+        X64 = np.asarray(X, dtype=np.float64, order="C")  # what LogisticRegression copies to
         if self.penalty != "l1":
             self._warm_start(lr, X64, y01)
         lr.fit(X64, y01)
