@@ -377,3 +377,23 @@ def test_scorecard_warm_start_from_a_sample_reaches_the_same_points(monkeypatch)
     np.testing.assert_allclose(warm.coef_, cold.coef_, atol=1e-3)
     assert np.array_equal(warm.points_, cold.points_) and warm.base_points_ == cold.base_points_
     assert warm.n_iter_ < cold.n_iter_
+
+
+def test_scorecard_design_is_the_matrix_in_float64_and_fits_as_the_dense_one():
+    from sklearn.linear_model import LogisticRegression
+
+    from triage.models.scorecard import _design
+
+    rng = np.random.default_rng(4)
+    X = np.hstack([np.eye(4)[rng.integers(0, 4, 3000)], rng.integers(0, 5, (3000, 2))])
+    X = X.astype(np.float32)
+    y = (rng.random(3000) < 1 / (1 + np.exp(-(X[:, 0] + 0.4 * X[:, -1] - 2)))).astype(int)
+    for order in ("C", "F"):
+        design = _design(np.asarray(X, order=order))
+        np.testing.assert_array_equal(design.toarray(), X.astype(np.float64))
+        assert design.indices.dtype == np.int32  # liblinear's requirement
+    card = make_candidate("scorecard", C=0.1).fit(X, y)
+    dense = LogisticRegression(C=0.1, l1_ratio=0.0, solver="newton-cholesky").fit(
+        X.astype(np.float64), y
+    )
+    np.testing.assert_allclose(card.coef_, dense.coef_[0], atol=1e-8)

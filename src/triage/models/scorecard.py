@@ -16,6 +16,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from scipy.special import expit, logit
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -31,6 +32,30 @@ WARM_START_ROWS = 50_000
 
 TOTAL_BLOCK = 65_536
 """Rows converted to float64 at a time when adding up points."""
+
+
+def _design(X: np.ndarray) -> sparse.csr_array:
+    """``X`` for the logistic fit: float64, sparse (rows).
+
+    Always float64: the L2 penalty (1 / (C n) per notice) alone holds the directions
+    along which one-hot groups add up to one, and float32 sums over half a million
+    notices are coarser than that; the solve then met a "singular" Hessian and fell
+    back to lbfgs (3-7 s instead of 1.2), or worse, found slightly wrong points.
+    Sparse because 85 % of the entries are 0 (one-hot blocks, unknown indicators): at
+    550k rows a dense float64 copy was 390 MB of fresh memory and each Newton step made
+    another. The fit reaches the same coefficients (to 1e-12); in the pipeline at 1M
+    notices it took 2.5-3.6 CPU-s instead of 4.1-5.1, most of the saving kernel time.
+    """
+    columns, rows = [], []
+    for j in range(X.shape[1]):  # column by column: the feature matrix is column-major
+        nonzero = np.flatnonzero(X[:, j])
+        rows.append(nonzero.astype(np.int32))  # 32-bit indices, as liblinear requires
+        columns.append(X[nonzero, j].astype(np.float64))
+    starts = np.cumsum([0] + [len(r) for r in rows], dtype=np.int32)
+    by_column = sparse.csc_array(
+        (np.concatenate(columns), np.concatenate(rows), starts), shape=X.shape
+    )
+    return by_column.tocsr()
 
 
 class Scorecard(BinaryClassifier):
@@ -94,11 +119,7 @@ class Scorecard(BinaryClassifier):
                 C=self.C, l1_ratio=0.0, solver="newton-cholesky", max_iter=self.max_iter,
                 warm_start=True,
             )  # fmt: skip
-        # Always in float64: the L2 penalty (1 / (C n) per notice) alone holds the directions
-        # along which one-hot groups add up to one, and float32 sums over half a million
-        # notices are coarser than that; the solve then met a "singular" Hessian and fell
-        # back to lbfgs (3-7 s instead of 1.2), or worse, found slightly wrong points.
-        X64 = np.asarray(X, dtype=np.float64, order="C")  # what LogisticRegression copies to
+        X64 = _design(X)
         if self.penalty != "l1":
             self._warm_start(lr, X64, y01)
         lr.fit(X64, y01)
@@ -126,7 +147,7 @@ class Scorecard(BinaryClassifier):
         From there it needs 2 steps over all rows instead of 5 (550k rows, the whole fit: 1.2 s;
         from 20,000 rows, 3 steps and 2.4 s); the optimum is the same, so the points are too.
         """
-        n = len(X)
+        n = X.shape[0]
         if n < 5 * WARM_START_ROWS:
             return
         rows = np.sort(np.random.default_rng(0).choice(n, WARM_START_ROWS, replace=False))
