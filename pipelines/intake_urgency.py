@@ -73,20 +73,18 @@ def run(
         if "checklist" in cands:  # current practice keeps its own tiers
             tiers["checklist"] = cands["checklist"].model.predict_tier(X_test)
         tiers["oracle"] = thresholds["oracle"].assign(truth_test["p_harm"].to_numpy())
-        # From here on the explanations (with the truth check's refits) and the bootstrap
-        # run beside the logging; LightGBM's own threads are done by now.
-        explained = None
-        if cfg.explanations.enabled:
-            explained = start_global_step(
-                model, notices_test, truth_test,
-                spec=spec, seed=cfg.seed, X_train=X_train, y_train=y_train,
-                sample=cfg.explanations.sample, truth_n=cfg.explanations.truth_n,
-            )  # fmt: skip
         k = min(len(notices_test), round(cfg.tiers.capacity.per_day * split.days("test")))
         assessment = assess_in_background(  # the logging below starts meanwhile
             truth_test, risks, tiers, k=k, n_boot=cfg.evaluation.n_boot,
             seed=cfg.seed, level=cfg.evaluation.level, bins=cfg.evaluation.ece_bins,
         )  # fmt: skip
+        explained = None  # then the explanations, with the truth check's refits
+        if cfg.explanations.enabled:
+            explained = start_global_step(
+                model, notices_test, truth_test, after_work=assessment,
+                spec=spec, seed=cfg.seed, X_train=X_train, y_train=y_train,
+                sample=cfg.explanations.sample, truth_n=cfg.explanations.truth_n,
+            )  # fmt: skip
     with steps("evaluation and MLflow"):
         logged = log_experiment(
             cfg,

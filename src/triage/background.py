@@ -10,7 +10,7 @@ and waits only if it is not ready.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
 
@@ -20,3 +20,17 @@ def in_background(name: str, fn: Callable[..., Any], /, *args: Any, **kwargs: An
     future = worker.submit(fn, *args, **kwargs)
     worker.shutdown(wait=False)  # the work runs on; nothing else will be submitted
     return future
+
+
+def after(first: Future, name: str, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+    """``fn(*args, **kwargs)`` in a new thread once ``first`` is done (whatever its outcome).
+
+    For work that would only slow down ``first`` if both shared the cores, while the
+    caller needs ``first`` sooner.
+    """
+
+    def run() -> Any:
+        wait([first])
+        return fn(*args, **kwargs)
+
+    return in_background(name, run)
