@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from triage.background import in_background
 from triage.evaluation import (
@@ -104,20 +105,24 @@ def assess(
             bins=bins,
         )
 
-    # The bootstrap (two threads of its own) starts first; the point metrics, one
-    # thread of Python and sorting, are computed meanwhile.
-    pending = {outcome: in_background("bootstrap", intervals_of, outcome) for outcome in ys}
-    metrics = {}
-    for outcome, y in ys.items():
-        by_cand = {
-            name: evaluate(y, p, tiers=tiers[name], true_tiers=true_tiers, k=k, bins=bins)
-            for name, p in scores.items()
-        }
-        for name in risks:
-            by_cand[name].update(versus_oracle(by_cand[name], by_cand[ORACLE]))
-        metrics[outcome] = by_cand
-    confusion = {name: tier_confusion(t, true_tiers) for name, t in tiers.items()}
-    intervals = {outcome: future.result() for outcome, future in pending.items()}
+    # BLAS keeps one thread for the whole assessment: the two outcomes' bootstraps run
+    # side by side, and each one's own limit, lifted when it ended, lifted it under the
+    # other; BLAS then changed kernels mid-run, and the intervals' last digits with them.
+    with threadpool_limits(limits=1, user_api="blas"):
+        # The bootstrap (two threads of its own) starts first; the point metrics, one
+        # thread of Python and sorting, are computed meanwhile.
+        pending = {outcome: in_background("bootstrap", intervals_of, outcome) for outcome in ys}
+        metrics = {}
+        for outcome, y in ys.items():
+            by_cand = {
+                name: evaluate(y, p, tiers=tiers[name], true_tiers=true_tiers, k=k, bins=bins)
+                for name, p in scores.items()
+            }
+            for name in risks:
+                by_cand[name].update(versus_oracle(by_cand[name], by_cand[ORACLE]))
+            metrics[outcome] = by_cand
+        confusion = {name: tier_confusion(t, true_tiers) for name, t in tiers.items()}
+        intervals = {outcome: future.result() for outcome, future in pending.items()}
     return Assessment(metrics=metrics, intervals=intervals, confusion=confusion, k=k)
 
 

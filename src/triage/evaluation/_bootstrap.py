@@ -201,9 +201,11 @@ def bootstrap_intervals(
 
     workers = max(1, min(n_jobs or os.cpu_count() or 1, len(starts)))
     # Chunks run in threads (numpy releases the GIL); BLAS stays single-threaded so
-    # that threads do not oversubscribe the cores.
-    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
-        list(pool.map(run, starts, seeds))
+    # that threads do not oversubscribe the cores. (The limit is process-wide: callers
+    # that run two bootstraps side by side hold it around both, as ``assess`` does.)
+    if n_boot:
+        with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
+            list(pool.map(run, starts, seeds))
 
     alpha = (1.0 - level) / 2.0
     records = []
