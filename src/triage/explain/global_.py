@@ -381,7 +381,7 @@ def start_global_step(*args: Any, after_work: Future | None = None, **kwargs: An
     threads are done by then) and logs the result after its run is logged.
     With ``after_work`` it starts when that is done: the pipeline's bootstrap,
     which its logging waits for (at 1M notices the bootstrap took 8.3 s beside the
-    explanations, 3.7-4.5 s before them, and the two steps 0.5-1.5 s less in all).
+    explanations, 3.7-4.5 s before them; the whole run took as long either way).
     """
     if after_work is not None:
         return after(after_work, "explanations", compute_global_step, *args, **kwargs)
