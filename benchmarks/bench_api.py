@@ -109,9 +109,9 @@ def main() -> None:
         _setup(work, env)
         # In-process scorer: same notice, same model, loaded in this process.
         os.environ.update({k: env[k] for k in ("MLFLOW_TRACKING_URI", "TRIAGE_CACHE_DIR")})
-        from triage.score_lines import score_line
+        from triage.notices.validation import validate_notices
         from triage.scoring import Scorer
-        from triage.validation import validate_notices
+        from triage.scoring.lines import score_line
 
         scorer = Scorer.load(routing_model=None)
         frame = validate_notices([notice]).valid

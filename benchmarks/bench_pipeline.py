@@ -37,13 +37,13 @@ from pathlib import Path
 import lightgbm as lgb
 from rich.console import Console
 
-from triage.config import load_config
-from triage.data import load_data
-from triage.explain import truth
+from triage.experiment import truth_check as truth
+from triage.experiment.config import load_config
+from triage.experiment.data import load_data
+from triage.experiment.split import temporal_split
 from triage.features import NoticeFeatures, monotone_constraints
 from triage.models.gbm import MonotoneLGBM
 from triage.pipelines import load_pipeline, run_pipeline
-from triage.split import temporal_split
 from triage.synth.spec import REPO_ROOT
 
 BOOSTER_PARAMS = ("n_estimators", "learning_rate", "num_leaves", "min_child_samples", "reg_lambda")

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Set up .venv (first run only), lint, and run the whole test suite.
+# Set up .venv (first run only), lint, check the layers and the types, and run the
+# whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/ruff check src tests pipelines benchmarks
+.venv/bin/lint-imports --no-cache   # the layer contract in pyproject.toml
+.venv/bin/mypy                      # src/triage, strictness in pyproject.toml
 .venv/bin/python -m pytest "$@"

@@ -22,11 +22,11 @@ from triage.audit import (
     with_recording_bias,
     without_recording_bias,
 )
-from triage.audit.cli import audit_app
 from triage.audit.disparity import bootstrap_counts
 from triage.audit.flags import flag_table
 from triage.audit.groups import confusion_counts
 from triage.audit.mitigation import GroupThresholds, synthetic_mitigation
+from triage.cli.audit import audit_app
 from triage.synth import generate, load_spec
 
 FAST = AuditConfig(n_boot=200)

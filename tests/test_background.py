@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from triage.background import after, in_background
+from triage.experiment.background import after, in_background
 
 
 def test_in_background_runs_in_its_own_named_thread_and_returns_the_result():

@@ -14,11 +14,11 @@ import pytest
 import yaml
 
 from notice_factory import make_notice
-from triage.config import ConfigError, parse_config
 from triage.contract import notice_fields
+from triage.experiment.config import ConfigError, parse_config
 from triage.features import NoticeFeatures
 from triage.models import DV_CHECKLIST, DVChecklistBaseline, make_candidate
-from triage.notice_io import to_notice_frame
+from triage.notices.notice_io import to_notice_frame
 
 REPO = Path(__file__).resolve().parents[1]
 CI_DV = REPO / "configs" / "ci_dv.yaml"

@@ -26,7 +26,6 @@ from triage.evaluation import (
     pr_auc,
     reliability_figure,
     reliability_table,
-    tier_codes,
     tier_confusion,
     top_k_mask,
     top_k_metrics,
@@ -36,10 +35,11 @@ from triage.evaluation import (
     weighted_brier,
     weighted_ece,
 )
-from triage.evaluation._bootstrap import _counts
+from triage.evaluation._bootstrap import resample_counts
 from triage.evaluation._checks import NOT_BINARY, NOT_PROBABILITY, ONE_CLASS
-from triage.evaluation._tiers import BAD_TIER, TIERS_WITHOUT_TRUTH
+from triage.evaluation._tiers import TIERS_WITHOUT_TRUTH
 from triage.evaluation._weighted import ScoreStats
+from triage.tiers import NOT_TIERS, tier_codes
 
 
 def _sample(n: int, seed: int = 0, *, ties: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -144,11 +144,11 @@ def test_tier_confusion_lists_every_tier_with_names():
 
 
 def test_bad_tiers_are_refused():
-    with pytest.raises(ValueError, match="tiers must be names"):
+    with pytest.raises(ValueError, match="expected names of TIERS"):
         tier_codes(["immediate", "soon"])
-    with pytest.raises(ValueError, match="tiers must be names"):
+    with pytest.raises(ValueError, match="expected names of TIERS"):
         tier_codes([0, 3])
-    assert BAD_TIER.startswith("tiers must be names")
+    assert NOT_TIERS.startswith("{name}: expected names of TIERS")
     with pytest.raises(ValueError, match=TIERS_WITHOUT_TRUTH):
         evaluate([0, 1], [0.2, 0.8], tiers=["urgent", "urgent"])
 
@@ -259,7 +259,7 @@ def test_score_kernels_grouped_and_sorted_give_the_same_numbers(ties, positives_
     y, p = _sample(3000, seed=12, ties=ties)
     if positives_majority:
         y = 1.0 - y
-    counts = _counts(np.random.SeedSequence(5), 6, len(y))
+    counts = resample_counts(np.random.SeedSequence(5), 6, len(y))
     assert counts.dtype == np.uint8
     for w in (counts, counts.astype(np.int64), counts * 0.5):
         grouped = ScoreStats(y, p, 10, grouped=True)(w)
@@ -272,7 +272,7 @@ def test_score_kernels_grouped_and_sorted_give_the_same_numbers(ties, positives_
 
 def test_bootstrap_counts_are_multinomial_resamples_row_by_row():
     n = 500
-    counts = _counts(np.random.SeedSequence(3), 40, n)
+    counts = resample_counts(np.random.SeedSequence(3), 40, n)
     assert counts.shape == (40, n)
     assert (counts.sum(axis=1) == n).all()
     idx = np.random.default_rng(np.random.SeedSequence(3)).integers(0, n, size=(40, n))

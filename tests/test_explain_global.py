@@ -13,14 +13,14 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import Pipeline
 
+from triage.cli.explain import MAX_NOTICES, explain_command
+from triage.experiment.truth_check import true_effects, truth_check
 from triage.explain import ask_next, explain
 from triage.explain.global_ import global_explanation, global_step
-from triage.explain.truth import true_effects, truth_check
 from triage.explain.waterfall import explanation_text, waterfall_figure
-from triage.explain_cli import MAX_NOTICES, explain_command
 from triage.features import NoticeFeatures
 from triage.models import make_candidate
-from triage.notice_io import write_notices
+from triage.notices.notice_io import write_notices
 from triage.synth.generate import generate
 from triage.synth.spec import load_spec
 from triage.tiers import TierThresholds
@@ -103,7 +103,7 @@ def test_truth_check_gives_a_rank_correlation_and_a_finite_overlap(spec, fitted)
     assert effects.effects["weapon_used"] > 0
     assert effects.effects["injury_head_face"] == pytest.approx(0.0, abs=1e-12)  # no causal path
     g = global_explanation(fitted["pipeline"], fitted["notices_test"], sample=1000)
-    from triage.explain.truth import refit_importances
+    from triage.experiment.truth_check import refit_importances
 
     others = refit_importances(
         fitted["pipeline"],
@@ -141,7 +141,7 @@ def test_refits_started_in_the_background_give_what_the_step_computes_itself(spe
 
 
 def test_prefetched_true_effects_equal_computed_ones_and_are_taken_once(spec):
-    from triage.explain import truth
+    from triage.experiment import truth_check as truth
 
     computed = true_effects(spec, seed=11, n=500)
     key = next(k for k in truth._EFFECTS if k[3:5] == (11, 500))

@@ -85,7 +85,7 @@ def test_every_tier_has_labels(tier):
 
 
 def test_unknown_fields_values_and_languages_are_refused():
-    with pytest.raises(KeyError, match="labels_catalogue"):
+    with pytest.raises(KeyError, match="labels/catalogue"):
         field_label("route=police", "en")
     with pytest.raises(ValueError, match="no label for value"):
         value_label("route", "helicopter", "en")

@@ -10,7 +10,7 @@ import pytest
 
 from notice_factory import DROP, make_frame, make_notice, make_records
 from triage.contract import notice_fields
-from triage.notice_io import (
+from triage.notices.notice_io import (
     NOT_JSON,
     format_datetimes,
     notice_dtypes,
@@ -20,7 +20,7 @@ from triage.notice_io import (
     write_records,
     write_table,
 )
-from triage.validation import validate_notices
+from triage.notices.validation import validate_notices
 
 
 def _frame(records) -> pd.DataFrame:

@@ -168,8 +168,8 @@ def test_queue_orders_by_tier_then_deadline_overdue_first(champion):
 
 
 def test_python_api_gives_the_same_records_as_the_cli(champion, monkeypatch):
+    from triage.notices.validation import validate_notices
     from triage.scoring import Scorer
-    from triage.validation import validate_notices
 
     for key, value in _env(champion).items():
         if key.startswith(("MLFLOW_", "TRIAGE_")):
@@ -204,8 +204,8 @@ def _use_store(store, monkeypatch) -> None:
 def test_dv_witness_notices_take_the_routing_models_tier(routed, monkeypatch):
     import numpy as np
 
+    from triage.notices.validation import validate_notices
     from triage.scoring import Scorer
-    from triage.validation import validate_notices
 
     _use_store(routed, monkeypatch)
     scorer = Scorer.load()
@@ -274,9 +274,9 @@ def _varied(sample: list[dict]) -> list[tuple[dict, str]]:
 
 def test_one_notice_as_a_dict_scores_exactly_as_in_a_frame(routed, monkeypatch):
     """The API's one-notice path (no DataFrame) gives the batch path's line, byte for byte."""
-    from triage.score_lines import score_line
+    from triage.notices.validation import validate_notices
     from triage.scoring import Scorer
-    from triage.validation import validate_notices
+    from triage.scoring.lines import score_line
 
     _use_store(routed, monkeypatch)
     scorer = Scorer.load()
@@ -302,7 +302,7 @@ def test_one_notice_as_a_dict_scores_exactly_as_in_a_frame(routed, monkeypatch):
 
 
 def test_the_cli_prints_the_shared_score_line_formatter(champion):
-    from triage.score_lines import score_line
+    from triage.scoring.lines import score_line
 
     proc = _run([TRIAGE, "score", str(SAMPLE), "--as-of", AS_OF, "--routing-model", ""],
                 champion, _env(champion))  # fmt: skip

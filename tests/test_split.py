@@ -1,4 +1,4 @@
-"""Tests of triage.split: the temporal windows, their gaps, and the rows a window takes."""
+"""Tests of triage.experiment.split: the temporal windows, their gaps, and the rows a window takes."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from triage.split import SplitError, temporal_split
+from triage.experiment.split import SplitError, temporal_split
 
 WINDOWS = {"calibration_months": 4, "test_months": 6, "gap_days": 90}
 

@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from triage.cli import app as cli
 from triage.decisions import connect
-from triage.users import (
+from triage.decisions.users import (
     UserError,
     add_user,
     authenticate,

@@ -18,8 +18,8 @@ from rich.console import Console
 
 from notice_factory import DROP, make_frame, make_notice, make_records
 from triage.contract import load_schema, notice_fields
-from triage.notice_io import write_notices
-from triage.validation import (
+from triage.notices.notice_io import write_notices
+from triage.notices.validation import (
     MISSING_FIELD,
     UNKNOWN_FIELD,
     WRONG_VALUE,

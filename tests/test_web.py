@@ -79,7 +79,7 @@ def open_web_state(registry: Path, store: Path, **settings):
 
 def add_worker(store: Path, name: str) -> None:
     from triage.decisions import connect
-    from triage.users import add_user
+    from triage.decisions.users import add_user
 
     conn = connect(store)
     try:
@@ -272,7 +272,7 @@ def test_pages_carry_no_inline_script_and_nothing_from_the_internet(client):
 
 def test_a_disabled_login_loses_its_session_at_once(app, state):
     from triage.decisions import connect
-    from triage.users import set_active
+    from triage.decisions.users import set_active
 
     add_worker(state.settings.store, "leaver")
     with TestClient(app, follow_redirects=False) as c:

@@ -11,6 +11,10 @@
   ThresholdOptimizer and ExponentiatedGradient runs, experiments only;
 - ``print_audit`` / ``log_audit``: terminal summary and MLflow run;
 - ``log_test_predictions``: what the intake pipeline logs so ``triage audit --run`` works.
+
+Layer: analysis (above ``triage.evaluation``, whose metrics it uses). May import
+evaluation, tracking (an audit is an MLflow run), the domain (features, synth), labels,
+notices and contract.
 """
 
 # Imported on first use (PEP 562): the CLI registers `triage audit` without paying for
@@ -19,13 +23,13 @@ _LAZY = {
     "AuditResult": "_audit",
     "audit": "_audit",
     "audit_inputs": "_audit",
-    "BAD_REFERENCE": "_errors",
-    "BAD_THRESHOLD": "_errors",
-    "FLAG_RULE": "_errors",
-    "LABEL_NOT_BINARY": "_errors",
-    "MISSING_COLUMN": "_errors",
-    "REFERENCE_UNKNOWN": "_errors",
-    "SCORE_OUT_OF_RANGE": "_errors",
+    "BAD_REFERENCE": "errors",
+    "BAD_THRESHOLD": "errors",
+    "FLAG_RULE": "errors",
+    "LABEL_NOT_BINARY": "errors",
+    "MISSING_COLUMN": "errors",
+    "REFERENCE_UNKNOWN": "errors",
+    "SCORE_OUT_OF_RANGE": "errors",
     "AuditConfig": "config",
     "Band": "config",
     "load_audit_config": "config",

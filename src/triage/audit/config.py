@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from triage.features import SENSITIVE_FIELDS
 
-from ._errors import BAD_BAND
+from .errors import BAD_BAND
 
 DEFAULT_CONFIG = Path("configs/audit.yaml")
 DISPARITY_METRICS: tuple[str, ...] = ("flag_rate", "fnr", "fpr", "for", "precision")

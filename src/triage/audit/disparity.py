@@ -1,7 +1,7 @@
 """Layer 2: disparities against a reference group, with paired bootstrap intervals.
 
 The bootstrap reuses the evaluation's multinomial resampling
-(``triage.evaluation._bootstrap._counts``): each replicate is a vector of
+(``triage.evaluation.resample_counts``): each replicate is a vector of
 resample counts over the notices, and every group's confusion counts under it
 are one column of a single matrix product (``LinearStats``), for all
 features, groups and replicates at once. Every metric here is a ratio of
@@ -18,16 +18,15 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from triage.evaluation._bootstrap import CHUNK_ELEMENTS, _counts
-from triage.evaluation._weighted import LinearStats
+from triage.evaluation import CHUNK_ELEMENTS, LinearStats, resample_counts
 
-from ._errors import (
+from .config import DISPARITY_METRICS
+from .errors import (
     BAD_REFERENCE,
     NO_REFERENCE,
     REFERENCE_SUPPRESSED,
     REFERENCE_UNKNOWN,
 )
-from .config import DISPARITY_METRICS
 from .groups import AuditInputs, count_metrics
 
 NUMERATORS: dict[str, tuple[int, ...]] = {
@@ -106,7 +105,7 @@ def bootstrap_counts(
 
     def run(start: int, chunk_seed: np.random.SeedSequence) -> None:
         stop = min(n_boot, start + rows)
-        W = _counts(chunk_seed, stop - start, n).astype(np.float64)
+        W = resample_counts(chunk_seed, stop - start, n).astype(np.float64)
         for feature, sums in stats(W).items():
             out[feature][start:stop] = sums.reshape(stop - start, -1, 4)
 

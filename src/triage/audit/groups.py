@@ -17,7 +17,7 @@ import pandas as pd
 
 from triage.evaluation import auc, brier, ece
 
-from ._errors import (
+from .errors import (
     BAD_INTERSECTION,
     BAD_THRESHOLD,
     FLAG_RULE,

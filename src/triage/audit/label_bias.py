@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from triage.contract.columns import RECORDED_HARM, TRUE_HARM
+
 from ._audit import AuditResult, _records, audit_inputs
 from .config import DEFAULTS, AuditConfig
 from .groups import COUNT_METRICS, SCORE_METRICS, binary_column, prepare
@@ -64,8 +66,8 @@ def difference_table(recorded: AuditResult, true: AuditResult) -> pd.DataFrame:
 def audit_against_truth(
     frame: pd.DataFrame,
     *,
-    recorded_label: str = "recorded_harm_90d",
-    true_label: str = "harm_90d",
+    recorded_label: str = RECORDED_HARM,
+    true_label: str = TRUE_HARM,
     sensitive=None,
     score: str | None = None,
     threshold: float | None = None,

@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from triage.contract.columns import RECORDED_HARM
+
 from ._audit import AuditResult, audit_inputs
 from .config import DEFAULTS, AuditConfig
 from .groups import AuditInputs, count_metrics
@@ -246,7 +248,7 @@ def log_mitigations(
 def synthetic_mitigation(
     *, n: int = 30_000, seed: int = 0, feature: str = "welfare_receipt",
     constraints: str = "false_negative_rate_parity", threshold: float = 0.15,
-    label: str = "recorded_harm_90d", config: AuditConfig = DEFAULTS,
+    label: str = RECORDED_HARM, config: AuditConfig = DEFAULTS,
     spec=None, eg_max_iter: int = 30,
 ) -> dict[str, MitigationRun]:  # fmt: skip
     """Mitigation on synthetic notices: a logistic baseline (no sensitive inputs) and both methods.

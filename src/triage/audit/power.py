@@ -16,6 +16,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from triage.contract.columns import RECORDED_HARM, TRUE_HARM
 from triage.synth import Spec, generate
 
 from ._audit import audit_inputs
@@ -46,12 +47,12 @@ def with_recording_bias(spec: Spec, *, mechanism: Mechanism, terms: dict[str, fl
 def label_inputs(notices: pd.DataFrame, truth: pd.DataFrame, sensitive) -> AuditInputs:
     """The recorded label as a flag of the true outcome, grouped by ``sensitive``."""
     return AuditInputs(
-        y=binary_column(truth, "harm_90d"),
-        flagged=binary_column(truth, "recorded_harm_90d"),
+        y=binary_column(truth, TRUE_HARM),
+        flagged=binary_column(truth, RECORDED_HARM),
         score=None,
         groups={c: group_labels(notices[c]) for c in sensitive},
-        label="harm_90d",
-        rule="recorded_harm_90d",
+        label=TRUE_HARM,
+        rule=RECORDED_HARM,
     )
 
 

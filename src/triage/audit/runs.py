@@ -15,9 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from triage.contract.columns import RECORDED_HARM, TRUE_HARM
 from triage.features import SENSITIVE_FIELDS
 
-from ._errors import RUN_WITHOUT_PREDICTIONS
+from .errors import RUN_WITHOUT_PREDICTIONS
 
 PREDICTIONS_PATH = "audit_inputs/test_predictions.parquet"
 SENSITIVE_TAG = "audit.model_used_sensitive"
@@ -30,7 +31,7 @@ AUDIT_KIND = "fairness-audit"
 def predictions_frame(notices, truth, *, scores, tiers=None) -> pd.DataFrame:
     """Sensitive columns, labels, score and tier of the test notices (row order kept)."""
     frame = notices[list(SENSITIVE_FIELDS)].reset_index(drop=True).copy()
-    for col in ("recorded_harm_90d", "harm_90d"):
+    for col in (RECORDED_HARM, TRUE_HARM):
         if col in truth:
             frame[col] = truth[col].to_numpy().astype(np.int8)
     frame["score"] = np.asarray(scores, dtype=np.float64)

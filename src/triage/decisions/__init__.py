@@ -7,6 +7,9 @@
 - ``verify_chain(chain_rows(conn))``: the first decision whose record or link
   was changed (``_chain.py``);
 - ``export_rows`` / ``write_export``: the research export (``_export.py``).
+
+Layer: applications (below ``triage.web``). May import every layer below it; today it
+needs only ``triage.contract``.
 """
 
 from triage.decisions._chain import (

@@ -16,6 +16,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from triage.contract.errors import TriageError
 from triage.decisions._chain import ChainReport, verify_chain
 from triage.decisions._record import chain_rows
 
@@ -52,7 +53,7 @@ BROKEN = "refusing to export: {problem}. Run `triage decisions verify` and resto
 WORKER_KEY = "worker.key"
 
 
-class ExportError(ValueError):
+class ExportError(TriageError, ValueError):
     """The export cannot be written; the message says why."""
 
 

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from triage.contract import DV_ROUTES, TIERS
+from triage.contract.errors import TriageError
 from triage.decisions._chain import GENESIS, canonical_json, chain_hash
 
 RECORD_SCHEMA = "decision/1"
@@ -57,11 +58,11 @@ _IDENTIFIER_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
-class DecisionError(ValueError):
+class DecisionError(TriageError, ValueError):
     """A decision that cannot be recorded; ``field`` names the input and ``kind`` the HTTP meaning."""
 
     def __init__(self, message: str, *, field: str, code: str, kind: str = "invalid") -> None:
-        super().__init__(message)
+        super().__init__(message, param=field)
         self.field = field
         self.code = code  # which rule was broken, for the page's translated message
         self.kind = kind  # "invalid" (422), "not_found" (404), "conflict" (409)

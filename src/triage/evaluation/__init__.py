@@ -8,19 +8,25 @@
 - ``reliability_table`` / ``reliability_figure``: calibration by bin.
 
 ``METRICS`` declares each metric's direction (higher better, lower better, or neither).
+
+Layer: analysis. May import tracking, the domain (tiers), labels, notices and contract.
 """
 
-from ._bootstrap import BOOTSTRAP_METRICS, bootstrap_intervals
+from ._bootstrap import BOOTSTRAP_METRICS, CHUNK_ELEMENTS, bootstrap_intervals, resample_counts
 from ._capacity import top_k_mask, top_k_metrics
 from ._evaluate import evaluate, versus_oracle
 from ._point import auc, base_rate, brier, calibration, ece, log_loss, pr_auc
 from ._registry import METRICS, Metric
 from ._reliability import reliability_figure, reliability_table
-from ._tiers import over_triage, tier_codes, tier_confusion, under_triage
-from ._weighted import weighted_auc, weighted_brier, weighted_ece
+from ._tiers import over_triage, tier_confusion, under_triage
+from ._weighted import LinearStats, ScoreStats, weighted_auc, weighted_brier, weighted_ece
 
 __all__ = [
     "BOOTSTRAP_METRICS",
+    "CHUNK_ELEMENTS",
+    "LinearStats",
+    "ScoreStats",
+    "resample_counts",
     "METRICS",
     "Metric",
     "auc",
@@ -35,7 +41,6 @@ __all__ = [
     "pr_auc",
     "reliability_figure",
     "reliability_table",
-    "tier_codes",
     "tier_confusion",
     "top_k_mask",
     "top_k_metrics",

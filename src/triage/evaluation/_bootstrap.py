@@ -30,9 +30,11 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from triage.tiers import tier_codes
+
 from ._capacity import top_k_mask
 from ._checks import as_binary, as_probability, check_bins, same_length
-from ._tiers import TIERS_WITHOUT_TRUTH, over_triage_flags, tier_codes, under_triage_flags
+from ._tiers import TIERS_WITHOUT_TRUTH, over_triage_flags, under_triage_flags
 from ._weighted import LinearStats, ScoreStats
 
 CHUNK_ELEMENTS = 4_000_000
@@ -116,7 +118,7 @@ class _Plan:
         return out
 
 
-def _counts(seed: np.random.SeedSequence, rows: int, n: int) -> np.ndarray:
+def resample_counts(seed: np.random.SeedSequence, rows: int, n: int) -> np.ndarray:
     """``rows`` multinomial resamples of ``n`` notices as a (rows, n) count matrix.
 
     Counts are uint8 whenever they fit (a notice drawn 256 times is all but
@@ -195,7 +197,7 @@ def bootstrap_intervals(
 
     def run(start: int, chunk_seed: np.random.SeedSequence) -> None:
         stop = min(n_boot, start + rows)
-        values = plan(_counts(chunk_seed, stop - start, n))
+        values = plan(resample_counts(chunk_seed, stop - start, n))
         for key in keys:
             replicates[key][start:stop] = values[key]
 

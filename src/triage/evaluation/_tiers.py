@@ -11,43 +11,15 @@ import numpy as np
 import pandas as pd
 
 from triage.contract import TIERS
+from triage.tiers import tier_codes
 
 from ._checks import same_length
 
-BAD_TIER = "tiers must be names of TIERS {} or codes 0..{} (highest first), without missing values"
 TIERS_WITHOUT_TRUTH = "tier metrics need both the suggested tiers and true_tiers"
 
 HIGH_CODES: tuple[int, ...] = (TIERS.index("immediate"), TIERS.index("urgent"))
 """Codes of the tiers counted as high risk."""
 STANDARD_CODE: int = TIERS.index("standard")
-
-
-def tier_codes(tiers) -> np.ndarray:
-    """Tiers as int8 codes in ``TIERS`` order (0 = highest); raises ``ValueError(BAD_TIER)``."""
-    message = BAD_TIER.format(TIERS, len(TIERS) - 1)
-    if isinstance(tiers, pd.Series):
-        tiers = tiers.array
-    if isinstance(tiers, pd.Categorical):
-        tiers = np.asarray(tiers.astype(object))
-    arr = np.asarray(tiers)
-    if arr.ndim != 1:
-        raise ValueError(message)
-    if arr.dtype.kind in "iu":
-        if arr.size and (arr.min() < 0 or arr.max() >= len(TIERS)):
-            raise ValueError(message)
-        return arr.astype(np.int8)
-    if arr.dtype.kind == "f":  # codes that went through float
-        if not np.all(np.isin(arr, np.arange(len(TIERS)))):
-            raise ValueError(message)
-        return arr.astype(np.int8)
-    names = np.asarray(TIERS, dtype=object)
-    values = arr.astype(object)
-    codes = np.full(values.shape, -1, dtype=np.int8)
-    for code, name in enumerate(names):
-        codes[values == name] = code
-    if np.any(codes < 0):
-        raise ValueError(message)
-    return codes
 
 
 def _pair(tiers, true_tiers) -> tuple[np.ndarray, np.ndarray]:

@@ -8,6 +8,10 @@
 - ``notice_row(features, notice)``: one notice dict → feature row, without pandas.
 
 shap is never imported here (2.2 s): LightGBM computes TreeSHAP itself.
+
+Layer: analysis. May import tracking, the domain (features, models, tiers), labels,
+notices and contract; never experiment or scoring (the pipeline step that logs
+explanations lives in ``triage.experiment``).
 """
 
 from triage.explain._rows import notice_row

@@ -3,7 +3,7 @@
 Scoring one notice through a one-row DataFrame costs 10–30× the model's own
 time (measured-pitfalls.md, pitfall 3). ``notice_row`` builds the same row as
 ``NoticeFeatures.transform`` straight from a notice dict, following the same
-column plan (``triage.features._plan``); a test checks that both agree.
+column plan (``triage.features.column_plan``); a test checks that both agree.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import pandas as pd
 from pandas.api.types import is_bool_dtype, is_integer_dtype
 
 from triage.contract import notice_fields
-from triage.features import ALLEGED_FIELD, NoticeFeatures, _plan
-from triage.labels import is_missing
+from triage.features import ALLEGED_FIELD, NoticeFeatures, column_plan
+from triage.notices import is_missing
 
 ERRORS = {
     "required": "required notice field {field!r} is missing or null.",
@@ -46,7 +46,7 @@ class _Slot:
 def _slots(include_sensitive: bool) -> tuple[tuple[_Slot, ...], int]:
     dv_only = set(notice_fields().dv_only)
     slots, j = [], 0
-    for b in _plan(include_sensitive):
+    for b in column_plan(include_sensitive):
         index = {c: k for k, c in enumerate(b.categories)}
         slots.append(
             _Slot(b.field, b.kind, j, len(b.names), index, b.unknown_at, b.field in dv_only)

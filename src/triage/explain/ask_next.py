@@ -24,7 +24,7 @@ import numpy as np
 from triage.contract import TIERS
 from triage.explain._rows import feature_matrix
 from triage.explain.local import unwrap
-from triage.features import _plan
+from triage.features import column_plan
 from triage.labels import LANGS, ask_sentence, field_label
 from triage.tiers import TierThresholds
 
@@ -34,7 +34,7 @@ ERRORS = {"lang": "lang: expected one of {langs}, got {lang!r}."}
 def _boolean_columns(include_sensitive: bool) -> list[tuple[str, int, int]]:
     """(field, yes column, unknown column) of every nullable boolean field."""
     out, j = [], 0
-    for b in _plan(include_sensitive):
+    for b in column_plan(include_sensitive):
         if b.kind == "bool" and b.unknown_at is not None:
             out.append((b.field, j, j + b.unknown_at))
         j += len(b.names)

@@ -15,7 +15,7 @@ pyplot state):
   categories by colour, named in the dependence plots);
 - ``dependence``: contribution against the field's value for the top fields;
 - ``truth_check`` (with true effects): model importance against the
-  generator's true effect size (``triage.explain.truth``).
+  generator's true effect size (``triage.experiment.truth_check``).
 
 Figure text is English: the machine has no Japanese font; ``.data()`` gives
 both labels.
@@ -39,9 +39,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from triage.background import after, in_background
-from triage.explain.local import explain, unwrap
-from triage.explain.truth import (
+from triage.contract.columns import P_HARM
+from triage.experiment.background import after, in_background
+from triage.experiment.truth_check import (
     REFIT_ROWS,
     TRUTH_N,
     TrueEffects,
@@ -50,6 +50,7 @@ from triage.explain.truth import (
     true_effects,
     truth_check,
 )
+from triage.explain.local import explain, unwrap
 from triage.labels import field_label, value_label
 
 GLOBAL_SAMPLE = 5_000
@@ -272,7 +273,7 @@ def log_global_explanations(
 ) -> dict[str, Any]:
     """Log the global figures and their JSON to the ACTIVE MLflow run; return the JSON's dict.
 
-    With ``truth_effects`` (``triage.explain.truth.true_effects``) the truth
+    With ``truth_effects`` (``triage.experiment.truth_check.true_effects``) the truth
     check's Spearman is logged too (``truth.spearman``; the top-5 overlap needs
     refits: ``global_step``).
     """
@@ -342,8 +343,8 @@ def compute_global_step(
     effects = true_effects(spec, seed=seed, n=truth_n, include_sensitive=sensitive)
     others = refits.result() if refits is not None else []
     margin_rho = None
-    if truth_test is not None and "p_harm" in truth_test:
-        true_logit = logit(truth_test["p_harm"].to_numpy(np.float64)[g.positions])
+    if truth_test is not None and P_HARM in truth_test:
+        true_logit = logit(truth_test[P_HARM].to_numpy(np.float64)[g.positions])
         margin_rho = float(spearmanr(g.margin, true_logit).statistic)
     check = truth_check(g.importance, effects, other_importances=others, margin_spearman=margin_rho)
     pngs["truth_check"] = _png(_truth_figure(check))

@@ -11,11 +11,12 @@ caution that a low score is not evidence of safety.
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import numpy as np
 
-from triage.labels import LANGS, factor_label, tier_label
+from triage.labels import DECISION_SUPPORT_NOTICE, LANGS, factor_label, tier_label
 
 WATERFALL_TOP = 10
 TEXT_TOP = 8
@@ -62,7 +63,6 @@ def explanation_text(
     top: int = TEXT_TOP,
 ) -> str:
     """Plain text for notice ``i``: tier, risk, factor sentences, what to ask, the caution."""
-    from triage.scoring import DECISION_SUPPORT_NOTICE
 
     if lang not in LANGS:
         raise ValueError(f"lang: expected one of {list(LANGS)}, got {lang!r}")
@@ -130,8 +130,8 @@ def waterfall_figure(explanation: Any, i: int = 0, *, top: int = WATERFALL_TOP):
     ax.plot([d["margin"]], [0], "o", color="black")
     ax.set_xlabel("log-odds of harm before calibration (red raises, blue lowers urgency)")
     ax.set_title(
-        f"Notice {d['notice_id']}: base {d['base']:+.2f} → margin {d['margin']:+.2f}\n"
-        "A low score is not evidence that the child is safe.",
+        f"Notice {d['notice_id']}: base {d['base']:+.2f} → margin {d['margin']:+.2f}",
         fontsize=9,
     )
+    fig.supxlabel(textwrap.fill(DECISION_SUPPORT_NOTICE["en"], 110), fontsize=7, ha="left", x=0.01)
     return fig

@@ -11,6 +11,9 @@ columns), has ``classes_`` and ``predict_proba`` (column 1 = risk of harm):
 DV-witness routing (pipeline ``dv_witness_sorting``) adds, in ``ROUTING_CANDIDATES``:
 
 - ``dv_checklist``: ``DVChecklistBaseline``, the 2022 guidance's factors as a checklist.
+
+Layer: domain. May import ``triage.features``, ``triage.tiers``, labels, notices and
+contract.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@
 row-level is read); ``write_card`` writes ``model_card.html`` (self-contained),
 ``model_card.md`` and ``model_card.json`` (valid against ``card.schema.json``);
 ``log_card`` logs the three files back to the run under ``report/``.
+
+Layer: report, above experiment and scoring (a card is built from a finished run). May
+import every layer below it.
 """
 
 from __future__ import annotations

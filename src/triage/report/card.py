@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from triage.contract.columns import TRUE_TIER
+from triage.contract.names import CHAMPION
 from triage.report._text import AUDIT_METRICS, FACTS, LANGS, METRICS, TEXT, TITLES, WORDS, t
 
 CARD_VERSION = "1.1.0"
@@ -52,7 +54,6 @@ AUDITS: tuple[str, ...] = ("true", "recorded", "labels")
 """Parts of a fairness audit the card shows, in order (``audit/{name}/`` in the audit run)."""
 GROUP_COLUMNS: tuple[str, ...] = ("n", "base_rate", "flag_rate", "fnr", "fpr", "precision")
 TOP_FIELDS = 10
-CHAMPION = "champion"
 
 ERRORS = {
     "lang": "lang: expected one of {langs}, got {lang!r}.",
@@ -510,10 +511,10 @@ def _tiers(run: _Run, lang: str, candidates: list[str]) -> dict:
         rows = run.csv(f"evaluation/tier_confusion_{cand}.csv")
         if not rows:
             continue
-        cols = [c for c in rows[0] if c != "true_tier"]
+        cols = [c for c in rows[0] if c != TRUE_TIER]
         data[cand] = {
             "columns": cols,
-            "rows": [[r["true_tier"]] + [int(r[c]) for c in cols] for r in rows],
+            "rows": [[r[TRUE_TIER]] + [int(r[c]) for c in cols] for r in rows],
         }
         under = _cell(run.metrics, f"true.{cand}.under_triage")
         caption = cand
@@ -523,10 +524,10 @@ def _tiers(run: _Run, lang: str, candidates: list[str]) -> dict:
         tables.append(
             {
                 "caption": caption,
-                "columns": [t(WORDS, "true_tier", lang)]
+                "columns": [t(WORDS, TRUE_TIER, lang)]
                 + [_safe_tier(c, lang, tier_label) for c in cols],
                 "rows": [
-                    [_safe_tier(r["true_tier"], lang, tier_label)] + [r[c] for c in cols]
+                    [_safe_tier(r[TRUE_TIER], lang, tier_label)] + [r[c] for c in cols]
                     for r in rows
                 ],
             }
@@ -858,7 +859,7 @@ def _routing(run: _Run, lang: str, candidates: list[str]) -> dict | None:
 
 def _safety_floor(lang: str) -> dict:
     from triage.labels import tier_label
-    from triage.rules._table import RULES
+    from triage.rules import RULES
 
     rows = [
         [

@@ -7,9 +7,12 @@ they set, ``suggested_tier = max(model_tier, rule_floor)``, the 48-hour safety
 deadline and the DV-witness route. No model output can put a notice below its
 floor. :func:`load_rule_set` adds locally configured rules (``configs/rules.yaml``)
 to the built-in ones, which are always on.
+
+Layer: domain. May import ``triage.features``, ``triage.tiers``, labels, notices and
+contract.
 """
 
-from triage.rules._apply import RECORD_KEYS, RuleOutcome, apply_rules, tier_codes
+from triage.rules._apply import RECORD_KEYS, RuleOutcome, apply_rules
 from triage.rules._conditions import AllOf, AnyOf, ConditionError, FieldTest, parse_condition
 from triage.rules._facts import AS_OF_NEEDS_OFFSET, SAFETY_WINDOW, NoticeFacts, parse_as_of
 from triage.rules._ruleset import RuleConfigError, RuleSet, load_rule_set, parse_rule_set
@@ -45,5 +48,4 @@ __all__ = [
     "parse_as_of",
     "parse_condition",
     "parse_rule_set",
-    "tier_codes",
 ]

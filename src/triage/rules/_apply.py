@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 
 from triage.contract import TIERS
-from triage.rules._facts import NoticeFacts, RecordFacts, enum_positions, parse_as_of
+from triage.rules._facts import NoticeFacts, RecordFacts, parse_as_of
 from triage.rules._ruleset import RuleSet
 from triage.rules._table import CGC_TIERS, RECEIPT_FLOOR_RULES, Rule
+from triage.tiers import tier_codes
 
 RECORD_KEYS: tuple[str, ...] = (
     "rules",
@@ -24,8 +25,6 @@ RECORD_KEYS: tuple[str, ...] = (
 )
 """The keys of score.schema.json that the rules fill, in :meth:`RuleOutcome.records`."""
 
-NOT_A_TIER = "model_tier holds values that are not tiers {tiers}: {bad}"
-WRONG_LENGTH = "model_tier has {got} values for {n} notices"
 
 _NO_FLOOR = len(TIERS)
 _TIER_NAMES = np.array([*TIERS, None], dtype=object)  # code -> name; _NO_FLOOR -> None
@@ -77,24 +76,6 @@ class RuleOutcome:
         ]
 
 
-def tier_codes(tiers: Sequence[str] | np.ndarray, n: int) -> np.ndarray:
-    """Positions in ``TIERS`` (0 = immediate) of ``n`` tier names; anything else raises."""
-    if isinstance(tiers, str):
-        raise TypeError("model_tier: expected one tier per notice, got a single string")
-    values = (
-        np.asarray(tiers, dtype=object).ravel()
-        if not isinstance(tiers, pd.Series)
-        else tiers.to_numpy(dtype=object)
-    )
-    if len(values) != n:
-        raise ValueError(WRONG_LENGTH.format(got=len(values), n=n))
-    codes = enum_positions(values, TIERS)
-    if (codes < 0).any():
-        bad = sorted({repr(v) for v in values[codes < 0]})[:5]
-        raise ValueError(NOT_A_TIER.format(tiers=TIERS, bad=", ".join(bad)))
-    return codes
-
-
 def _fires(rule: Rule, condition: Any, facts: NoticeFacts) -> np.ndarray:
     out = condition(facts)
     out = np.asarray(out.to_numpy(dtype=bool, na_value=False) if hasattr(out, "to_numpy") else out)
@@ -128,7 +109,7 @@ def apply_rules(
     else:
         facts = NoticeFacts(notices, as_of=when)
     n = facts.n
-    model = tier_codes(model_tier, n)
+    model = tier_codes(model_tier, n=n, name="model_tier").astype(np.int64)
 
     fired = np.zeros((n, len(rules)), dtype=bool)
     extra = np.zeros((n, len(rules)), dtype=bool)

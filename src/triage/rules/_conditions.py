@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from triage.contract import ABUSE_TYPES, notice_fields
+from triage.contract.errors import TriageError
 from triage.rules._facts import NoticeFacts
 
 BOOLEAN_OPS = ("is_true", "is_false", "is_unknown", "eq", "ne")
@@ -43,7 +44,7 @@ UNTESTABLE = {
 }
 
 
-class ConditionError(ValueError):
+class ConditionError(TriageError, ValueError):
     """Problems of one condition: ``problems`` holds (key path, message) pairs."""
 
     def __init__(self, problems: list[tuple[str, str]]) -> None:

@@ -18,8 +18,7 @@ import numpy as np
 import pandas as pd
 
 from triage.contract import TIERS, notice_fields
-from triage.labels import is_missing
-from triage.notice_io import TIMEZONE, _rfc3339_instant, format_datetimes, parse_datetimes
+from triage.notices import TIMEZONE, format_datetimes, is_missing, parse_datetimes, rfc3339_instant
 
 AS_OF_NEEDS_OFFSET = "as_of needs a time zone offset, e.g. 2024-04-01T09:00:00+09:00"
 AS_OF_NOT_A_TIME = "as_of is not an ISO 8601 date-time with offset, got {got!r}"
@@ -405,7 +404,7 @@ class RecordFacts(NoticeFacts):
         value = self._value(field)
         if value is None:
             return np.full(1, _NAT, dtype=np.int64)
-        instant = _rfc3339_instant(value) if isinstance(value, str) else None
+        instant = rfc3339_instant(value) if isinstance(value, str) else None
         if instant is None:  # a datetime object, or text the frame would refuse too
             return super()._times_of(pd.Series([value], dtype=object), field)
         return np.array([instant.astype("datetime64[us]").view(np.int64)], dtype=np.int64)

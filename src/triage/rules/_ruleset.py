@@ -28,6 +28,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from triage.contract import TIERS
+from triage.contract.errors import TriageError
 from triage.rules._conditions import ConditionError, parse_condition
 from triage.rules._table import ACTION_ID_PATTERN, BUILTIN_IDS, RULE_ID_PATTERN, RULES, Rule
 
@@ -50,7 +51,7 @@ NOTHING_TO_DO = "a rule needs at least one action or a floor"
 DUPLICATE_ACTION = "{action!r} is listed twice"
 
 
-class RuleConfigError(ValueError):
+class RuleConfigError(TriageError, ValueError):
     """A rules file that cannot be used, with every problem's key path."""
 
 

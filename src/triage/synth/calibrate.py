@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from triage.contract import ABUSE_TYPES, notice_fields
+from triage.contract.errors import TriageError
 from triage.synth.spec import Spec, aggregates_path
 
 CONTEXT_DIMS = ("notice_kind", "main_type", "route", "age_band")
@@ -24,7 +25,7 @@ CONTEXT_DIMS = ("notice_kind", "main_type", "route", "age_band")
 _ROUTE_ALIASES = {"family_relatives": ("family", "relatives")}
 
 
-class CalibrationError(ValueError):
+class CalibrationError(TriageError, ValueError):
     """The published aggregates lack a figure the calibration needs."""
 
 

@@ -9,6 +9,14 @@ import numpy as np
 import pandas as pd
 
 from triage.contract import notice_fields
+from triage.contract.columns import (
+    P_HARM,
+    RECORDED_HARM,
+    RECORDED_TIER,
+    TRUE_DV_ROUTE,
+    TRUE_HARM,
+    TRUE_TIER,
+)
 from triage.synth.calibrate import published_targets
 from triage.synth.spec import Spec
 
@@ -89,7 +97,7 @@ def check_dataset(
             rows.append(ShareRow(dim, cat, float(gen[dim].get(cat, 0.0)), pub, target.fiscal_year))
 
     truth = truth.set_index("notice_id").loc[notices["notice_id"]]
-    harm = truth["harm_90d"].to_numpy(bool)
+    harm = truth[TRUE_HARM].to_numpy(bool)
     received = notices["received_at"]
     confirmed = notices["safety_confirmed_at"]
     hours = (confirmed - received).dt.total_seconds() / 3600
@@ -98,17 +106,17 @@ def check_dataset(
     general_flags = [f for f in booleans if f not in notice_fields().dv_only]
     figures = {
         "harm_90d rate": float(harm.mean()),
-        "recorded_harm_90d rate": float(truth["recorded_harm_90d"].mean()),
-        "mean p_harm": float(truth["p_harm"].mean()),
+        "recorded_harm_90d rate": float(truth[RECORDED_HARM].mean()),
+        "mean p_harm": float(truth[P_HARM].mean()),
         **{
             f"true_tier {t}": float(s)
-            for t, s in truth["true_tier"].value_counts(normalize=True).sort_index().items()
+            for t, s in truth[TRUE_TIER].value_counts(normalize=True).sort_index().items()
         },
         **{
             f"recorded_tier {t}": float(s)
-            for t, s in truth["recorded_tier"].value_counts(normalize=True).sort_index().items()
+            for t, s in truth[RECORDED_TIER].value_counts(normalize=True).sort_index().items()
         },
-        "DV-witness to CGC (true)": float((truth["true_dv_route"][is_dv] == "cgc").mean())
+        "DV-witness to CGC (true)": float((truth[TRUE_DV_ROUTE][is_dv] == "cgc").mean())
         if is_dv.any()
         else float("nan"),
         "safety confirmed within 48 h": float((hours < 48).mean()),
@@ -133,7 +141,7 @@ def check_dataset(
     return CheckReport(
         n=len(notices),
         shares=rows,
-        oracle_auc=roc_auc(harm, truth["p_harm"].to_numpy()),
+        oracle_auc=roc_auc(harm, truth[P_HARM].to_numpy()),
         figures=figures,
     )
 

@@ -19,6 +19,16 @@ import numpy as np
 import pandas as pd
 
 from triage.contract import ABUSE_TYPES, TIERS, notice_fields
+from triage.contract.columns import (
+    LATENT_SEVERITY,
+    P_HARM,
+    RECORDED_DV_ROUTE,
+    RECORDED_HARM,
+    RECORDED_TIER,
+    TRUE_DV_ROUTE,
+    TRUE_HARM,
+    TRUE_TIER,
+)
 from triage.synth.calibrate import (
     CONTEXT_DIMS,
     Target,
@@ -41,14 +51,14 @@ TZ = "Asia/Tokyo"
 JST = dt.timezone(dt.timedelta(hours=9))
 TRUTH_COLUMNS = (
     "notice_id",
-    "p_harm",
-    "harm_90d",
-    "true_tier",
-    "true_dv_route",
-    "recorded_harm_90d",
-    "recorded_tier",
-    "recorded_dv_route",
-    "latent_severity",
+    P_HARM,
+    TRUE_HARM,
+    TRUE_TIER,
+    TRUE_DV_ROUTE,
+    RECORDED_HARM,
+    RECORDED_TIER,
+    RECORDED_DV_ROUTE,
+    LATENT_SEVERITY,
 )
 
 
@@ -375,14 +385,14 @@ def _truth(spec, values, levels, rng, n, outcome_logit, p_harm, harm) -> pd.Data
 
     return pd.DataFrame(
         {
-            "p_harm": p_harm,
-            "harm_90d": harm,
-            "true_tier": pd.Categorical.from_codes(true_tier, dtype=tiers),
-            "true_dv_route": dv_route(true_tier),
-            "recorded_harm_90d": recorded,
-            "recorded_tier": pd.Categorical.from_codes(recorded_tier, dtype=tiers),
-            "recorded_dv_route": dv_route(recorded_tier),
-            "latent_severity": values["severity"],
+            P_HARM: p_harm,
+            TRUE_HARM: harm,
+            TRUE_TIER: pd.Categorical.from_codes(true_tier, dtype=tiers),
+            TRUE_DV_ROUTE: dv_route(true_tier),
+            RECORDED_HARM: recorded,
+            RECORDED_TIER: pd.Categorical.from_codes(recorded_tier, dtype=tiers),
+            RECORDED_DV_ROUTE: dv_route(recorded_tier),
+            LATENT_SEVERITY: values["severity"],
         }
     )
 

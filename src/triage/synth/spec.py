@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from triage.contract.errors import TriageError
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_SPEC = REPO_ROOT / "synthetic" / "spec.yaml"
 
@@ -17,7 +19,7 @@ Condition = dict[str, str | list[str]]
 Terms = dict[str, float]
 
 
-class SpecError(ValueError):
+class SpecError(TriageError, ValueError):
     """A spec file that cannot be used, with the key path that is wrong."""
 
 

@@ -12,10 +12,12 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from triage.contract.errors import TriageError
+
 _TERM = re.compile(r"^(?P<node>[a-z_][a-z0-9_]*)(?:(?P<op>=|<|>=)(?P<arg>[A-Za-z0-9_.]+))?$")
 
 
-class TermError(ValueError):
+class TermError(TriageError, ValueError):
     """A term that names an unknown node or value."""
 
 

@@ -4,4 +4,7 @@
 notice page with its explanation and rules, the decision form, and the JSON
 API, behind a login. Importing this package stays light; FastAPI is loaded
 by ``triage.web.app``.
+
+Layer: applications (above ``triage.decisions``, below ``triage.cli``). May import every
+layer below it.
 """

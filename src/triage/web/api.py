@@ -3,7 +3,7 @@
 Every route needs a logged-in session; every non-GET route also needs the
 ``X-CSRF-Token`` header (see ``security.py``). ``POST /api/score`` answers
 with exactly the JSON of `triage score` for the same notice, model and
-``as_of``: the same scorer and the same line formatter (``triage.score_lines``).
+``as_of``: the same scorer and the same line formatter (``triage.scoring.lines``).
 One notice is scored from its dict, without a DataFrame (``Scorer.score``
 takes either; a test checks both give the same record).
 """
@@ -19,9 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from triage.contract import load_schema
 from triage.decisions import DecisionError, DecisionInput, decisions_for
-from triage.score_lines import score_line
+from triage.notices.validation import validate_notices
 from triage.scoring import parse_as_of
-from triage.validation import validate_notices
+from triage.scoring.lines import score_line
 from triage.web.auth_routes import check_login, start_session
 from triage.web.intake import stored_notice
 from triage.web.queue import QueueFilters, queue_page
@@ -182,7 +182,7 @@ def api_score(
     try:
         when = parse_as_of(as_of)
     except ValueError as exc:
-        return _unprocessable("as_of", str(exc).replace("--as-of", "as_of"))
+        return _unprocessable("as_of", str(exc))
     single = isinstance(body, dict)
     items = [body] if single else body
     if not isinstance(items, list):

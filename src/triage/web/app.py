@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
+from triage.labels import DECISION_SUPPORT_NOTICE
 from triage.web import api, auth_routes, pages
 from triage.web.security import LoginRequired, LoginThrottle, SecurityHeaders, session_secret
 from triage.web.state import WebSettings, WebState, open_state
@@ -25,10 +26,7 @@ def create_app(settings: WebSettings | None = None, *, state: WebState | None = 
     state.throttle = LoginThrottle()
     app = FastAPI(
         title="triage: intake team API",
-        description=(
-            "Decision support only: a qualified worker decides every case; "
-            "a low score is not evidence that the child is safe."
-        ),
+        description=DECISION_SUPPORT_NOTICE["en"],
         docs_url=None,  # Swagger UI and ReDoc load scripts from the internet
         redoc_url=None,
         openapi_url=None,  # served behind login at /api/openapi.json

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from triage.users import authenticate
+from triage.decisions.users import authenticate
 from triage.web.i18n import lang_of
 from triage.web.render import render
 from triage.web.security import csrf_ok, page_user, safe_next

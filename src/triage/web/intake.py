@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 
 from triage.decisions import canonical_json, sha256_text
-from triage.notice_io import RowError, write_notices
+from triage.notices.notice_io import RowError, write_notices
+from triage.notices.validation import validate_notices
 from triage.rules import SAFETY_WINDOW
-from triage.score_lines import score_line
-from triage.validation import validate_notices
+from triage.scoring.lines import score_line
 
 BATCH = 500
 NOTICE_CHANGED = (

@@ -1,6 +1,6 @@
 """The queue page's data: cached scores in queue order (``build_queue``), filters, counts.
 
-Ordering and overdue come from :func:`triage.intake_queue.build_queue`, the
+Ordering and overdue come from :func:`triage.scoring.queue.build_queue`, the
 function behind `triage queue`, applied to the whole store; filters then
 pick rows without renumbering, so a notice keeps its place in the queue.
 """
@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from triage.contract import TIERS
 from triage.decisions import latest_decisions
-from triage.intake_queue import DayCapacity, build_queue
+from triage.scoring.queue import DayCapacity, build_queue
 
 PAGE_SIZE = 100
 

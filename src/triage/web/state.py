@@ -25,9 +25,9 @@ from typing import Any
 import pandas as pd
 
 from triage.decisions import connect, get_meta, set_meta
-from triage.intake_queue import DayCapacity
+from triage.decisions.users import is_active
 from triage.scoring import DEFAULT_MODEL, DEFAULT_ROUTING_MODEL, parse_as_of
-from triage.users import is_active
+from triage.scoring.queue import DayCapacity
 from triage.web.intake import import_notices, refresh_scores
 
 SAMPLE = "synthetic/sample/notices.jsonl"
@@ -130,7 +130,7 @@ def _load_scorer(settings: WebSettings) -> tuple[Any | None, str | None]:
 
     rules = settings.rules
     if rules is None:
-        from triage.data import resolve_path
+        from triage.experiment.data import resolve_path
 
         default = resolve_path("configs/rules.yaml")
         rules = default if default.exists() else None
@@ -142,8 +142,8 @@ def _load_scorer(settings: WebSettings) -> tuple[Any | None, str | None]:
 
 
 def _capacity(config: Path) -> DayCapacity:
-    from triage.config import load_config
-    from triage.data import resolve_path
+    from triage.experiment.config import load_config
+    from triage.experiment.data import resolve_path
 
     cap = load_config(resolve_path(str(config))).tiers.capacity
     return DayCapacity(per_day=cap.per_day, immediate=cap.per_day * cap.immediate_share)
@@ -165,7 +165,7 @@ def _scorer_key(scorer: Any | None, settings: WebSettings, clock: pd.Timestamp |
 
 def open_state(settings: WebSettings, *, log=print) -> WebState:
     """Load the models, seed or import notices, score what needs it: the app's start-up."""
-    from triage.data import resolve_path
+    from triage.experiment.data import resolve_path
 
     fixed = parse_as_of(settings.as_of) if settings.as_of else None
     capacity = _capacity(settings.config)

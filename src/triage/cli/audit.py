@@ -1,0 +1,276 @@
+"""``triage audit``: register with ``app.add_typer(audit_app, name="audit")``.
+
+``triage audit --scores FILE --label COL (--score COL --threshold X | --tier COL
+--flag-tiers immediate,urgent) --sensitive COL,... [--reference largest|F=G,...]
+[--truth COL] [--out DIR]``, or ``triage audit --run RUN_ID``;
+``triage audit power ...``; ``triage audit mitigate ...``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from triage.cli.consoles import console, err_console
+from triage.cli.errors import error_line
+from triage.contract.columns import RECORDED_HARM, TRUE_HARM
+
+NO_SOURCE = "give --scores FILE or --run RUN_ID (not both)"
+UNREADABLE_TABLE = "cannot read {path}: expected .csv, .parquet or .jsonl"
+AUDIT_FLAGS = {"threshold": "--threshold", "flag_tiers": "--flag-tiers", "reference": "--reference"}
+
+audit_app = typer.Typer(
+    help="Fairness audit in three layers: groups, disparities with intervals, flags.",
+    invoke_without_command=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _split(value: str | None) -> list[str] | None:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else None
+
+
+def _read_table(path: Path):
+    import pandas as pd
+
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return pd.read_csv(path)
+    if suffix == ".parquet":
+        return pd.read_parquet(path)
+    if suffix in (".jsonl", ".json"):
+        return pd.read_json(path, lines=suffix == ".jsonl")
+    raise ValueError(UNREADABLE_TABLE.format(path=path))
+
+
+def _write(result, out: Path) -> None:
+    from triage.audit.label_bias import LabelBiasAudit
+
+    out.mkdir(parents=True, exist_ok=True)
+    audits = result.audits if isinstance(result, LabelBiasAudit) else {result.name: result}
+    for name, a in audits.items():
+        a.groups.to_csv(out / f"{name}_groups.csv", index=False)
+        a.disparities.to_csv(out / f"{name}_disparities.csv", index=False)
+    if isinstance(result, LabelBiasAudit):
+        result.differences.to_csv(out / "label_bias.csv", index=False)
+    import json
+
+    (out / "audit.json").write_text(
+        json.dumps(
+            result.data() if isinstance(result, LabelBiasAudit) else result.data(),
+            indent=2,
+            default=str,
+        )
+    )
+
+
+@audit_app.callback(invoke_without_command=True)
+def audit_command(
+    ctx: typer.Context,
+    scores: Annotated[
+        Path | None, typer.Option(help="Scored table (.csv, .parquet, .jsonl).")
+    ] = None,
+    run: Annotated[
+        str | None, typer.Option("--run", help="MLflow run id whose test predictions to audit.")
+    ] = None,
+    label: Annotated[
+        str | None, typer.Option(help="0/1 outcome column (default for --run: recorded_harm_90d).")
+    ] = None,
+    truth: Annotated[
+        str | None, typer.Option(help="True-outcome column (synthetic data): audit both labels.")
+    ] = None,
+    score: Annotated[str | None, typer.Option(help="Probability column.")] = None,
+    threshold: Annotated[float | None, typer.Option(help="Flag when score >= this.")] = None,
+    tier: Annotated[str | None, typer.Option(help="Tier column.")] = None,
+    flag_tiers: Annotated[
+        str | None, typer.Option(help="Tiers that count as flagged, e.g. immediate,urgent.")
+    ] = None,
+    sensitive: Annotated[
+        str | None, typer.Option(help="Sensitive columns, comma-separated (default: the config's).")
+    ] = None,
+    intersect: Annotated[
+        list[str] | None, typer.Option(help="Intersection A:B (repeatable).")
+    ] = None,
+    reference: Annotated[
+        str | None, typer.Option(help="'largest' (default) or FEATURE=GROUP,...")
+    ] = None,
+    n_boot: Annotated[
+        int | None, typer.Option(help="Bootstrap resamples (default: the config's).")
+    ] = None,
+    min_n: Annotated[int | None, typer.Option(help="Suppress groups smaller than this.")] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="Audit config (default configs/audit.yaml).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Folder for the tables (CSV and JSON).")] = None,
+    mlflow_log: Annotated[
+        bool, typer.Option("--mlflow/--no-mlflow", help="Log the audit as an MLflow run.")
+    ] = True,
+) -> None:
+    """Audit a scored table or a run's test predictions."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from triage.audit.config import load_audit_config
+    from triage.audit.label_bias import audit_against_truth
+    from triage.audit.report import log_audit, print_audit, print_label_bias
+
+    try:
+        cfg = load_audit_config(config)
+        updates = {k: v for k, v in {"n_boot": n_boot, "min_n": min_n}.items() if v is not None}
+        cfg = cfg.model_copy(update=updates)
+        if (scores is None) == (run is None):
+            raise ValueError(NO_SOURCE)
+        tags = {}
+        model_inputs = None
+        if run is not None:
+            from triage.audit.runs import OF_RUN_TAG, load_run_predictions
+
+            frame, model_inputs = load_run_predictions(run)
+            label = label or RECORDED_HARM
+            if truth is None and TRUE_HARM in frame and label != TRUE_HARM:
+                truth = TRUE_HARM
+            if score is None and threshold is not None:
+                score = "score"
+            if threshold is None and tier is None:
+                tier, flag_tiers = "tier", flag_tiers or ",".join(cfg.flag_tiers)
+            tags[OF_RUN_TAG] = run
+        else:
+            frame = _read_table(scores)
+            tags["audit.table"] = str(scores)
+            if label is None:
+                raise typer.BadParameter("give the outcome column", param_hint="--label")
+        common = dict(
+            sensitive=_split(sensitive), score=score, threshold=threshold, tier=tier,
+            flag_tiers=_split(flag_tiers), intersections=intersect, reference=reference,
+            config=cfg, model_inputs=model_inputs,
+        )  # fmt: skip
+        if truth:
+            from triage.audit.label_bias import LabelBiasAudit  # noqa: F401
+
+            result = audit_against_truth(frame, recorded_label=label, true_label=truth, **common)
+            print_label_bias(result, console)
+        else:
+            from triage.audit import audit
+
+            result = audit(frame, label=label, **common)
+            print_audit(result, console)
+    except (ValueError, FileNotFoundError) as exc:
+        err_console.print(error_line(exc, AUDIT_FLAGS), markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    if out is not None:
+        _write(result, out)
+        console.print(f"tables written to {out}")
+    if mlflow_log:
+        run_id = log_audit(result, experiment=cfg.experiment, run_name="audit", tags=tags)
+        console.print(f"MLflow run {run_id} (experiment {cfg.experiment})")
+
+
+@audit_app.command()
+def power(
+    effects: Annotated[
+        str, typer.Option(help="Planted log-odds terms, comma-separated.")
+    ] = "0,0.5,1,2",
+    sizes: Annotated[
+        str, typer.Option(help="Numbers of notices, comma-separated.")
+    ] = "5000,20000,100000",
+    sims: Annotated[int, typer.Option(help="Simulations per cell.")] = 50,
+    mechanism: Annotated[
+        str, typer.Option(help="false_record (surveillance) or detection.")
+    ] = "false_record",
+    feature: Annotated[str, typer.Option(help="Node the bias is planted on.")] = "welfare_receipt",
+    n_boot: Annotated[int, typer.Option(help="Bootstrap resamples per audit.")] = 200,
+    seed: Annotated[int, typer.Option()] = 0,
+    spec: Annotated[
+        Path | None, typer.Option(help="Generator spec (default synthetic/spec.yaml).")
+    ] = None,
+    config: Annotated[Path | None, typer.Option(help="Audit config.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write the table here (.csv).")] = None,
+    mlflow_log: Annotated[bool, typer.Option("--mlflow/--no-mlflow")] = True,
+) -> None:
+    """Plant recording biases of given sizes and report how often the audit flags them."""
+    from triage.audit.config import load_audit_config
+    from triage.audit.power import MECHANISM_METRIC, power_table
+    from triage.audit.report import power_summary
+    from triage.synth import load_spec
+
+    if mechanism not in MECHANISM_METRIC:
+        raise typer.BadParameter(
+            f"expected one of {list(MECHANISM_METRIC)}", param_hint="--mechanism"
+        )
+    cfg = load_audit_config(config)
+    table = power_table(
+        load_spec(spec), effects=[float(e) for e in _split(effects)], sizes=[int(s) for s in _split(sizes)],
+        sims=sims, mechanism=mechanism, feature=feature, config=cfg, n_boot=n_boot, seed=seed,
+    )  # fmt: skip
+    power_summary(table, console)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(out, index=False)
+    if mlflow_log:
+        import mlflow
+
+        from triage.tracking import ensure_experiment, environment_tags, use_tracking
+
+        uri = use_tracking()
+        with mlflow.start_run(
+            experiment_id=ensure_experiment(cfg.experiment, uri), run_name="audit-power"
+        ) as r:
+            mlflow.set_tags({**environment_tags(), "kind": "fairness-power"})
+            mlflow.log_params(
+                {
+                    "mechanism": mechanism,
+                    "feature": feature,
+                    "sims": sims,
+                    "n_boot": n_boot,
+                    "seed": seed,
+                }
+            )
+            mlflow.log_text(table.to_csv(index=False), "audit/power.csv")
+            mlflow.log_dict({"power": table.to_dict(orient="records")}, "audit/power.json")
+        console.print(f"MLflow run {r.info.run_id}")
+
+
+@audit_app.command()
+def mitigate(
+    n: Annotated[int, typer.Option("--n", help="Synthetic notices.")] = 30_000,
+    seed: Annotated[int, typer.Option()] = 0,
+    feature: Annotated[
+        str, typer.Option(help="Sensitive feature to mitigate on.")
+    ] = "welfare_receipt",
+    constraints: Annotated[
+        str,
+        typer.Option(
+            help="false_negative_rate_parity, false_positive_rate_parity, equalized_odds, demographic_parity."
+        ),
+    ] = "false_negative_rate_parity",
+    threshold: Annotated[float, typer.Option(help="Baseline flag threshold on the score.")] = 0.15,
+    label: Annotated[str, typer.Option(help="Label to train and audit on.")] = RECORDED_HARM,
+    config: Annotated[Path | None, typer.Option(help="Audit config.")] = None,
+) -> None:
+    """Experiments only: ThresholdOptimizer and ExponentiatedGradient, deterministic, one MLflow run each."""
+    from triage.audit.config import load_audit_config
+    from triage.audit.mitigation import CONSTRAINTS, log_mitigations, synthetic_mitigation
+    from triage.audit.report import print_audit
+
+    if constraints not in CONSTRAINTS:
+        raise typer.BadParameter(f"expected one of {list(CONSTRAINTS)}", param_hint="--constraints")
+    cfg = load_audit_config(config)
+    runs = synthetic_mitigation(
+        n=n,
+        seed=seed,
+        feature=feature,
+        constraints=constraints,
+        threshold=threshold,
+        label=label,
+        config=cfg,
+    )
+    ids = log_mitigations(runs)
+    for name, r in runs.items():
+        print_audit(r.audit, console)
+        console.print(
+            f"{name}: accuracy {r.accuracy['accuracy']:.3f} (cost {r.accuracy['cost.accuracy']:+.3f}), "
+            f"balanced accuracy {r.accuracy['balanced_accuracy']:.3f} (cost {r.accuracy['cost.balanced_accuracy']:+.3f}); "
+            f"MLflow run {ids[name]}; never applied in scoring\n"
+        )

@@ -1,0 +1,33 @@
+"""``python pipelines/<name>.py --config ... --reports ...``: what ``mlflow run pipelines`` starts."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from triage.cli.consoles import console, err_console
+from triage.contract.errors import TriageError
+
+
+def main(name: str, argv: list[str] | None = None) -> None:
+    from triage.experiment.config import load_config
+    from triage.experiment.data import resolve_path
+    from triage.pipelines import run_pipeline
+
+    parser = argparse.ArgumentParser(description=f"Run the {name} pipeline (as `triage run`).")
+    parser.add_argument("--config", default=f"configs/{name}.yaml")
+    parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("--reports", default="reports", help="folder for the model card")
+    args = parser.parse_args(argv)
+    config = resolve_path(args.config)  # `mlflow run` starts us inside pipelines/
+    try:
+        run_pipeline(
+            load_config(config),
+            config_path=config,
+            console=console,
+            quiet=args.quiet,
+            reports=resolve_path(args.reports),
+        )
+    except TriageError as exc:
+        err_console.print(f"error: {exc}", markup=False, highlight=False)
+        sys.exit(1)

@@ -1,0 +1,168 @@
+"""The evaluation step: every candidate and the oracle on the test period, side by side.
+
+Both outcomes are always reported: ``true`` (``harm_90d``, what happened) and
+``recorded`` (``recorded_harm_90d``, what a record would hold). Tiers are judged
+against ``true_tier``. The headline outcome (``true``) gets paired bootstrap
+intervals over the same resampled notices for every candidate and the oracle;
+the recorded outcome, point estimates (its intervals would double the step's
+time and answer no question the true outcome leaves open).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from threadpoolctl import threadpool_limits
+
+from triage.contract.columns import P_HARM, RECORDED_HARM, TRUE_HARM, TRUE_TIER
+from triage.evaluation import (
+    bootstrap_intervals,
+    evaluate,
+    tier_confusion,
+    versus_oracle,
+)
+from triage.experiment.background import in_background
+from triage.tiers import tier_codes
+
+ORACLE = "oracle"
+OUTCOMES = {"true": TRUE_HARM, "recorded": RECORDED_HARM}  # the order results are shown in
+HEADLINE = ("auc", "brier", "ece", "under_triage", "recall_at_k_worst")
+HEADLINE_OUTCOME = "true"
+
+
+def flatten_metrics(
+    metrics: dict[str, dict[str, dict[str, float]]], intervals: dict[str, pd.DataFrame]
+) -> dict[str, float]:
+    """MLflow keys ``{outcome}.{candidate}.{metric}``, and ``_low``/``_high`` per interval row."""
+    out = {}
+    for outcome, by_cand in metrics.items():
+        for cand, values in by_cand.items():
+            for metric, value in values.items():
+                out[f"{outcome}.{cand}.{metric}"] = float(value)
+    for outcome, table in intervals.items():
+        for (cand, metric), row in table.iterrows():
+            out[f"{outcome}.{cand}.{metric}_low"] = float(row["low"])
+            out[f"{outcome}.{cand}.{metric}_high"] = float(row["high"])
+    return out
+
+
+@dataclass(frozen=True)
+class Assessment:
+    metrics: dict[str, dict[str, dict[str, float]]]  # outcome → candidate → metric → value
+    intervals: dict[str, pd.DataFrame]  # outcome → (candidate, metric) × estimate/low/high
+    confusion: dict[str, pd.DataFrame]  # candidate → suggested × true tier counts
+    k: int
+
+    def flat_metrics(self) -> dict[str, float]:
+        """``{outcome}.{candidate}.{metric}`` plus ``_low``/``_high`` for intervals, for MLflow."""
+        return flatten_metrics(self.metrics, self.intervals)
+
+    def headline(self, outcome: str = "true") -> pd.DataFrame:
+        """One row per candidate (oracle last): estimate [low, high] of the headline figures."""
+        table = self.intervals[outcome]
+        rows = []
+        for cand in self.metrics[outcome]:
+            row = {"candidate": cand}
+            for metric in (*HEADLINE, "auc_ratio"):
+                if (cand, metric) in table.index:
+                    est, lo, hi = table.loc[(cand, metric), ["estimate", "low", "high"]]
+                    row[metric] = (float(est), float(lo), float(hi))
+            rows.append(row)
+        return pd.DataFrame(rows).set_index("candidate")
+
+
+def assess(
+    truth_test: pd.DataFrame,
+    risks: dict[str, np.ndarray],
+    tiers: dict[str, np.ndarray],
+    *,
+    k: int,
+    n_boot: int,
+    seed: int,
+    level: float,
+    bins: int,
+) -> Assessment:
+    """``risks`` and ``tiers`` per candidate on the test notices; the oracle is added here."""
+    scores = {**risks, ORACLE: truth_test[P_HARM].to_numpy(float)}
+    # Tier names become codes once: every tier metric below reads codes directly.
+    true_tiers = tier_codes(truth_test[TRUE_TIER].astype(str).to_numpy())
+    tiers = {name: tier_codes(given) for name, given in tiers.items()}
+    ys = {outcome: truth_test[column].to_numpy(bool) for outcome, column in OUTCOMES.items()}
+
+    def intervals_of(outcome: str) -> pd.DataFrame:
+        return bootstrap_intervals(
+            ys[outcome],
+            scores,
+            tiers=tiers,
+            true_tiers=true_tiers,
+            k=k,
+            n_boot=n_boot if outcome == HEADLINE_OUTCOME else 0,
+            seed=seed,
+            level=level,
+            oracle_key=ORACLE,
+            bins=bins,
+        )
+
+    # BLAS keeps one thread for the whole assessment: the two outcomes' bootstraps run
+    # side by side, and each one's own limit, lifted when it ended, lifted it under the
+    # other; BLAS then changed kernels mid-run, and the intervals' last digits with them.
+    with threadpool_limits(limits=1, user_api="blas"):
+        # The bootstrap (two threads of its own) starts first; the point metrics, one
+        # thread of Python and sorting, are computed meanwhile.
+        pending = {outcome: in_background("bootstrap", intervals_of, outcome) for outcome in ys}
+        metrics = {}
+        for outcome, y in ys.items():
+            by_cand = {
+                name: evaluate(y, p, tiers=tiers[name], true_tiers=true_tiers, k=k, bins=bins)
+                for name, p in scores.items()
+            }
+            for name in risks:
+                by_cand[name].update(versus_oracle(by_cand[name], by_cand[ORACLE]))
+            metrics[outcome] = by_cand
+        confusion = {name: tier_confusion(t, true_tiers) for name, t in tiers.items()}
+        intervals = {outcome: future.result() for outcome, future in pending.items()}
+    return Assessment(metrics=metrics, intervals=intervals, confusion=confusion, k=k)
+
+
+def assess_in_background(*args, **kwargs) -> Future:
+    """``assess`` in a background thread: a pipeline logs what needs no figures meanwhile."""
+    return in_background("assess", assess, *args, **kwargs)
+
+
+def print_headline(assessment: Assessment, console, *, outcome: str = "true") -> None:
+    from rich.table import Table
+
+    head = assessment.headline(outcome)
+    table = Table(
+        title=f"Test period, {outcome} outcome: estimate [95% interval]; recall in the top k = {assessment.k:,} (capacity)"
+    )
+    columns = {
+        "auc": "AUC",
+        "auc_ratio": "AUC / oracle",
+        "brier": "Brier",
+        "ece": "ECE",
+        "under_triage": "under-triage",
+        "recall_at_k_worst": "recall at capacity",
+    }
+    fill_interval_table(table, head, columns)
+    console.print(table)
+
+
+def fill_interval_table(table, head: pd.DataFrame, columns: dict[str, str]) -> None:
+    """One row per candidate of ``head`` (cells: (estimate, low, high)), one column per metric."""
+    table.add_column("candidate")
+    for label in columns.values():
+        table.add_column(label, justify="right")
+    for cand, row in head.iterrows():
+        cells = []
+        for metric in columns:
+            value = row.get(metric)
+            if not isinstance(value, tuple):
+                cells.append("—")
+            else:
+                est, lo, hi = value
+                cells.append(f"{est:.3f} [{lo:.3f}, {hi:.3f}]" if np.isfinite(lo) else f"{est:.3f}")
+        table.add_row(cand, *cells)

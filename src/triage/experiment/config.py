@@ -1,0 +1,292 @@
+"""Experiment configs: one versioned YAML file per experiment, validated before anything runs.
+
+An unknown key, a wrong type or a bad value fails at once with the key path
+and what was expected (``tiers.capacity.workers: expected a number greater
+than 0, got -3``). Everything an experiment does is in its config; nothing
+depends on the machine it runs on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from triage.contract.errors import TriageError
+from triage.contract.names import CANDIDATE, URGENCY_MODEL
+
+CONFIG_VERSION = 1
+
+PositiveInt = Annotated[int, Field(gt=0)]
+Probability = Annotated[float, Field(gt=0, lt=1)]
+
+
+class ConfigError(TriageError, ValueError):
+    """A config that cannot run, with every problem's key path."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SyntheticData(_Section):
+    n: PositiveInt = 300_000
+    spec: str | None = Field(None, description="generator spec; default synthetic/spec.yaml")
+    fiscal_year: int | None = None
+
+
+class DataConfig(_Section):
+    source: Literal["synthetic", "folder"] = "synthetic"
+    synthetic: SyntheticData = SyntheticData()
+    folder: str | None = Field(None, description="a data set folder written by `triage synth`")
+
+    @model_validator(mode="after")
+    def _folder_given(self) -> DataConfig:
+        if self.source == "folder" and not self.folder:
+            raise ValueError(
+                "source 'folder' needs data.folder: the path of a `triage synth` folder"
+            )
+        return self
+
+
+class SplitConfig(_Section):
+    """Temporal split: train on the earliest months, calibrate on the next, test on the latest."""
+
+    calibration_months: PositiveInt = 3
+    test_months: PositiveInt = 6
+    gap_days: Annotated[int, Field(ge=0, le=365)] = 90
+    """Days left out before calibration and before test: a 90-day outcome is not yet known for
+    notices closer than that to the next window's start, so they would leak the future."""
+
+
+class FeatureConfig(_Section):
+    include_sensitive: bool = False
+
+
+class CandidateConfig(_Section):
+    enabled: bool = True
+    params: dict[str, Any] = {}
+
+
+PIPELINE_CANDIDATES: dict[str, tuple[str, ...]] = {
+    "intake_urgency": ("checklist", "scorecard", "lightgbm", "tree"),
+    "dv_witness_sorting": ("dv_checklist", "scorecard", "lightgbm", "tree"),
+}
+"""The candidates each pipeline knows; the first of each is its checklist baseline."""
+
+CandidateName = Literal["checklist", "dv_checklist", "scorecard", "lightgbm", "tree"]
+
+
+def _default_candidates(pipeline: str = "intake_urgency") -> dict[str, CandidateConfig]:
+    return {name: CandidateConfig() for name in PIPELINE_CANDIDATES[pipeline]}
+
+
+class CalibrationConfig(_Section):
+    method: Literal["isotonic", "sigmoid"] = "isotonic"
+
+
+class CutPoints(_Section):
+    immediate: Probability = 0.40
+    urgent: Probability = 0.15
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CutPoints:
+        if self.immediate <= self.urgent:
+            raise ValueError("immediate must be above urgent")
+        return self
+
+
+class Capacity(_Section):
+    """What the caseworkers can take: ``workers × cases_per_worker / case_days`` new CGC cases a day."""
+
+    workers: Annotated[float, Field(gt=0)] = 90
+    cases_per_worker: Annotated[float, Field(gt=0)] = 40  # national staffing standard
+    case_days: Annotated[float, Field(gt=0)] = 60
+    immediate_share: Probability = 0.25
+
+    @property
+    def per_day(self) -> float:
+        return self.workers * self.cases_per_worker / self.case_days
+
+
+class TierConfig(_Section):
+    mode: Literal["cut_points", "capacity"] = "capacity"
+    cut_points: CutPoints = CutPoints()
+    capacity: Capacity = Capacity()
+
+
+class RoutingConfig(_Section):
+    """DV-witness routing (pipeline ``dv_witness_sorting``): what the centres can take a day.
+
+    The riskiest ``cgc_per_day`` DV-witness notices a day (judged on the
+    calibration window) go to the CGC, the rest to the municipality.
+    """
+
+    cgc_per_day: Annotated[float, Field(gt=0)] = 25.0
+    survey_municipality_share: Probability = 0.57
+    """Reference only, printed beside the results: in a 2023 survey centres judged 57% of
+    DV-witness notices mild (municipality track)."""
+
+
+class EvaluationConfig(_Section):
+    n_boot: Annotated[int, Field(ge=0, le=10_000)] = 1000
+    level: Probability = 0.95
+    ece_bins: Annotated[int, Field(ge=2, le=100)] = 10
+
+
+class SelectionConfig(_Section):
+    metric: Literal["auc", "brier", "log_loss"] = "auc"
+    among: list[str] | None = None
+
+
+class ExplanationConfig(_Section):
+    """Global explanations and, on synthetic data, the truth check, logged with every run."""
+
+    enabled: bool = True
+    sample: Annotated[int, Field(ge=100, le=100_000)] = 2000
+    truth_n: Annotated[int, Field(ge=500, le=100_000)] = 3000
+
+
+class MlflowConfig(_Section):
+    experiment: str = URGENCY_MODEL
+    registered_model: str = URGENCY_MODEL
+    alias: str = CANDIDATE
+
+
+class ExperimentConfig(_Section):
+    config_version: Literal[1]
+    pipeline: Literal["intake_urgency", "dv_witness_sorting"]
+    name: str
+    seed: int = 0
+    target: Literal["recorded", "true"] = "recorded"
+    """intake_urgency: recorded_harm_90d / harm_90d; dv_witness_sorting: recorded_dv_route /
+    true_dv_route (1 = ``cgc``)."""
+    data: DataConfig = DataConfig()
+    split: SplitConfig = SplitConfig()
+    features: FeatureConfig = FeatureConfig()
+    candidates: dict[CandidateName, CandidateConfig] = Field(default_factory=_default_candidates)
+    calibration: CalibrationConfig = CalibrationConfig()
+    tiers: TierConfig = TierConfig()
+    routing: RoutingConfig | None = None
+    """Only for ``dv_witness_sorting`` (defaults filled in there); intake_urgency uses ``tiers``."""
+    evaluation: EvaluationConfig = EvaluationConfig()
+    selection: SelectionConfig = SelectionConfig()
+    explanations: ExplanationConfig = ExplanationConfig()
+    mlflow: MlflowConfig = MlflowConfig()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _pipeline_defaults(cls, raw: Any) -> Any:
+        if isinstance(raw, dict) and raw.get("pipeline") in PIPELINE_CANDIDATES:
+            raw = dict(raw)
+            if "candidates" not in raw:
+                raw["candidates"] = _default_candidates(raw["pipeline"])
+            if raw["pipeline"] == "dv_witness_sorting" and raw.get("routing") is None:
+                raw["routing"] = {}
+        return raw
+
+    @model_validator(mode="after")
+    def _sections_fit_the_pipeline(self) -> ExperimentConfig:
+        known = PIPELINE_CANDIDATES[self.pipeline]
+        for name in self.candidates:
+            if name not in known:
+                raise ValueError(
+                    f"candidates.{name}: not a candidate of pipeline {self.pipeline} "
+                    f"(choose from {list(known)})"
+                )
+        if self.pipeline == "intake_urgency" and self.routing is not None:
+            raise ValueError(
+                "routing: only pipeline dv_witness_sorting routes; intake_urgency uses tiers"
+            )
+        if self.pipeline == "dv_witness_sorting" and "tiers" in self.model_fields_set:
+            raise ValueError(
+                "tiers: not used by pipeline dv_witness_sorting; "
+                "its capacity is routing.cgc_per_day"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _some_candidate(self) -> ExperimentConfig:
+        enabled = [n for n, c in self.candidates.items() if c.enabled]
+        if not enabled:
+            raise ValueError("candidates: enable at least one candidate")
+        for name in self.selection.among or []:
+            if name not in enabled:
+                raise ValueError(
+                    f"selection.among: '{name}' is not an enabled candidate ({enabled})"
+                )
+        return self
+
+    def enabled_candidates(self) -> dict[str, CandidateConfig]:
+        return {n: c for n, c in self.candidates.items() if c.enabled}
+
+    def flat(self) -> dict[str, str]:
+        """The config as dotted key → value strings, for MLflow params."""
+        dumped = self.model_dump(mode="json")
+        if (
+            dumped.get("routing") is None
+        ):  # intake_urgency: params exactly as before routing existed
+            dumped.pop("routing", None)
+        return _flatten(dumped)
+
+
+def _flatten(obj: Any, prefix: str = "") -> dict[str, str]:
+    if isinstance(obj, dict):
+        out: dict[str, str] = {}
+        for key, value in obj.items():
+            out.update(_flatten(value, f"{prefix}{key}."))
+        return out
+    return {prefix.rstrip("."): "null" if obj is None else str(obj)}
+
+
+def _describe(err: dict[str, Any]) -> str:
+    path = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    msg = err["msg"]
+    if not err["loc"] and err["type"] == "value_error":  # a whole-config check names its own keys
+        return f"  {msg.removeprefix('Value error, ')}"
+    if err["type"] == "extra_forbidden":
+        msg = "unknown key (check the spelling; see configs/intake_urgency.yaml for every key)"
+    elif "input" in err and err["type"] not in ("missing",):
+        shown = repr(err["input"])
+        msg = f"{msg}, got {shown[:60]}"
+    return f"  {path}: {msg}"
+
+
+def parse_config(raw: Any, *, source: str = "config") -> ExperimentConfig:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: expected a mapping of sections at the top level")
+    try:
+        return ExperimentConfig.model_validate(raw)
+    except ValidationError as exc:
+        lines = [_describe(e) for e in exc.errors()]
+        raise ConfigError(
+            f"{source} is invalid ({len(lines)} problem(s)):\n" + "\n".join(lines)
+        ) from None
+
+
+def load_config(path: str | Path) -> ExperimentConfig:
+    path = Path(path)
+    try:
+        text = path.read_text("utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror}") from exc
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
+    return parse_config(raw, source=str(path))
+
+
+def run_validate_config(path: Path, *, console, err_console) -> int:
+    try:
+        cfg = load_config(path)
+    except ConfigError as exc:
+        err_console.print(str(exc), markup=False, highlight=False)
+        return 1
+    enabled = ", ".join(cfg.enabled_candidates())
+    console.print(
+        f"{path}: valid (config_version {cfg.config_version}, pipeline {cfg.pipeline}, candidates: {enabled})"
+    )
+    return 0

@@ -1,0 +1,127 @@
+"""Intake urgency: data → temporal split → features → candidates → calibration → tiers
+→ evaluation → MLflow → explanations (the bootstrap and the explanations run while the
+run is logged).
+
+Run it with ``triage run configs/intake_urgency.yaml``
+or ``mlflow run pipelines ...``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from triage.audit import log_test_predictions
+from triage.contract.columns import HARM_TARGETS, P_HARM
+from triage.experiment.assessment import assess_in_background, print_headline
+from triage.experiment.config import ExperimentConfig
+from triage.experiment.data import load_data, synthetic_spec
+from triage.experiment.progress import Steps
+from triage.experiment.run_log import log_experiment
+from triage.experiment.split import temporal_split
+from triage.experiment.training import (
+    check_candidate_params,
+    fit_candidates,
+    scoring_pipeline,
+    select,
+)
+from triage.experiment.truth_check import prefetch_true_effects
+from triage.explain.global_ import log_global_step, start_global_step
+from triage.features import NoticeFeatures
+from triage.report import log_card
+from triage.tiers import thresholds_for
+
+
+def run(
+    cfg: ExperimentConfig,
+    *,
+    config_path: Path | None = None,
+    console=None,
+    quiet=False,
+    reports: Path = Path("reports"),
+):
+    check_candidate_params(cfg)
+    steps = Steps(console, quiet=quiet)
+    spec = synthetic_spec(cfg.data)
+    if cfg.explanations.enabled and spec is not None:  # the truth check's effects, meanwhile
+        prefetch_true_effects(
+            spec, seed=cfg.seed, n=cfg.explanations.truth_n,
+            include_sensitive=cfg.features.include_sensitive,
+        )  # fmt: skip
+    with steps("data"):
+        data = load_data(cfg.data, seed=cfg.seed)
+    with steps("temporal split"):
+        split = temporal_split(data.notices["received_at"], **cfg.split.model_dump())
+    with steps("features"):  # of the three windows only (the gaps between them are unused)
+        notices = {w: data.notices.iloc[split.rows(w)] for w in ("train", "calibration", "test")}
+        truth = {w: data.truth.iloc[split.rows(w)] for w in ("train", "calibration", "test")}
+        features = NoticeFeatures(include_sensitive=cfg.features.include_sensitive)
+        features.fit(notices["train"])
+        X_train, X_cal, X_test = (features.transform(notices[w]) for w in notices)
+        names = list(features.get_feature_names_out())
+        target = HARM_TARGETS[cfg.target]
+        y_train, y_cal = (truth[w][target].to_numpy(int) for w in ("train", "calibration"))
+    with steps("candidates and calibration"):
+        cands = fit_candidates(cfg, X_train, y_train, X_cal, y_cal, names)
+        chosen, selection = select(
+            cands, y_cal, metric=cfg.selection.metric, among=cfg.selection.among
+        )
+    with steps("tier thresholds"):
+        cal_days = split.days("calibration")
+        risk_cal = {n: c.risk_cal for n, c in cands.items()}
+        risk_cal["oracle"] = truth["calibration"][P_HARM].to_numpy()
+        thresholds = {n: thresholds_for(cfg.tiers, r, days=cal_days) for n, r in risk_cal.items()}
+    notices_test, truth_test = notices["test"], truth["test"]
+    model = scoring_pipeline(features, cands[chosen])
+    with steps("test predictions"):
+        risks = {n: c.calibrated.predict_proba(X_test)[:, 1] for n, c in cands.items()}
+        tiers = {n: thresholds[n].assign(r) for n, r in risks.items()}
+        if "checklist" in cands:  # current practice keeps its own tiers
+            tiers["checklist"] = cands["checklist"].model.predict_tier(X_test)
+        tiers["oracle"] = thresholds["oracle"].assign(truth_test[P_HARM].to_numpy())
+        k = min(len(notices_test), round(cfg.tiers.capacity.per_day * split.days("test")))
+        assessment = assess_in_background(  # the logging below starts meanwhile
+            truth_test, risks, tiers, k=k, n_boot=cfg.evaluation.n_boot,
+            seed=cfg.seed, level=cfg.evaluation.level, bins=cfg.evaluation.ece_bins,
+        )  # fmt: skip
+        explained = None  # then the explanations, with the truth check's refits
+        if cfg.explanations.enabled:
+            explained = start_global_step(
+                model, notices_test, truth_test, after_work=assessment,
+                spec=spec, seed=cfg.seed, X_train=X_train, y_train=y_train,
+                sample=cfg.explanations.sample, truth_n=cfg.explanations.truth_n,
+            )  # fmt: skip
+    with steps("evaluation and MLflow"):
+        logged = log_experiment(
+            cfg,
+            config_path=config_path,
+            data=data,
+            split=split,
+            candidates=cands,
+            chosen=chosen,
+            selection=selection,
+            thresholds=thresholds,
+            assessment=assessment,
+            pipeline=model,
+            example=notices_test.iloc[:3],
+            truth_test=truth_test,
+            risks=risks,
+        )
+        log_test_predictions(
+            logged.run_id,
+            notices=notices_test,
+            truth=truth_test,
+            scores=risks[chosen],
+            tiers=tiers[chosen],
+            include_sensitive=cfg.features.include_sensitive,
+        )
+    if explained is not None:
+        with steps("explanations and truth check"):
+            log_global_step(explained.result(), run_id=logged.run_id)
+    with steps("model card"):
+        card_dir = reports / cfg.name
+        log_card(logged.run_id, lang="ja", keep=card_dir)
+    if console is not None:
+        print_headline(assessment.result(), console, outcome="true")
+        console.print(f"model card (ja): {card_dir}/model_card.html; also under report/ in the run")
+        console.print(logged.summary(), markup=False, highlight=False)
+    return logged
