@@ -109,7 +109,7 @@ def main() -> None:
         _setup(work, env)
         # In-process scorer: same notice, same model, loaded in this process.
         os.environ.update({k: env[k] for k in ("MLFLOW_TRACKING_URI", "TRIAGE_CACHE_DIR")})
-        from triage.notices.validation import validate_notices
+        from triage.notices import validate_notices
         from triage.scoring import Scorer
         from triage.scoring.lines import score_line
 

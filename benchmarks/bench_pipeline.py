@@ -44,7 +44,6 @@ from triage.experiment.split import temporal_split
 from triage.features import NoticeFeatures, monotone_constraints
 from triage.models.gbm import MonotoneLGBM
 from triage.pipelines import load_pipeline, run_pipeline
-from triage.synth.spec import REPO_ROOT
 
 BOOSTER_PARAMS = ("n_estimators", "learning_rate", "num_leaves", "min_child_samples", "reg_lambda")
 STEP_LINE = re.compile(r"✓ (.+?) (\d+\.\d) s")
@@ -53,7 +52,10 @@ STEP_LINE = re.compile(r"✓ (.+?) (\d+\.\d) s")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=1_000_000)
-    parser.add_argument("--config", default=str(REPO_ROOT / "configs" / "intake_urgency.yaml"))
+    parser.add_argument(
+        "--config",
+        default=str(Path(__file__).resolve().parents[1] / "configs" / "intake_urgency.yaml"),
+    )
     parser.add_argument("--repeat", type=int, default=2, help="runs of each; the fastest counts")
     args = parser.parse_args()
     base = load_config(args.config)

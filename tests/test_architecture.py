@@ -109,3 +109,71 @@ def test_each_package_says_what_it_owns_and_which_layers_it_may_import(package):
     assert "Layer:" in words and "May import" in words, (
         f"triage.{package}'s docstring should end with 'Layer: ... May import ...'"
     )
+
+
+# Control flow, not an error: the web app turns it into a redirect to the login page.
+NOT_ERRORS = {"triage.web.security.LoginRequired"}
+
+
+def test_every_exception_the_library_defines_is_a_triage_error():
+    import importlib
+    import inspect
+    import pkgutil
+
+    import triage
+    from triage.contract.errors import TriageError
+
+    strays = []
+    for info in pkgutil.walk_packages(triage.__path__, "triage."):
+        module = importlib.import_module(info.name)
+        for name, obj in vars(module).items():
+            if (
+                inspect.isclass(obj)
+                and issubclass(obj, BaseException)
+                and obj.__module__ == info.name
+                and f"{info.name}.{name}" not in NOT_ERRORS
+                and not issubclass(obj, TriageError)
+            ):
+                strays.append(f"{info.name}.{name}")
+    assert not strays, f"errors without the common base TriageError: {strays}"
+
+
+def _importers_of(package: str) -> set[str]:
+    found = set()
+    for path in _modules():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom) and not node.level
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            if any(n == package or n.startswith(package + ".") for n in names):
+                found.add(str(path.relative_to(PACKAGE)))
+    return found
+
+
+def test_rich_is_imported_only_by_the_command_line_and_the_progress_display():
+    outside = {p for p in _importers_of("rich") if not p.startswith("cli/")}
+    assert outside == {"experiment/progress.py"}
+
+
+# Where runs and models are read or written, and nowhere else.
+MLFLOW_MODULES = {
+    "tracking/__init__.py",  # the store, experiments, registering and promoting models
+    "experiment/run_log.py",  # a run: open, tags, params
+    "experiment/urgency_log.py",  # an intake-urgency run's model and assessment
+    "experiment/routing_log.py",  # a DV-routing run
+    "experiment/explanations.py",  # a run's global explanations
+    "audit/report.py",  # an audit run
+    "audit/runs.py",  # a run's logged test predictions, for `triage audit --run`
+    "audit/mitigation.py",  # mitigation experiment runs
+    "report/reader.py",  # what a model card reads from a run
+    "report/__init__.py",  # the card logged back to its run
+    "scoring/scorer.py",  # the registered model a scorer loads
+}
+
+
+def test_mlflow_is_imported_only_where_runs_and_models_are_read_or_written():
+    assert _importers_of("mlflow") == MLFLOW_MODULES

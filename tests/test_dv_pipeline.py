@@ -18,7 +18,7 @@ from triage.contract import notice_fields
 from triage.experiment.config import ConfigError, parse_config
 from triage.features import NoticeFeatures
 from triage.models import DV_CHECKLIST, DVChecklistBaseline, make_candidate
-from triage.notices.notice_io import to_notice_frame
+from triage.notices import to_notice_frame
 
 REPO = Path(__file__).resolve().parents[1]
 CI_DV = REPO / "configs" / "ci_dv.yaml"

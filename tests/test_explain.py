@@ -19,7 +19,7 @@ from triage.explain import MARGIN_EPS, ask_next, explain, notice_row, unwrap
 from triage.explain._rows import first_notice
 from triage.features import EXCLUDED_FIELDS, NoticeFeatures, feature_groups
 from triage.models import CANDIDATES, make_candidate
-from triage.notices.notice_io import to_notice_frame
+from triage.notices import to_notice_frame
 from triage.synth.generate import generate
 from triage.synth.spec import load_spec
 from triage.tiers import TierThresholds

@@ -14,13 +14,15 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import Pipeline
 
 from triage.cli.explain import MAX_NOTICES, explain_command
+from triage.experiment.explanations import global_step
 from triage.experiment.truth_check import true_effects, truth_check
 from triage.explain import ask_next, explain
-from triage.explain.global_ import global_explanation, global_step
+from triage.explain.figures import global_figures
+from triage.explain.importance import global_explanation
 from triage.explain.waterfall import explanation_text, waterfall_figure
 from triage.features import NoticeFeatures
 from triage.models import make_candidate
-from triage.notices.notice_io import write_notices
+from triage.notices import write_notices
 from triage.synth.generate import generate
 from triage.synth.spec import load_spec
 from triage.tiers import TierThresholds
@@ -92,7 +94,7 @@ def test_global_data_is_aggregate_json_and_figures_draw_headless(fitted):
     assert "SYN" not in text  # aggregates only: no notice ids
     for rows in data["by_value"].values():
         assert sum(r["n"] for r in rows) == 1500
-    figures = g.figures()
+    figures = global_figures(g)
     assert set(figures) == {"importance", "beeswarm", "dependence"}
     for fig in figures.values():
         fig.canvas.draw()
@@ -121,7 +123,7 @@ def test_truth_check_gives_a_rank_correlation_and_a_finite_overlap(spec, fitted)
 
 
 def test_refits_started_in_the_background_give_what_the_step_computes_itself(spec, fitted):
-    from triage.explain.global_ import compute_global_step, start_refits
+    from triage.experiment.explanations import compute_global_step, start_refits
 
     kw = {"spec": spec, "seed": 1, "truth_n": 800, "sample": 1000}
     inline = compute_global_step(

@@ -10,17 +10,17 @@ import pytest
 
 from notice_factory import DROP, make_frame, make_notice, make_records
 from triage.contract import notice_fields
-from triage.notices.notice_io import (
+from triage.notices import (
     NOT_JSON,
     format_datetimes,
     notice_dtypes,
     read_notices_raw,
     to_notice_frame,
+    validate_notices,
     write_notices,
     write_records,
     write_table,
 )
-from triage.notices.validation import validate_notices
 
 
 def _frame(records) -> pd.DataFrame:

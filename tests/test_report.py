@@ -24,12 +24,12 @@ import pytest
 import yaml
 from mlflow import MlflowClient
 
+from triage.cli.report import report_command
 from triage.report import (
     FILES,
     build_card,
     card_schema,
     log_card,
-    report_command,
     write_card,
 )
 

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from frames import make_notice_frame
 from notice_factory import make_notice
 from triage.contract import ABUSE_TYPES, TIERS, notice_fields
-from triage.notices.notice_io import to_notice_frame
+from triage.notices import to_notice_frame
 from triage.rules import (
     AS_OF_NEEDS_OFFSET,
     BUILTIN_IDS,

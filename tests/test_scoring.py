@@ -168,7 +168,7 @@ def test_queue_orders_by_tier_then_deadline_overdue_first(champion):
 
 
 def test_python_api_gives_the_same_records_as_the_cli(champion, monkeypatch):
-    from triage.notices.validation import validate_notices
+    from triage.notices import validate_notices
     from triage.scoring import Scorer
 
     for key, value in _env(champion).items():
@@ -204,7 +204,7 @@ def _use_store(store, monkeypatch) -> None:
 def test_dv_witness_notices_take_the_routing_models_tier(routed, monkeypatch):
     import numpy as np
 
-    from triage.notices.validation import validate_notices
+    from triage.notices import validate_notices
     from triage.scoring import Scorer
 
     _use_store(routed, monkeypatch)
@@ -274,7 +274,7 @@ def _varied(sample: list[dict]) -> list[tuple[dict, str]]:
 
 def test_one_notice_as_a_dict_scores_exactly_as_in_a_frame(routed, monkeypatch):
     """The API's one-notice path (no DataFrame) gives the batch path's line, byte for byte."""
-    from triage.notices.validation import validate_notices
+    from triage.notices import validate_notices
     from triage.scoring import Scorer
     from triage.scoring.lines import score_line
 

@@ -17,15 +17,15 @@ from jsonschema import Draft202012Validator, FormatChecker
 from rich.console import Console
 
 from notice_factory import DROP, make_frame, make_notice, make_records
+from triage.cli.validate import run_validate_notices
 from triage.contract import load_schema, notice_fields
-from triage.notices.notice_io import write_notices
-from triage.notices.validation import (
+from triage.notices import (
     MISSING_FIELD,
     UNKNOWN_FIELD,
     WRONG_VALUE,
     refused_column_message,
-    run_validate_notices,
     validate_notices,
+    write_notices,
 )
 
 SECRET = "Yamada Taro"  # an identifier value that must never reach any output

@@ -9,7 +9,7 @@
 - ``power_table``: how often a planted recording bias of a given size is flagged;
 - ``mitigation_experiment`` / ``synthetic_mitigation``: deterministic
   ThresholdOptimizer and ExponentiatedGradient runs, experiments only;
-- ``print_audit`` / ``log_audit``: terminal summary and MLflow run;
+- ``log_audit``: the audit as an MLflow run (``triage.cli`` prints it);
 - ``log_test_predictions``: what the intake pipeline logs so ``triage audit --run`` works.
 
 Layer: analysis (above ``triage.evaluation``, whose metrics it uses). May import
@@ -45,8 +45,6 @@ _LAZY = {
     "with_recording_bias": "power",
     "without_recording_bias": "power",
     "log_audit": "report",
-    "print_audit": "report",
-    "print_label_bias": "report",
     "load_run_predictions": "runs",
     "log_test_predictions": "runs",
 }
@@ -85,8 +83,6 @@ __all__ = [
     "mitigation_experiment",
     "power_table",
     "prepare",
-    "print_audit",
-    "print_label_bias",
     "synthetic_mitigation",
     "with_recording_bias",
     "without_recording_bias",

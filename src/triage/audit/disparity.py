@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -151,7 +152,12 @@ def disparity_table(
                 continue
             suppressed = bool(rows.loc[group, "suppressed"])
             for metric in metrics:
-                rec = {"feature": feature, "group": group, "metric": metric, "reference": ref}
+                rec: dict[str, Any] = {
+                    "feature": feature,
+                    "group": group,
+                    "metric": metric,
+                    "reference": ref,
+                }
                 rec["suppressed"] = suppressed
                 if suppressed:
                     records.append(rec)

@@ -18,6 +18,7 @@ separate MLflow run tagged ``applied_in_scoring=false``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,9 @@ from triage.contract.columns import RECORDED_HARM
 from ._audit import AuditResult, audit_inputs
 from .config import DEFAULTS, AuditConfig
 from .groups import AuditInputs, count_metrics
+
+if TYPE_CHECKING:
+    from fairlearn.reductions import ExponentiatedGradient
 
 CONSTRAINTS = (
     "false_negative_rate_parity",
@@ -94,7 +98,7 @@ def deterministic_threshold_optimizer(
 class DeterministicEG:
     """ExponentiatedGradient's mixture, predicted deterministically: ``P(positive) >= 0.5``."""
 
-    model: object
+    model: ExponentiatedGradient
 
     def predict(self, X) -> np.ndarray:
         return (np.asarray(self.model._pmf_predict(X))[:, 1] >= 0.5).astype(np.int8)
@@ -184,7 +188,7 @@ def mitigation_experiment(
         X_fit, y_fit, groups_fit, constraints=constraints, threshold=threshold,
         max_iter=eg_max_iter, estimator=eg_estimator,
     )  # fmt: skip
-    flags = {
+    flags: dict[str, tuple[np.ndarray, dict[str, Any]]] = {
         "baseline": (base, {"threshold": threshold}),
         "threshold_optimizer": (
             to.predict(scores_test, groups_test),

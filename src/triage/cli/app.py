@@ -52,9 +52,10 @@ def synth(
     ] = None,
 ) -> None:
     """Generate synthetic notices with known ground truth, or --check a generated folder."""
+    from triage.cli.printers_synth import print_check_report
     from triage.synth import SpecError, generate, load_spec
     from triage.synth.calibrate import CalibrationError
-    from triage.synth.check import check_folder, print_report
+    from triage.synth.check import check_folder
     from triage.synth.output import write_dataset
 
     if fmt not in ("parquet", "jsonl"):
@@ -63,7 +64,7 @@ def synth(
         the_spec = load_spec(spec)
         if check is not None:
             report = check_folder(check, the_spec)
-            print_report(report, console)
+            print_check_report(report, console)
             raise typer.Exit(0 if report.ok else 1)
         if out is None:
             raise typer.BadParameter(
@@ -93,10 +94,10 @@ def validate(
 ) -> None:
     """Check notices against the contract (every bad row: row, field, what was expected) or check a config."""
     if path.suffix.lower() in (".yaml", ".yml"):
-        from triage.experiment.config import run_validate_config
+        from triage.cli.validate import run_validate_config
 
         raise typer.Exit(run_validate_config(path, console=console, err_console=err_console))
-    from triage.notices.validation import run_validate_notices
+    from triage.cli.validate import run_validate_notices
 
     raise typer.Exit(run_validate_notices(path, rejects=rejects, console=console))
 
@@ -104,7 +105,11 @@ def validate(
 @app.command()
 def run(
     config: Annotated[
-        Path, typer.Argument(help="Experiment config (YAML), e.g. configs/intake_urgency.yaml.")
+        Path,
+        typer.Argument(
+            help="Experiment config (YAML), e.g. configs/intake_urgency.yaml, or the name of a "
+            "packaged config: ci, ci_dv, dv_witness_sorting, intake_urgency."
+        ),
     ],
     quiet: Annotated[
         bool,
@@ -112,19 +117,22 @@ def run(
     ] = False,
 ) -> None:
     """Run the pipeline that CONFIG names; every number and artefact goes to MLflow."""
-    from triage.experiment.config import ConfigError, load_config
+    from triage.cli.printers_run import print_run_result
+    from triage.experiment.config import ConfigError, find_config, load_config
     from triage.pipelines import run_pipeline
 
     try:
+        config = find_config(config)  # a file, or a packaged config's name (`triage run ci`)
         cfg = load_config(config)
     except ConfigError as exc:
         err_console.print(str(exc), markup=False, highlight=False)
         raise typer.Exit(1) from None
     try:
-        run_pipeline(cfg, config_path=config, console=console, quiet=quiet)
+        result = run_pipeline(cfg, config_path=config, console=console, quiet=quiet)
     except ConfigError as exc:
         err_console.print(str(exc), markup=False, highlight=False)
         raise typer.Exit(1) from None
+    print_run_result(result, console)
 
 
 @app.command()
@@ -142,7 +150,7 @@ def promote(
     try:
         record = do_promote(model, version, reason=reason, alias=alias)
     except ValueError as exc:
-        err_console.print(f"error: {exc}", markup=False)
+        err_console.print(error_line(exc, {"reason": "--reason"}), markup=False)
         raise typer.Exit(2) from None
     except Exception as exc:  # noqa: BLE001 - MLflow's own errors say what is missing
         err_console.print(f"error: cannot promote {model} version {version}: {exc}", markup=False)
@@ -178,7 +186,7 @@ def _note_missing_routing(scorer, frame, routing_model: str | None) -> None:
 
 def _read_valid(path: Path):
     """Valid notices as a frame; each bad line reported on stderr. Returns (frame, n_rejected)."""
-    from triage.notices.validation import validate_notices
+    from triage.notices import validate_notices
 
     if not path.is_file():
         err_console.print(f"error: {path}: no such file", markup=False)
@@ -194,9 +202,7 @@ def _read_valid(path: Path):
 @app.command()
 def score(
     notices: Annotated[Path, typer.Argument(help="Notices as JSON Lines (or Parquet).")],
-    model: Annotated[
-        str, typer.Option(help="Urgency model URI.")
-    ] = DEFAULT_MODEL,
+    model: Annotated[str, typer.Option(help="Urgency model URI.")] = DEFAULT_MODEL,
     routing_model: Annotated[
         str, typer.Option(help="DV-witness routing model URI ('' for none).")
     ] = DEFAULT_ROUTING_MODEL,
@@ -250,9 +256,7 @@ def queue(
         str, typer.Option("--as-of", help="Moment of the queue, ISO 8601 with offset.")
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the queue as JSON.")] = False,
-    model: Annotated[
-        str, typer.Option(help="Urgency model URI.")
-    ] = DEFAULT_MODEL,
+    model: Annotated[str, typer.Option(help="Urgency model URI.")] = DEFAULT_MODEL,
     routing_model: Annotated[
         str, typer.Option(help="DV-witness routing model URI ('' for none).")
     ] = DEFAULT_ROUTING_MODEL,
@@ -267,10 +271,11 @@ def queue(
     """Notices by suggested tier, then safety deadline (overdue first), with counts against capacity."""
     import json
 
+    from triage.cli.printers_queue import print_queue
     from triage.experiment.config import ConfigError, load_config
     from triage.experiment.data import resolve_path
     from triage.scoring import parse_as_of
-    from triage.scoring.queue import DayCapacity, build_queue, print_queue
+    from triage.scoring.queue import DayCapacity, build_queue
 
     try:
         when = parse_as_of(as_of)
@@ -305,9 +310,7 @@ def explain(
             help="A notices file (.jsonl/.parquet, at most 100 notices) or a notice_id looked up in --notices."
         ),
     ],
-    model: Annotated[
-        str, typer.Option(help="Urgency model URI.")
-    ] = DEFAULT_MODEL,
+    model: Annotated[str, typer.Option(help="Urgency model URI.")] = DEFAULT_MODEL,
     notices: Annotated[
         Path | None,
         typer.Option(help="Notices file to look NOTICE up in when NOTICE is a notice_id."),
@@ -334,7 +337,7 @@ def report(
     ] = None,
 ) -> None:
     """A self-contained model card (HTML, Markdown, JSON) for one run. Aggregates only."""
-    from triage.report import report_command
+    from triage.cli.report import report_command
 
     raise typer.Exit(report_command(run_id, lang, out))
 

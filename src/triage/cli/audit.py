@@ -9,13 +9,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypedDict, cast
 
 import typer
 
 from triage.cli.consoles import console, err_console
 from triage.cli.errors import error_line
 from triage.contract.columns import RECORDED_HARM, TRUE_HARM
+
+if TYPE_CHECKING:
+    from triage.audit.config import AuditConfig
+    from triage.audit.power import Mechanism
 
 NO_SOURCE = "give --scores FILE or --run RUN_ID (not both)"
 UNREADABLE_TABLE = "cannot read {path}: expected .csv, .parquet or .jsonl"
@@ -27,6 +31,20 @@ audit_app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+class _AuditArgs(TypedDict):
+    """The options ``audit`` and ``audit_against_truth`` both take."""
+
+    sensitive: list[str] | None
+    score: str | None
+    threshold: float | None
+    tier: str | None
+    flag_tiers: list[str] | None
+    intersections: list[str] | None
+    reference: str | None
+    config: AuditConfig
+    model_inputs: str | None
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -114,7 +132,8 @@ def audit_command(
         return
     from triage.audit.config import load_audit_config
     from triage.audit.label_bias import audit_against_truth
-    from triage.audit.report import log_audit, print_audit, print_label_bias
+    from triage.audit.report import log_audit
+    from triage.cli.printers_audit import print_audit, print_label_bias
 
     try:
         cfg = load_audit_config(config)
@@ -137,11 +156,12 @@ def audit_command(
                 tier, flag_tiers = "tier", flag_tiers or ",".join(cfg.flag_tiers)
             tags[OF_RUN_TAG] = run
         else:
+            assert scores is not None  # NO_SOURCE above: exactly one of --scores, --run
             frame = _read_table(scores)
             tags["audit.table"] = str(scores)
             if label is None:
                 raise typer.BadParameter("give the outcome column", param_hint="--label")
-        common = dict(
+        common = _AuditArgs(
             sensitive=_split(sensitive), score=score, threshold=threshold, tier=tier,
             flag_tiers=_split(flag_tiers), intersections=intersect, reference=reference,
             config=cfg, model_inputs=model_inputs,
@@ -192,7 +212,7 @@ def power(
     """Plant recording biases of given sizes and report how often the audit flags them."""
     from triage.audit.config import load_audit_config
     from triage.audit.power import MECHANISM_METRIC, power_table
-    from triage.audit.report import power_summary
+    from triage.cli.printers_audit import print_power_table
     from triage.synth import load_spec
 
     if mechanism not in MECHANISM_METRIC:
@@ -200,36 +220,28 @@ def power(
             f"expected one of {list(MECHANISM_METRIC)}", param_hint="--mechanism"
         )
     cfg = load_audit_config(config)
+    effect_list, size_list = _split(effects), _split(sizes)
+    if effect_list is None:
+        raise typer.BadParameter("expected comma-separated numbers", param_hint="--effects")
+    if size_list is None:
+        raise typer.BadParameter("expected comma-separated numbers", param_hint="--sizes")
     table = power_table(
-        load_spec(spec), effects=[float(e) for e in _split(effects)], sizes=[int(s) for s in _split(sizes)],
-        sims=sims, mechanism=mechanism, feature=feature, config=cfg, n_boot=n_boot, seed=seed,
+        load_spec(spec), effects=[float(e) for e in effect_list], sizes=[int(s) for s in size_list],
+        sims=sims, mechanism=cast("Mechanism", mechanism),  # checked against MECHANISM_METRIC above
+        feature=feature, config=cfg, n_boot=n_boot, seed=seed,
     )  # fmt: skip
-    power_summary(table, console)
+    print_power_table(table, console)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         table.to_csv(out, index=False)
     if mlflow_log:
-        import mlflow
+        from triage.audit.report import log_power
 
-        from triage.tracking import ensure_experiment, environment_tags, use_tracking
-
-        uri = use_tracking()
-        with mlflow.start_run(
-            experiment_id=ensure_experiment(cfg.experiment, uri), run_name="audit-power"
-        ) as r:
-            mlflow.set_tags({**environment_tags(), "kind": "fairness-power"})
-            mlflow.log_params(
-                {
-                    "mechanism": mechanism,
-                    "feature": feature,
-                    "sims": sims,
-                    "n_boot": n_boot,
-                    "seed": seed,
-                }
-            )
-            mlflow.log_text(table.to_csv(index=False), "audit/power.csv")
-            mlflow.log_dict({"power": table.to_dict(orient="records")}, "audit/power.json")
-        console.print(f"MLflow run {r.info.run_id}")
+        run_id = log_power(
+            table, experiment=cfg.experiment,
+            params={"mechanism": mechanism, "feature": feature, "sims": sims, "n_boot": n_boot, "seed": seed},
+        )  # fmt: skip
+        console.print(f"MLflow run {run_id}")
 
 
 @audit_app.command()
@@ -252,7 +264,7 @@ def mitigate(
     """Experiments only: ThresholdOptimizer and ExponentiatedGradient, deterministic, one MLflow run each."""
     from triage.audit.config import load_audit_config
     from triage.audit.mitigation import CONSTRAINTS, log_mitigations, synthetic_mitigation
-    from triage.audit.report import print_audit
+    from triage.cli.printers_audit import print_audit
 
     if constraints not in CONSTRAINTS:
         raise typer.BadParameter(f"expected one of {list(CONSTRAINTS)}", param_hint="--constraints")

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from triage.cli.consoles import console, err_console
+from triage.cli.errors import error_line
 from triage.cli.options import StoreOption
 
 decisions_app = typer.Typer(
@@ -20,12 +21,17 @@ decisions_app = typer.Typer(
 
 
 def _open(store: Path | None):
-    from triage.decisions import connect
+    from triage.decisions import STORE_ENV, StoreNotFound, connect
 
     try:
         return connect(store, create=False)
-    except FileNotFoundError as exc:
-        err_console.print(f"error: {exc}", markup=False, highlight=False)
+    except StoreNotFound as exc:
+        err_console.print(
+            f"error: no intake store at {exc.path}: give --store or set {STORE_ENV} "
+            "(triage serve creates one)",
+            markup=False,
+            highlight=False,
+        )
         raise typer.Exit(2) from None
 
 
@@ -68,7 +74,7 @@ def export(
         rows, report = export_rows(conn, store=store_dir(store), worker_ids=worker_ids)
         write_export(rows, out)
     except ExportError as exc:
-        err_console.print(f"error: {exc}", markup=False, highlight=False)
+        err_console.print(error_line(exc, {"out": "--out"}), markup=False, highlight=False)
         raise typer.Exit(1) from None
     console.print(
         f"wrote {len(rows)} decisions to {out} (chain intact, head {report.head})",

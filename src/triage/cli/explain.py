@@ -52,7 +52,7 @@ def _err(message: str) -> None:
 
 def _read(path: Path):
     """Valid notices of a file; bad lines on stderr. Returns (frame, n_rejected)."""
-    from triage.notices.validation import validate_notices
+    from triage.notices import validate_notices
 
     result = validate_notices(path)
     for e in result.errors:
@@ -62,7 +62,7 @@ def _read(path: Path):
 
 
 def _looks_like_file(notice: str) -> bool:
-    from triage.notices.notice_io import NOTICE_SUFFIXES
+    from triage.notices import NOTICE_SUFFIXES
 
     return Path(notice).suffix.lower() in NOTICE_SUFFIXES or Path(notice).is_file()
 
@@ -115,6 +115,7 @@ def explain_command(
     except (ModelUnavailable, ValueError) as exc:
         _err(error_line(exc, SCORING_FLAGS))
         return 2
+    assert loaded is not None  # required (the default): load_model raises instead
     risk = loaded.risk(frame)
     tiers = loaded.thresholds.assign(risk)
     explanation = explain(loaded.pipeline, frame, lang=lang)

@@ -10,6 +10,7 @@ from triage.contract.errors import TriageError
 
 
 def main(name: str, argv: list[str] | None = None) -> None:
+    from triage.cli.printers_run import print_run_result
     from triage.experiment.config import load_config
     from triage.experiment.data import resolve_path
     from triage.pipelines import run_pipeline
@@ -21,7 +22,7 @@ def main(name: str, argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     config = resolve_path(args.config)  # `mlflow run` starts us inside pipelines/
     try:
-        run_pipeline(
+        result = run_pipeline(
             load_config(config),
             config_path=config,
             console=console,
@@ -31,3 +32,4 @@ def main(name: str, argv: list[str] | None = None) -> None:
     except TriageError as exc:
         err_console.print(f"error: {exc}", markup=False, highlight=False)
         sys.exit(1)
+    print_run_result(result, console)

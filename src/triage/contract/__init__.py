@@ -11,6 +11,11 @@ In memory a batch of notices is a pandas DataFrame (a "notice frame"):
 - ``received_at`` / ``safety_confirmed_at`` are tz-aware ``datetime64`` columns;
 - ``alleged_types`` is a column of tuples of strings, first entry = main type.
 
+Beside the schemas' field lists, the package holds the names every layer
+shares: the outcome columns, recorded and true (``columns``), the registered
+models and their aliases (``names``), and ``TriageError``, the base of every
+error the library raises on purpose (``errors``).
+
 Layer: contract, the lowest. May import nothing else of triage.
 """
 
@@ -23,6 +28,9 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
+
+from triage.contract.errors import InvalidParameter as InvalidParameter
+from triage.contract.errors import TriageError as TriageError
 
 TIERS: tuple[str, ...] = ("immediate", "urgent", "standard")
 """Tiers, highest first (contracts/README.md)."""

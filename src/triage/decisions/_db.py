@@ -15,6 +15,17 @@ import os
 import sqlite3
 from pathlib import Path
 
+from triage.contract.errors import TriageError
+
+
+class StoreNotFound(TriageError, FileNotFoundError):
+    """The intake store a read-only command needs does not exist; ``path`` is where it looked."""
+
+    def __init__(self, message: str, *, param: str, path: Path) -> None:
+        super().__init__(message, param=param)
+        self.path = path
+
+
 STORE_ENV = "TRIAGE_INTAKE_STORE"
 DEFAULT_STORE = Path("intake")
 DB_NAME = "intake.db"
@@ -88,8 +99,11 @@ def connect(
     folder = store_dir(store)
     path = folder / DB_NAME
     if not create and not path.is_file():
-        raise FileNotFoundError(
-            f"no intake store at {path}: give --store or set {STORE_ENV} (triage serve creates one)"
+        raise StoreNotFound(
+            f"store: no intake store at {path}; set {STORE_ENV} or name another folder "
+            "(triage serve creates one)",
+            param="store",
+            path=path,
         )
     folder.mkdir(parents=True, exist_ok=True)
     # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE when appending).

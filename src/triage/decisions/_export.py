@@ -48,7 +48,7 @@ COLUMNS: tuple[str, ...] = (
 )
 """Exported columns, in order: the record's fields (``decided_by`` as ``worker``), then the chain."""
 
-BAD_SUFFIX = "--out: expected a file ending in {suffixes}, got {name!r}"
+BAD_SUFFIX = "out: expected a file ending in {suffixes}, got {name!r}"
 BROKEN = "refusing to export: {problem}. Run `triage decisions verify` and restore the store"
 WORKER_KEY = "worker.key"
 
@@ -91,7 +91,9 @@ def export_rows(
 def write_export(rows: list[dict[str, Any]], out: Path) -> Path:
     suffix = out.suffix.lower()
     if suffix not in EXPORT_SUFFIXES:
-        raise ExportError(BAD_SUFFIX.format(suffixes=", ".join(EXPORT_SUFFIXES), name=out.name))
+        raise ExportError(
+            BAD_SUFFIX.format(suffixes=", ".join(EXPORT_SUFFIXES), name=out.name), param="out"
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     if suffix == ".csv":

@@ -123,9 +123,9 @@ def _check(decision: DecisionInput, score: dict[str, Any]) -> tuple[bool, bool, 
         )
     if reason and not (tier_over or route_over):
         raise DecisionError(REASON_ONLY_FOR_OVERRIDE, field="override_reason", code="reason_only")
-    if reason and (what := identifier_in_text(reason)):
+    if reason and (kind := identifier_in_text(reason)):
         raise DecisionError(
-            REASON_IDENTIFIER.format(what=what), field="override_reason", code="reason_identifier"
+            REASON_IDENTIFIER.format(what=kind), field="override_reason", code="reason_identifier"
         )
     return tier_over, route_over, reason
 

@@ -85,8 +85,7 @@ class _Plan:
         if self.tiered:
             codes = tier_codes(true_tiers)
             same_length(y, codes)
-            high = low = None
-            for name, given in tiers.items():
+            for name, given in tiers.items():  # at least once: self.tiered is non-empty
                 high, under = under_triage_flags(given, codes)
                 low, over = over_triage_flags(given, codes)
                 self.stats.add(f"{name}/under", under)

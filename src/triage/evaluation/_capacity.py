@@ -7,6 +7,9 @@ among the ties, *best* places them first. With no tie at the cut, both agree.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import overload
+
 import numpy as np
 
 from ._checks import as_binary, check_k, same_length
@@ -19,7 +22,11 @@ def _scores(score) -> np.ndarray:
     return arr
 
 
-def top_k_metrics(y, score, k) -> dict[str, float | np.ndarray]:
+@overload
+def top_k_metrics(y, score, k: int | np.integer) -> dict[str, float]: ...
+@overload
+def top_k_metrics(y, score, k: np.ndarray | Sequence[int]) -> dict[str, np.ndarray]: ...
+def top_k_metrics(y, score, k) -> dict[str, float] | dict[str, np.ndarray]:
     """Recall and precision at capacity ``k`` with worst- and best-case tie ordering.
 
     ``score`` may be any ranking score (higher = more urgent). ``k`` is an int

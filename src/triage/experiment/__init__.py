@@ -1,14 +1,24 @@
 """Experiments: a validated config in, a tracked MLflow run out.
 
-Owns the experiment config (``config``), the data it names (``data``), the
-temporal split (``split``), fitting and calibrating candidates (``training``),
-the assessment with bootstrap intervals (``assessment``), DV-witness routing
-(``routing``), the truth check of the explanations (``truth_check``), logging a
-run and registering its model (``run_log``), and the background work and
-progress display the pipeline steps share (``background``, ``progress``).
+Owns the steps the pipelines (``triage.pipelines``) compose:
+
+- ``config``: the versioned YAML config, validated before anything runs, and the
+  packaged configs (``find_config``);
+- ``data``, ``split``: the notices and their truth; train, calibration and test windows;
+- ``training``: candidates fitted, calibrated and chosen (``TrainedCandidates``);
+- ``assessment``, ``routing``, ``routing_assessment``: the test-period assessment
+  with bootstrap intervals, and DV-witness routing by capacity;
+- ``truth_check``, ``explanations``: global explanations and whether they recover
+  the generator's true effects;
+- ``run_inputs``, ``run_log``, ``urgency_log``, ``routing_log``: the typed things a
+  step hands the logging, and the MLflow run itself;
+- ``background``, ``progress``: work in a second thread, and the step display.
+
+Steps hand each other typed dataclasses; background work (``Future``) stays in
+the pipeline and is resolved at the step that needs its value.
 
 Layer: experiment, beside ``triage.scoring`` (neither imports the other). May
-import tracking, analysis (evaluation, explain, audit) and every layer below.
+import analysis (evaluation, explain, audit), tracking and every layer below.
 Modules are imported by name (``from triage.experiment.config import ...``) so
 that importing this package stays light.
 """

@@ -65,7 +65,7 @@ class Assessment:
         table = self.intervals[outcome]
         rows = []
         for cand in self.metrics[outcome]:
-            row = {"candidate": cand}
+            row: dict[str, object] = {"candidate": cand}
             for metric in (*HEADLINE, "auc_ratio"):
                 if (cand, metric) in table.index:
                     est, lo, hi = table.loc[(cand, metric), ["estimate", "low", "high"]]
@@ -113,7 +113,7 @@ def assess(
         # The bootstrap (two threads of its own) starts first; the point metrics, one
         # thread of Python and sorting, are computed meanwhile.
         pending = {outcome: in_background("bootstrap", intervals_of, outcome) for outcome in ys}
-        metrics = {}
+        metrics: dict[str, dict[str, dict[str, float]]] = {}
         for outcome, y in ys.items():
             by_cand = {
                 name: evaluate(y, p, tiers=tiers[name], true_tiers=true_tiers, k=k, bins=bins)
@@ -127,42 +127,22 @@ def assess(
     return Assessment(metrics=metrics, intervals=intervals, confusion=confusion, k=k)
 
 
-def assess_in_background(*args, **kwargs) -> Future:
-    """``assess`` in a background thread: a pipeline logs what needs no figures meanwhile."""
-    return in_background("assess", assess, *args, **kwargs)
+def assess_in_background(
+    truth_test: pd.DataFrame,
+    risks: dict[str, np.ndarray],
+    tiers: dict[str, np.ndarray],
+    *,
+    k: int,
+    n_boot: int,
+    seed: int,
+    level: float,
+    bins: int,
+) -> Future[Assessment]:
+    """``assess`` in a background thread: a pipeline logs what needs no figures meanwhile.
 
-
-def print_headline(assessment: Assessment, console, *, outcome: str = "true") -> None:
-    from rich.table import Table
-
-    head = assessment.headline(outcome)
-    table = Table(
-        title=f"Test period, {outcome} outcome: estimate [95% interval]; recall in the top k = {assessment.k:,} (capacity)"
-    )
-    columns = {
-        "auc": "AUC",
-        "auc_ratio": "AUC / oracle",
-        "brier": "Brier",
-        "ece": "ECE",
-        "under_triage": "under-triage",
-        "recall_at_k_worst": "recall at capacity",
-    }
-    fill_interval_table(table, head, columns)
-    console.print(table)
-
-
-def fill_interval_table(table, head: pd.DataFrame, columns: dict[str, str]) -> None:
-    """One row per candidate of ``head`` (cells: (estimate, low, high)), one column per metric."""
-    table.add_column("candidate")
-    for label in columns.values():
-        table.add_column(label, justify="right")
-    for cand, row in head.iterrows():
-        cells = []
-        for metric in columns:
-            value = row.get(metric)
-            if not isinstance(value, tuple):
-                cells.append("—")
-            else:
-                est, lo, hi = value
-                cells.append(f"{est:.3f} [{lo:.3f}, {hi:.3f}]" if np.isfinite(lo) else f"{est:.3f}")
-        table.add_row(cand, *cells)
+    The pipeline keeps the ``Future`` and resolves it between its logging steps.
+    """
+    return in_background(
+        "assess", assess, truth_test, risks, tiers,
+        k=k, n_boot=n_boot, seed=seed, level=level, bins=bins,
+    )  # fmt: skip

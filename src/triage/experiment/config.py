@@ -8,11 +8,13 @@ depends on the machine it runs on.
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import ErrorDetails
 
 from triage.contract.errors import TriageError
 from triage.contract.names import CANDIDATE, URGENCY_MODEL
@@ -33,14 +35,18 @@ class _Section(BaseModel):
 
 class SyntheticData(_Section):
     n: PositiveInt = 300_000
-    spec: str | None = Field(None, description="generator spec; default synthetic/spec.yaml")
+    spec: str | None = Field(
+        default=None, description="generator spec; default synthetic/spec.yaml"
+    )
     fiscal_year: int | None = None
 
 
 class DataConfig(_Section):
     source: Literal["synthetic", "folder"] = "synthetic"
     synthetic: SyntheticData = SyntheticData()
-    folder: str | None = Field(None, description="a data set folder written by `triage synth`")
+    folder: str | None = Field(
+        default=None, description="a data set folder written by `triage synth`"
+    )
 
     @model_validator(mode="after")
     def _folder_given(self) -> DataConfig:
@@ -70,16 +76,16 @@ class CandidateConfig(_Section):
     params: dict[str, Any] = {}
 
 
-PIPELINE_CANDIDATES: dict[str, tuple[str, ...]] = {
+CandidateName = Literal["checklist", "dv_checklist", "scorecard", "lightgbm", "tree"]
+
+PIPELINE_CANDIDATES: dict[str, tuple[CandidateName, ...]] = {
     "intake_urgency": ("checklist", "scorecard", "lightgbm", "tree"),
     "dv_witness_sorting": ("dv_checklist", "scorecard", "lightgbm", "tree"),
 }
 """The candidates each pipeline knows; the first of each is its checklist baseline."""
 
-CandidateName = Literal["checklist", "dv_checklist", "scorecard", "lightgbm", "tree"]
 
-
-def _default_candidates(pipeline: str = "intake_urgency") -> dict[str, CandidateConfig]:
+def _default_candidates(pipeline: str = "intake_urgency") -> dict[CandidateName, CandidateConfig]:
     return {name: CandidateConfig() for name in PIPELINE_CANDIDATES[pipeline]}
 
 
@@ -166,7 +172,9 @@ class ExperimentConfig(_Section):
     data: DataConfig = DataConfig()
     split: SplitConfig = SplitConfig()
     features: FeatureConfig = FeatureConfig()
-    candidates: dict[CandidateName, CandidateConfig] = Field(default_factory=_default_candidates)
+    candidates: dict[CandidateName, CandidateConfig] = Field(
+        default_factory=lambda: _default_candidates()
+    )
     calibration: CalibrationConfig = CalibrationConfig()
     tiers: TierConfig = TierConfig()
     routing: RoutingConfig | None = None
@@ -222,6 +230,11 @@ class ExperimentConfig(_Section):
     def enabled_candidates(self) -> dict[str, CandidateConfig]:
         return {n: c for n, c in self.candidates.items() if c.enabled}
 
+    @property
+    def dv_routing(self) -> RoutingConfig:
+        """``routing``, which a ``dv_witness_sorting`` config always has (defaults filled in)."""
+        return self.routing or RoutingConfig()
+
     def flat(self) -> dict[str, str]:
         """The config as dotted key → value strings, for MLflow params."""
         dumped = self.model_dump(mode="json")
@@ -241,7 +254,7 @@ def _flatten(obj: Any, prefix: str = "") -> dict[str, str]:
     return {prefix.rstrip("."): "null" if obj is None else str(obj)}
 
 
-def _describe(err: dict[str, Any]) -> str:
+def _describe(err: ErrorDetails) -> str:
     path = ".".join(str(p) for p in err["loc"]) or "(top level)"
     msg = err["msg"]
     if not err["loc"] and err["type"] == "value_error":  # a whole-config check names its own keys
@@ -279,14 +292,36 @@ def load_config(path: str | Path) -> ExperimentConfig:
     return parse_config(raw, source=str(path))
 
 
-def run_validate_config(path: Path, *, console, err_console) -> int:
-    try:
-        cfg = load_config(path)
-    except ConfigError as exc:
-        err_console.print(str(exc), markup=False, highlight=False)
-        return 1
-    enabled = ", ".join(cfg.enabled_candidates())
-    console.print(
-        f"{path}: valid (config_version {cfg.config_version}, pipeline {cfg.pipeline}, candidates: {enabled})"
+PACKAGED_CONFIGS = ("ci", "ci_dv", "dv_witness_sorting", "intake_urgency")
+"""The experiment configs that ship in the package (copies of the project's ``configs/``)."""
+
+
+def packaged_config(name: str) -> Path:
+    """A file of ``triage/experiment/configs`` (``ci.yaml``, ``rules.yaml``, ...).
+
+    pip installs a wheel as plain files, so the resource is a path on disk.
+    """
+    return Path(str(files("triage.experiment") / "configs" / name))
+
+
+def find_config(name_or_path: str | Path) -> Path:
+    """The config a user names: a file that exists, else a packaged config by name.
+
+    ``ci`` (or ``ci.yaml``) names the packaged copy of ``configs/ci.yaml`` when
+    there is no such file in the working folder. Any other path is returned as
+    given (``load_config`` says when it cannot be read); an unknown bare name is
+    a :class:`ConfigError` listing the packaged names.
+    """
+    path = Path(name_or_path)
+    if path.exists() or path.is_absolute() or len(path.parts) != 1:
+        return path
+    if path.suffix in (".yaml", ".yml"):
+        return packaged_config(f"{path.stem}.yaml") if path.stem in PACKAGED_CONFIGS else path
+    if path.suffix:
+        return path
+    if path.name in PACKAGED_CONFIGS:
+        return packaged_config(f"{path.name}.yaml")
+    raise ConfigError(
+        f"config {path.name}: no such file, and not a packaged config "
+        f"(packaged: {', '.join(PACKAGED_CONFIGS)})"
     )
-    return 0

@@ -1,10 +1,16 @@
-"""The data step: notices and their truth, generated or loaded as the config says."""
+"""The data step: notices and their truth, generated or loaded as the config says.
+
+The data's fingerprint (a hash of every column) takes a core for a while, so a
+pipeline starts it with ``fingerprint_in_background`` right after loading, keeps
+the ``Future`` itself, and hands its logging step a ``Dataset`` that holds the
+resolved digest (``with_fingerprint``): no ``Future`` travels inside the data.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,22 +25,26 @@ class Dataset:
     notices: pd.DataFrame
     truth: pd.DataFrame  # joined by notice_id, aligned row for row with notices
     info: dict[str, str] = field(default_factory=dict)
-    fingerprint: Future | None = None  # of the data's content, computed in the background
+    fingerprint: str | None = None  # of the data the notices were drawn from
 
     def tags(self) -> dict[str, str]:
         """``info`` and ``data.fingerprint``: what a run records of its data."""
         if self.fingerprint is None:
             return dict(self.info)
-        return {**self.info, "data.fingerprint": self.fingerprint.result()}
+        return {**self.info, "data.fingerprint": self.fingerprint}
+
+    def with_fingerprint(self, digest: str) -> Dataset:
+        return replace(self, fingerprint=digest)
 
 
 def load_data(cfg: DataConfig, *, seed: int) -> Dataset:
     if cfg.source == "folder":
         from triage.synth.output import read_dataset
 
-        notices, truth, manifest = read_dataset(resolve_path(cfg.folder))
+        folder = cfg.folder or ""  # the config's own check makes it non-empty for a folder
+        notices, truth, manifest = read_dataset(resolve_path(folder))
         info = {
-            "data.source": f"folder {cfg.folder}",
+            "data.source": f"folder {folder}",
             "synth.spec_version": str(manifest.get("spec_version")),
             "synth.spec_digest": str(manifest.get("spec_digest")),
             "synth.seed": str(manifest.get("seed")),
@@ -53,19 +63,34 @@ def load_data(cfg: DataConfig, *, seed: int) -> Dataset:
         }
     truth = align_truth(notices, truth)
     info["data.n"] = str(len(notices))
-    # One thread hashes the data while the next steps (split, features) run on another.
-    digest = in_background("fingerprint", fingerprint, notices, truth)
-    return Dataset(notices=notices, truth=truth, info=info, fingerprint=digest)
+    return Dataset(notices=notices, truth=truth, info=info)
+
+
+def fingerprint_in_background(data: Dataset) -> Future[str]:
+    """``fingerprint`` of the data in a thread of its own, while split and features run."""
+    return in_background("fingerprint", fingerprint, data.notices, data.truth)
 
 
 def resolve_path(path: str) -> Path:
-    """A config's relative path: from the working folder if it is there, else from the project root."""
-    from triage.synth.spec import REPO_ROOT
+    """A config's relative path: from the working folder if it is there, else the packaged copy.
+
+    ``synthetic/...`` and ``configs/...`` files that ship with the package
+    (``synthetic/spec.yaml``, ``configs/rules.yaml``, ...) are read from the
+    package when the working folder has no such file, so an installed
+    ``triage`` runs from any folder; any other path is returned as given.
+    """
+    from triage.experiment.config import packaged_config
+    from triage.synth.spec import packaged_data
 
     p = Path(path)
     if p.is_absolute() or p.exists():
         return p
-    return REPO_ROOT / p
+    packaged = {"synthetic": packaged_data, "configs": packaged_config}.get(p.parts[0])
+    if packaged is not None and len(p.parts) > 1:
+        copy = packaged(Path(*p.parts[1:]).as_posix())
+        if copy.is_file():
+            return copy
+    return p
 
 
 def synthetic_spec(cfg: DataConfig):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.base import BaseEstimator
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 from sklearn.pipeline import Pipeline
 
@@ -25,14 +26,35 @@ SEEDED_PARAMS = {"lightgbm": "random_state"}
 @dataclass(frozen=True)
 class Candidate:
     name: str
-    model: object  # fitted on the training window
+    model: BaseEstimator  # fitted on the training window
     calibrated: CalibratedModel  # the model, as fitted, calibrated on the calibration window
     raw_cal: np.ndarray  # the model's own scores on the calibration window
     risk_cal: np.ndarray  # calibrated risks there (predictions are computed once)
 
 
+@dataclass(frozen=True)
+class TrainedCandidates:
+    """The candidates step's result: every candidate fitted and calibrated, and the chosen one."""
+
+    candidates: dict[str, Candidate]
+    chosen: str
+    selection: dict[str, float]  # candidate → its score on the calibration window (higher wins)
+
+    @property
+    def best(self) -> Candidate:
+        return self.candidates[self.chosen]
+
+    def risk_cal(self) -> dict[str, np.ndarray]:
+        """Calibrated risks on the calibration window, per candidate: what cut points are set on."""
+        return {name: cand.risk_cal for name, cand in self.candidates.items()}
+
+    def predict(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        """Calibrated risks of every candidate on ``X``."""
+        return {name: c.calibrated.predict_proba(X)[:, 1] for name, c in self.candidates.items()}
+
+
 def candidate_params(cfg: ExperimentConfig, name: str, feature_names: list[str]) -> dict:
-    params = dict(cfg.candidates[name].params)
+    params = dict(cfg.enabled_candidates()[name].params)
     params["feature_names"] = feature_names
     if name in SEEDED_PARAMS:
         params.setdefault(SEEDED_PARAMS[name], cfg.seed)
@@ -89,8 +111,28 @@ def fit_candidates(
     return fitted
 
 
+def train_candidates(
+    cfg: ExperimentConfig,
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_cal: np.ndarray,
+    y_cal: np.ndarray,
+    feature_names: list[str],
+) -> TrainedCandidates:
+    """``fit_candidates``, then ``select`` by the config's metric among the config's choices."""
+    candidates = fit_candidates(cfg, X_train, y_train, X_cal, y_cal, feature_names)
+    chosen, selection = select(
+        candidates, y_cal, metric=cfg.selection.metric, among=cfg.selection.among
+    )
+    return TrainedCandidates(candidates=candidates, chosen=chosen, selection=selection)
+
+
 def select(
-    candidates: dict[str, Candidate], y_cal: np.ndarray, *, metric: str, among=None
+    candidates: dict[str, Candidate],
+    y_cal: np.ndarray,
+    *,
+    metric: str,
+    among: list[str] | None = None,
 ) -> tuple[str, dict[str, float]]:
     """The best candidate on the calibration window (the test period is never used to choose).
 

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -282,7 +283,7 @@ class TruthCheck:
         true_rank = {
             f: r for r, f in enumerate(sorted(self.fields, key=lambda f: -self.effects[f]))
         }
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "feature": f,
                 "label_en": field_label(f, "en"),
@@ -309,7 +310,7 @@ def truth_check(
     importance: dict[str, float],
     effects: TrueEffects | dict[str, float],
     *,
-    other_importances: list[dict[str, float]] = (),
+    other_importances: Sequence[dict[str, float]] = (),
     margin_spearman: float | None = None,
 ) -> TruthCheck:
     """Spearman(model importance, true effect) over fields in both; top-5 overlap across models.

@@ -5,13 +5,17 @@
   calibration), with ``.data()`` as plain dicts (``local.py``);
 - ``ask_next(pipeline, thresholds, notices, lang=)``: the unknown facts whose
   answer could move the suggested tier (``ask_next.py``);
-- ``notice_row(features, notice)``: one notice dict → feature row, without pandas.
+- ``notice_row(features, notice)``: one notice dict → feature row, without pandas;
+- ``importance.global_explanation(pipeline, notices)`` → ``GlobalExplanation``:
+  the local explanations of a notice sample read together, with aggregates only
+  in ``.data()``; ``figures.global_figures`` draws its importance, beeswarm and
+  dependence figures (headless).
 
 shap is never imported here (2.2 s): LightGBM computes TreeSHAP itself.
 
 Layer: analysis. May import tracking, the domain (features, models, tiers), labels,
 notices and contract; never experiment or scoring (the pipeline step that logs
-explanations lives in ``triage.experiment``).
+explanations lives in ``triage.experiment.explanations``).
 """
 
 from triage.explain._rows import notice_row

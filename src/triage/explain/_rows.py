@@ -65,16 +65,16 @@ def notice_row(features: NoticeFeatures, notice: Mapping[str, Any]) -> np.ndarra
     row = np.zeros(width, dtype=np.float64)
     general = _str(notice.get("notice_kind")) == "general"
     for s in slots:
-        value = notice.get(s.field)
-        missing = is_missing(value)
-        if missing and s.unknown_at is None:
-            raise ValueError(ERRORS["required"].format(field=s.field))
-        if general and s.dv_only:
+        value: Any = notice.get(s.field)
+        if is_missing(value):
+            if s.unknown_at is None:
+                raise ValueError(ERRORS["required"].format(field=s.field))
+            if not (general and s.dv_only):  # a general notice's DV columns stay 0, known or not
+                row[s.start + s.unknown_at] = 1.0
+        elif general and s.dv_only:
             continue  # not applicable: every column 0 (see triage.features)
-        if missing:
-            row[s.start + s.unknown_at] = 1.0
         elif s.kind == "enum":
-            k = s.index.get(_str(value))
+            k = s.index.get(str(value))
             if k is None:
                 raise ValueError(
                     ERRORS["category"].format(field=s.field, cats=list(s.index), value=value)
@@ -146,7 +146,7 @@ def json_values(notices: Any, fields: Sequence[str]) -> dict[str, list[Any]]:
     if isinstance(notices, Mapping):
         return {f: [json_value(notices.get(f))] for f in fields}
     n = len(notices)
-    out = {}
+    out: dict[str, list[Any]] = {}
     for f in fields:
         if f not in notices.columns:
             out[f] = [None] * n

@@ -57,7 +57,7 @@ def ask_next(
     X = feature_matrix(u.features, notices)
     n = len(X)
     columns = _boolean_columns(bool(u.features.include_sensitive))
-    rows, fields, answers, variants = [], [], [], []
+    row_parts, field_parts, answer_parts, variants = [], [], [], []  # per (field, answer)
     for k, (_, yes, unk) in enumerate(columns):
         idx = np.flatnonzero(X[:, unk] == 1)
         if not len(idx):
@@ -67,15 +67,16 @@ def ask_next(
             V[:, unk] = 0
             V[:, yes] = 1 if answer else 0
             variants.append(V)
-            rows.append(idx)
-            fields.append(np.full(len(idx), k))
-            answers.append(np.full(len(idx), answer))
+            row_parts.append(idx)
+            field_parts.append(np.full(len(idx), k))
+            answer_parts.append(np.full(len(idx), answer))
     out: list[list[dict[str, Any]]] = [[] for _ in range(n)]
     if not variants:
         return out
     risk = u.risk(np.concatenate([X, *variants]))
     now, after = risk[:n], risk[n:]
-    rows, fields, answers = np.concatenate(rows), np.concatenate(fields), np.concatenate(answers)
+    rows, fields = np.concatenate(row_parts), np.concatenate(field_parts)
+    answers = np.concatenate(answer_parts)
     tier_now = thresholds.codes(now)[rows]
     tier_after = thresholds.codes(after)
     moves = np.flatnonzero(tier_after != tier_now)

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import combinations
 from math import factorial
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -179,7 +179,7 @@ def _clipped_logit(p: np.ndarray) -> np.ndarray:
 
 def _lightgbm(candidate: MonotoneLGBM, X: np.ndarray, extra: dict):
     booster = candidate.booster_
-    contrib = booster.predict(X, pred_contrib=True)
+    contrib = np.asarray(booster.predict(X, pred_contrib=True))  # a union in its types; no copy
     margin = booster.predict(X, raw_score=True)
     return contrib[:, -1], contrib[:, :-1], np.asarray(margin, dtype=np.float64)
 
@@ -247,7 +247,7 @@ def _checklist_extra(candidate: ChecklistBaseline, names, groups) -> dict:
 def _checklist_shapley(fired: np.ndarray, extra: dict) -> np.ndarray:
     """Exact Shapley values of the yes-questions for one answer pattern."""
     n_q, ranks, level_margin = extra["n_q"], extra["ranks"], extra["level_margin"]
-    players = np.flatnonzero(fired)
+    players = np.flatnonzero(fired).tolist()
     k = len(players)
     out = np.zeros(n_q)
     if k == 0:
@@ -294,9 +294,9 @@ def _checklist(candidate: ChecklistBaseline, X: np.ndarray, extra: dict):
             if entry["all"]:  # a fired question met every all_of condition
                 h |= fired
             holds.append(h & fired)
-        holds = np.column_stack(holds)
-        share = np.divide(phi[:, q], holds.sum(axis=1), out=np.zeros(len(X64)), where=fired)
-        for entry, h in zip(fields, holds.T, strict=True):
+        held = np.column_stack(holds)
+        share = np.divide(phi[:, q], held.sum(axis=1), out=np.zeros(len(X64)), where=fired)
+        for entry, h in zip(fields, held.T, strict=True):
             cols[:, entry["col"]] += np.where(h, share, 0.0)
     base = np.full(len(X64), float(extra["level_margin"][0]))
     margin = _clipped_logit(candidate.predict_proba(X)[:, 1])
@@ -399,6 +399,10 @@ class Explanation:
             )
         return out
 
+    @overload
+    def data(self, i: None = None) -> list[dict[str, Any]]: ...
+    @overload
+    def data(self, i: int) -> dict[str, Any]: ...
     def data(self, i: int | None = None) -> list[dict[str, Any]] | dict[str, Any]:
         """Plain, JSON-serialisable dicts: one per notice, or notice ``i``'s.
 

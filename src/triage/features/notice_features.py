@@ -287,7 +287,9 @@ class NoticeFeatures(TransformerMixin, BaseEstimator):
         for b in blocks:
             width = len(b.names)
             if b.field not in X.columns:  # optional and absent: unknown everywhere
-                out[:, j + b.unknown_at] = 1  # _check_frame refused a missing required field
+                # _check_frame refused an absent field that has no unknown column
+                assert b.unknown_at is not None
+                out[:, j + b.unknown_at] = 1
             elif b.kind == "alleged":
                 codes, table = _alleged_codes(X[b.field], b)
                 for k in range(width):

@@ -30,6 +30,9 @@ from triage.models._base import BinaryClassifier
 Condition = tuple[str | int, str, float]
 """``(column, op, value)``: column by name or index, op one of ``OPS``."""
 
+_Compiled = tuple[int, str, float]
+"""A ``Condition`` with its column resolved to an index of ``X``."""
+
 OPS = {">=": np.greater_equal, "<=": np.less_equal, "==": np.equal}
 
 _TIER_RANK = {t: len(TIERS) - 1 - i for i, t in enumerate(TIERS)}  # standard 0 … immediate 2
@@ -187,18 +190,18 @@ class ChecklistBaseline(BinaryClassifier):
     def _fit(self, X: np.ndarray, y01: np.ndarray) -> None:
         self.questions_ = CHECKLIST if self.questions is None else tuple(self.questions)
         index = {str(n): i for i, n in enumerate(self.feature_names_)}
-        compiled = []
+        compiled: list[tuple[str, tuple[_Compiled, ...], tuple[_Compiled, ...]]] = []
         for q in self.questions_:
-            parts = []
+            parts: list[tuple[_Compiled, ...]] = []
             for conds in (q.any_of, q.all_of):
-                cols = []
+                cols: list[_Compiled] = []
                 for col, op, value in conds:
                     j = col if isinstance(col, int | np.integer) else index.get(str(col))
                     if j is None or not 0 <= j < X.shape[1]:
                         raise ValueError(f"question {q.id!r} reads column {col!r}, not in X")
                     cols.append((int(j), op, float(value)))
                 parts.append(tuple(cols))
-            compiled.append((q.tier, *parts))
+            compiled.append((q.tier, parts[0], parts[1]))
         self.compiled_questions_ = tuple(compiled)
         n_levels = len(TIERS) * (len(compiled) + 1)
         iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")

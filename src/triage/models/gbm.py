@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from numbers import Integral, Real
+from typing import cast
 
 import lightgbm as lgb
 import numpy as np
@@ -103,5 +104,6 @@ class MonotoneLGBM(BinaryClassifier):
 
     def _proba1(self, X: np.ndarray) -> np.ndarray:
         # The booster directly: X is already checked, and the wrapper would warn that
-        # the (named) model gets an unnamed array.
-        return self.booster_.predict(X)
+        # the (named) model gets an unnamed array. Booster.predict is typed for every
+        # mode (sparse contributions, lists); a dense X and plain prediction give an ndarray.
+        return cast(np.ndarray, self.booster_.predict(X))

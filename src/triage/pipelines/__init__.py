@@ -16,7 +16,13 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING
+
+from triage.pipelines.results import PipelineResult, RoutingResult, UrgencyResult
+
+if TYPE_CHECKING:
+    from triage.experiment.config import ExperimentConfig
+    from triage.experiment.progress import Console
 
 PIPELINES = ("intake_urgency", "dv_witness_sorting")
 
@@ -29,13 +35,25 @@ def load_pipeline(name: str) -> ModuleType:
 
 
 def run_pipeline(
-    cfg: Any,
+    cfg: ExperimentConfig,
     *,
     config_path: Path | None = None,
-    console: Any = None,
+    console: Console | None = None,
     quiet: bool = False,
     reports: Path = Path("reports"),
-) -> Any:
-    return load_pipeline(cfg.pipeline).run(
+) -> PipelineResult:
+    """Run the pipeline ``cfg`` names, its progress on ``console``; nothing else is printed."""
+    result: PipelineResult = load_pipeline(cfg.pipeline).run(
         cfg, config_path=config_path, console=console, quiet=quiet, reports=reports
     )
+    return result
+
+
+__all__ = [
+    "PIPELINES",
+    "PipelineResult",
+    "RoutingResult",
+    "UrgencyResult",
+    "load_pipeline",
+    "run_pipeline",
+]

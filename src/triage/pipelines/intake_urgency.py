@@ -4,41 +4,53 @@ run is logged).
 
 Run it with ``triage run configs/intake_urgency.yaml``
 or ``mlflow run pipelines ...``.
+
+Background work stays in ``run``, which holds its ``Future``s and resolves each
+at the step that needs it: the data's fingerprint when the MLflow run opens,
+the bootstrap between logging the model and logging the figures, the
+explanations once the run is logged. The steps are handed plain values.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from triage.audit import log_test_predictions
 from triage.contract.columns import HARM_TARGETS, P_HARM
-from triage.experiment.assessment import assess_in_background, print_headline
+from triage.experiment.assessment import assess_in_background
 from triage.experiment.config import ExperimentConfig
-from triage.experiment.data import load_data, synthetic_spec
+from triage.experiment.data import fingerprint_in_background, load_data, synthetic_spec
+from triage.experiment.explanations import log_global_step, start_global_step
 from triage.experiment.progress import Steps
-from triage.experiment.run_log import log_experiment
+from triage.experiment.run_inputs import RunArtefacts, RunInputs, TestPredictions
+from triage.experiment.run_log import experiment_run
 from triage.experiment.split import temporal_split
 from triage.experiment.training import (
     check_candidate_params,
-    fit_candidates,
     scoring_pipeline,
-    select,
+    train_candidates,
 )
 from triage.experiment.truth_check import prefetch_true_effects
-from triage.explain.global_ import log_global_step, start_global_step
+from triage.experiment.urgency_log import log_urgency_assessment, log_urgency_model
 from triage.features import NoticeFeatures
+from triage.pipelines.results import UrgencyResult
 from triage.report import log_card
 from triage.tiers import thresholds_for
+
+if TYPE_CHECKING:
+    from triage.experiment.progress import Console
 
 
 def run(
     cfg: ExperimentConfig,
     *,
     config_path: Path | None = None,
-    console=None,
-    quiet=False,
+    console: Console | None = None,
+    quiet: bool = False,
     reports: Path = Path("reports"),
-):
+) -> UrgencyResult:
+    """The pipeline, with its progress on ``console``; the command line prints the result."""
     check_candidate_params(cfg)
     steps = Steps(console, quiet=quiet)
     spec = synthetic_spec(cfg.data)
@@ -49,6 +61,7 @@ def run(
         )  # fmt: skip
     with steps("data"):
         data = load_data(cfg.data, seed=cfg.seed)
+        fingerprinting = fingerprint_in_background(data)  # meanwhile: split and features
     with steps("temporal split"):
         split = temporal_split(data.notices["received_at"], **cfg.split.model_dump())
     with steps("features"):  # of the three windows only (the gaps between them are unused)
@@ -61,22 +74,19 @@ def run(
         target = HARM_TARGETS[cfg.target]
         y_train, y_cal = (truth[w][target].to_numpy(int) for w in ("train", "calibration"))
     with steps("candidates and calibration"):
-        cands = fit_candidates(cfg, X_train, y_train, X_cal, y_cal, names)
-        chosen, selection = select(
-            cands, y_cal, metric=cfg.selection.metric, among=cfg.selection.among
-        )
+        trained = train_candidates(cfg, X_train, y_train, X_cal, y_cal, names)
     with steps("tier thresholds"):
         cal_days = split.days("calibration")
-        risk_cal = {n: c.risk_cal for n, c in cands.items()}
+        risk_cal = trained.risk_cal()
         risk_cal["oracle"] = truth["calibration"][P_HARM].to_numpy()
         thresholds = {n: thresholds_for(cfg.tiers, r, days=cal_days) for n, r in risk_cal.items()}
     notices_test, truth_test = notices["test"], truth["test"]
-    model = scoring_pipeline(features, cands[chosen])
+    model = scoring_pipeline(features, trained.best)
     with steps("test predictions"):
-        risks = {n: c.calibrated.predict_proba(X_test)[:, 1] for n, c in cands.items()}
+        risks = trained.predict(X_test)
         tiers = {n: thresholds[n].assign(r) for n, r in risks.items()}
-        if "checklist" in cands:  # current practice keeps its own tiers
-            tiers["checklist"] = cands["checklist"].model.predict_tier(X_test)
+        if "checklist" in trained.candidates:  # current practice keeps its own tiers
+            tiers["checklist"] = trained.candidates["checklist"].model.predict_tier(X_test)
         tiers["oracle"] = thresholds["oracle"].assign(truth_test[P_HARM].to_numpy())
         k = min(len(notices_test), round(cfg.tiers.capacity.per_day * split.days("test")))
         assessment = assess_in_background(  # the logging below starts meanwhile
@@ -90,28 +100,21 @@ def run(
                 spec=spec, seed=cfg.seed, X_train=X_train, y_train=y_train,
                 sample=cfg.explanations.sample, truth_n=cfg.explanations.truth_n,
             )  # fmt: skip
+    test = TestPredictions(notices=notices_test, truth=truth_test, risks=risks, tiers=tiers)
+    artefacts = RunArtefacts(cuts=thresholds, model=model, example=notices_test.iloc[:3])
     with steps("evaluation and MLflow"):
-        logged = log_experiment(
-            cfg,
-            config_path=config_path,
-            data=data,
-            split=split,
-            candidates=cands,
-            chosen=chosen,
-            selection=selection,
-            thresholds=thresholds,
-            assessment=assessment,
-            pipeline=model,
-            example=notices_test.iloc[:3],
-            truth_test=truth_test,
-            risks=risks,
-        )
+        inputs = RunInputs(cfg, config_path, data.with_fingerprint(fingerprinting.result()), split)
+        with experiment_run(inputs, chosen=trained.chosen, target=cfg.target) as opened:
+            version = log_urgency_model(inputs, trained, artefacts, test)
+            assessed = assessment.result()  # the bootstrap ran while the model was logged
+            log_urgency_assessment(inputs, trained, artefacts, assessed, model_version=version)
+        logged = opened.logged(version)
         log_test_predictions(
             logged.run_id,
             notices=notices_test,
             truth=truth_test,
-            scores=risks[chosen],
-            tiers=tiers[chosen],
+            scores=risks[trained.chosen],
+            tiers=tiers[trained.chosen],
             include_sensitive=cfg.features.include_sensitive,
         )
     if explained is not None:
@@ -120,8 +123,4 @@ def run(
     with steps("model card"):
         card_dir = reports / cfg.name
         log_card(logged.run_id, lang="ja", keep=card_dir)
-    if console is not None:
-        print_headline(assessment.result(), console, outcome="true")
-        console.print(f"model card (ja): {card_dir}/model_card.html; also under report/ in the run")
-        console.print(logged.summary(), markup=False, highlight=False)
-    return logged
+    return UrgencyResult(logged=logged, assessment=assessed, card_dir=card_dir)

@@ -177,9 +177,11 @@ def _lists(
         inverse, first = _pattern_codes(bits)
     patterns = bits[first]
     k = len(rules)
-    ids_of, actions_of = [], []
+    ids_of: list[list[str]] = []
+    actions_of: list[list[str]] = []
     for row in patterns:
-        ids, actions = [], []
+        ids: list[str] = []
+        actions: list[str] = []
         for j, rule in enumerate(rules):
             if row[j]:
                 ids.append(rule.id)

@@ -334,6 +334,7 @@ class NoticeFacts:
         time); a column of RFC 3339 strings keeps each string's own offset.
         """
         col = self._column("received_at")
+        assert col is not None  # received_at is required: _column raised if it is absent
         if isinstance(col.dtype, pd.DatetimeTZDtype):
             return format_datetimes(col.dt.as_unit("us") + SAFETY_WINDOW)
         values = col.to_numpy(dtype=object)

@@ -26,6 +26,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic_core import ErrorDetails
 
 from triage.contract import TIERS
 from triage.contract.errors import TriageError
@@ -115,7 +116,7 @@ class RuleSet:
         return len(self.rules)
 
 
-def _describe(err: dict[str, Any]) -> tuple[str, str]:
+def _describe(err: ErrorDetails) -> tuple[str, str]:
     loc = [str(p) for p in err["loc"]]
     path = ".".join(loc) or "(top level)"
     msg = err["msg"]

@@ -1,7 +1,8 @@
 """The intake team's queue: suggested tier first, then the 48-hour safety deadline, overdue first.
 
 Built from score records (the one scoring path), so the queue never disagrees
-with what `triage score` says about a notice.
+with what `triage score` says about a notice. The command line prints it
+(``triage.cli.printers_queue``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from typing import Any
 import pandas as pd
 
 from triage.contract import TIERS
-from triage.labels import DECISION_SUPPORT_NOTICE
 
 OVERDUE_RULE = "R-ONSITE"
 """The rule that fires when a notice is unconfirmed 48 h after receipt: overdue."""
@@ -64,46 +64,3 @@ def build_queue(records: list[dict[str, Any]], capacity: DayCapacity) -> QueueVi
     ]
     counts = {t: sum(r["suggested_tier"] == t for r in records) for t in TIERS}
     return QueueView(entries=entries, counts=counts, capacity=capacity)
-
-
-def print_queue(view: QueueView, console, *, as_of: str, limit: int = 200) -> None:
-    from rich.table import Table
-
-    table = Table(
-        title=f"Intake queue at {as_of}: suggested tier, then safety deadline (overdue first)"
-    )
-    for col in (
-        "#",
-        "notice",
-        "tier",
-        "rule floor",
-        "safety deadline",
-        "overdue",
-        "DV route",
-        "rules",
-    ):
-        table.add_column(col)
-    for e in view.entries[:limit]:
-        table.add_row(
-            str(e["position"]),
-            e["notice_id"],
-            e["suggested_tier"],
-            e["rule_floor"] or "—",
-            e["safety_deadline"],
-            "OVERDUE" if e["overdue"] else "",
-            e["dv_route"] or "",
-            " ".join(e["rules"]),
-        )
-    console.print(table)
-    if len(view.entries) > limit:
-        console.print(f"… and {len(view.entries) - limit} more (use --json for all)")
-    cap = view.capacity
-    over = view.over_capacity()
-    console.print(
-        f"immediate: {view.counts['immediate']} (capacity {cap.immediate:.0f} a day"
-        f"{', OVER' if over['immediate'] else ''}); "
-        f"immediate + urgent: {view.counts['immediate'] + view.counts['urgent']} "
-        f"(capacity {cap.per_day:.0f} a day{', OVER' if over['immediate+urgent'] else ''}); "
-        f"standard: {view.counts['standard']}"
-    )
-    console.print(DECISION_SUPPORT_NOTICE["en"], markup=False)

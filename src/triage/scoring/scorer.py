@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -107,6 +107,10 @@ def _cache_root() -> Path:
     return Path(os.environ.get("TRIAGE_CACHE_DIR", Path.home() / ".cache" / "triage"))
 
 
+@overload
+def load_model(uri: str, *, required: Literal[True] = True) -> LoadedModel: ...
+@overload
+def load_model(uri: str, *, required: bool) -> LoadedModel | None: ...
 def load_model(uri: str, *, required: bool = True) -> LoadedModel | None:
     """Resolve a registry URI to a version and load it (from the local cache when possible)."""
     from mlflow import MlflowClient
@@ -129,7 +133,7 @@ def load_model(uri: str, *, required: bool = True) -> LoadedModel | None:
         mv = (
             client.get_model_version_by_alias(name, alias)
             if alias
-            else client.get_model_version(name, version)
+            else client.get_model_version(name, str(version))  # set whenever alias is not
         )
     except MlflowException:
         if not required:
@@ -224,13 +228,14 @@ class Scorer:
         risk = self.urgency.risk(notices)
         tiers = self.urgency.thresholds.assign(risk)
         if self.routing is not None:
-            one = isinstance(notices, Mapping)
-            if one:
+            if isinstance(notices, Mapping):
                 dv = np.array([notices.get("notice_kind") == "dv_witness"])
+                dv_notices: pd.DataFrame | Mapping[str, Any] = notices
             else:
                 dv = (notices["notice_kind"].astype(object) == "dv_witness").to_numpy()
+                dv_notices = notices.loc[dv]
             if dv.any():
-                p_cgc = self.routing.risk(notices if one else notices.loc[dv])
+                p_cgc = self.routing.risk(dv_notices)
                 # contract: a route to the centre counts as urgent, to the municipality as standard
                 route_tier = np.where(p_cgc >= self.routing.cgc_cut, "urgent", "standard")
                 tiers[dv] = higher_tier(tiers[dv], route_tier)

@@ -159,7 +159,7 @@ def seed_table(spec: Spec) -> np.ndarray:
     levels = context_levels(spec)
     log_w = np.zeros([len(levels[d]) for d in CONTEXT_DIMS])
     for assoc in spec.calibration.associations:
-        index = []
+        index: list[slice | list[int]] = []
         for dim in CONTEXT_DIMS:
             wanted = assoc.when.get(dim)
             if wanted is None:

@@ -32,7 +32,7 @@ def write_dataset(
     fiscal_year: int,
     fmt: Literal["parquet", "jsonl"] = "parquet",
 ) -> dict[str, Any]:
-    from triage.notices.notice_io import write_notices, write_table
+    from triage.notices import write_notices, write_table
 
     out.mkdir(parents=True, exist_ok=True)
     for stale in NOTICE_FILES.values():  # one notices file per folder, never two that disagree
@@ -73,7 +73,7 @@ def read_manifest(folder: Path) -> dict[str, Any]:
 
 def read_dataset(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Notices (validated, as a notice frame), truth, and manifest of a data set folder."""
-    from triage.notices.validation import validate_notices
+    from triage.notices import validate_notices
 
     manifest = read_manifest(folder)
     result = validate_notices(folder / manifest["files"]["notices"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -12,8 +13,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from triage.contract.errors import TriageError
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-DEFAULT_SPEC = REPO_ROOT / "synthetic" / "spec.yaml"
+
+def packaged_data(name: str) -> Path:
+    """A file of ``triage/synth/data`` (a copy of the project's ``synthetic/`` folder).
+
+    pip installs a wheel as plain files, so the resource is a path on disk.
+    """
+    return Path(str(files("triage.synth") / "data" / name))
+
+
+LOCAL_SPEC = Path("synthetic") / "spec.yaml"
+"""The default spec when the working folder has one (the project's copy, the one people edit)."""
+DEFAULT_SPEC = packaged_data("spec.yaml")
+"""The packaged copy of ``synthetic/spec.yaml``: the default anywhere else."""
 
 Condition = dict[str, str | list[str]]
 Terms = dict[str, float]
@@ -182,8 +194,12 @@ class Spec(_Strict):
 
 
 def load_spec(path: str | Path | None = None) -> Spec:
-    """Read and validate a spec; errors name the key path and what was expected."""
-    path = Path(path) if path is not None else DEFAULT_SPEC
+    """Read and validate a spec; errors name the key path and what was expected.
+
+    Without ``path``: ``synthetic/spec.yaml`` of the working folder when there is
+    one, else the packaged copy (:data:`DEFAULT_SPEC`).
+    """
+    path = Path(path) if path is not None else default_spec_path()
     try:
         raw_bytes = path.read_bytes()
     except OSError as exc:
@@ -203,8 +219,18 @@ def load_spec(path: str | Path | None = None) -> Spec:
     return spec.model_copy(update={"source": str(path), "digest": digest})
 
 
+def default_spec_path() -> Path:
+    """``synthetic/spec.yaml`` of the working folder if it is there, else the packaged copy."""
+    return LOCAL_SPEC.resolve() if LOCAL_SPEC.is_file() else DEFAULT_SPEC
+
+
 def aggregates_path(spec: Spec) -> Path:
-    return Path(spec.source).parent / spec.calibration.aggregates
+    """The spec's aggregates file, relative to the spec; the packaged copy when none is there."""
+    beside = Path(spec.source).parent / spec.calibration.aggregates
+    if beside.exists():
+        return beside
+    packaged = packaged_data(spec.calibration.aggregates)
+    return packaged if packaged.is_file() else beside
 
 
 def is_structural_zero(weight: float) -> bool:

@@ -51,6 +51,7 @@ def term_column(
                 f"term '{term}': '{node}' has no level '{arg}'; expected one of {levels[node]}"
             )
         return (col == levels[node].index(arg)).astype(np.float64)
+    assert arg is not None  # _TERM captures an argument whenever it captures an operator
     threshold = float(arg)
     return (col < threshold if op == "<" else col >= threshold).astype(np.float64)
 

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from triage.contract.errors import InvalidParameter
 from triage.contract.names import CHAMPION
 
 LOCAL_DIR = Path("mlruns")
@@ -177,7 +178,7 @@ def json_frame(notices):
 
     import pandas as pd
 
-    from triage.notices.notice_io import write_notices
+    from triage.notices import write_notices
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "n.jsonl"
@@ -227,8 +228,9 @@ def promote(name: str, version: str, *, reason: str, alias: str = CHAMPION) -> d
     from mlflow import MlflowClient
 
     if not reason.strip():
-        raise ValueError(
-            "--reason: say why this version should be the champion; it is kept on the version"
+        raise InvalidParameter(
+            "reason: say why this version should be the champion; it is kept on the version",
+            param="reason",
         )
     use_tracking()
     client = MlflowClient()

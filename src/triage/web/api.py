@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from triage.contract import load_schema
 from triage.decisions import DecisionError, DecisionInput, decisions_for
-from triage.notices.validation import validate_notices
+from triage.notices import validate_notices
 from triage.scoring import parse_as_of
 from triage.scoring.lines import score_line
 from triage.web.auth_routes import check_login, start_session
@@ -195,7 +195,12 @@ def api_score(
         for e in result.errors
     ]
     # One notice is scored from its dict (no DataFrame: the fast path); a list as a frame.
-    notices = result.records[0] if single and result.n_valid else result.valid
+    # (A JSON body always keeps its ``records``; only a table source leaves them None.)
+    notices = (
+        result.records[0]
+        if single and result.n_valid and result.records is not None
+        else result.valid
+    )
     records = (
         state.score(notices, as_of=when, lang=lang, explain=explain, top=top)
         if result.n_valid
@@ -266,7 +271,7 @@ def api_notice(request: Request, user: User, notice_id: str) -> dict[str, Any]:
     response_model=DecisionOut,
     responses={404: {"model": ProblemOut}, 409: {"model": ProblemOut}, 422: {"model": ProblemOut}},
 )
-def api_decide(request: Request, user: User, decision: DecisionInput) -> DecisionOut:
+def api_decide(request: Request, user: User, decision: DecisionInput) -> DecisionOut | JSONResponse:
     """Record the logged-in worker's decision (append-only, hash-chained).
 
     Override = a tier or DV route other than the suggestion; it needs

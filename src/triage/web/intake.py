@@ -22,8 +22,7 @@ import numpy as np
 import pandas as pd
 
 from triage.decisions import canonical_json, sha256_text
-from triage.notices.notice_io import RowError, write_notices
-from triage.notices.validation import validate_notices
+from triage.notices import RowError, validate_notices, write_notices
 from triage.rules import SAFETY_WINDOW
 from triage.scoring.lines import score_line
 

@@ -32,7 +32,9 @@ def _filters(
     tier = tier if tier in TIERS else None
     route = route if route in notice_fields().enums["route"] else None
     dv = dv if dv in ("dv", "cgc", "municipality", "none") else None
-    return QueueFilters(tier=tier, route=route, dv=dv, undecided=undecided, offset=max(0, offset))
+    return QueueFilters.model_validate(
+        {"tier": tier, "route": route, "dv": dv, "undecided": undecided, "offset": max(0, offset)}
+    )
 
 
 @router.get("/queue")
@@ -133,12 +135,14 @@ def decide(
     }
     w = words(request)
     try:
-        decision = DecisionInput(
-            notice_id=notice_id,
-            decided_tier=decided_tier,
-            decided_dv_route=decided_dv_route or None,
-            override_reason=override_reason or None,
-            shown_score_hash=shown_score_hash or None,
+        decision = DecisionInput.model_validate(  # the form's strings, checked here
+            {
+                "notice_id": notice_id,
+                "decided_tier": decided_tier,
+                "decided_dv_route": decided_dv_route or None,
+                "override_reason": override_reason or None,
+                "shown_score_hash": shown_score_hash or None,
+            }
         )
     except ValidationError as exc:
         detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())

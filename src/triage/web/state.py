@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata as md
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,11 +104,12 @@ class WebState:
         with self.score_lock:
             return refresh_scores(conn, self.scorer, as_of=self.now(), scorer_key=self.scorer_key)
 
-    def score(self, frame: pd.DataFrame, **kw) -> list[dict[str, Any]]:
+    def score(self, notices: pd.DataFrame | Mapping[str, Any], **kw) -> list[dict[str, Any]]:
         # One scorer shared by all request threads: LightGBM and the explainer
         # are not documented as thread-safe, and on two cores a lock costs nothing.
+        assert self.scorer is not None  # callers answer 503 first when no model is loaded
         with self.score_lock:
-            return self.scorer.score(frame, **kw)
+            return self.scorer.score(notices, **kw)
 
     @property
     def not_champion(self) -> str | None:

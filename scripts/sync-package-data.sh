@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Copy the files people edit (synthetic/, configs/) to their packaged copies in
+# src/triage/, which the wheel ships and an installed `triage` reads when the
+# working folder has no file of that name. tests/test_package_data.py fails
+# when a pair differs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+pairs=(
+  "synthetic/spec.yaml                  src/triage/synth/data/spec.yaml"
+  "synthetic/published_aggregates.csv   src/triage/synth/data/published_aggregates.csv"
+  "synthetic/sample/notices.jsonl       src/triage/synth/data/sample/notices.jsonl"
+  "configs/intake_urgency.yaml          src/triage/experiment/configs/intake_urgency.yaml"
+  "configs/dv_witness_sorting.yaml      src/triage/experiment/configs/dv_witness_sorting.yaml"
+  "configs/ci.yaml                      src/triage/experiment/configs/ci.yaml"
+  "configs/ci_dv.yaml                   src/triage/experiment/configs/ci_dv.yaml"
+  "configs/rules.yaml                   src/triage/experiment/configs/rules.yaml"
+)
+for pair in "${pairs[@]}"; do
+  read -r from to <<<"$pair"
+  mkdir -p "$(dirname "$to")"
+  if ! cmp -s "$from" "$to"; then
+    cp "$from" "$to"
+    echo "$from -> $to"
+  fi
+done

@@ -1,0 +1,76 @@
+"""``triage validate``: a notice file (counts, refused columns, a table of errors) or a config."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pyarrow as pa
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from triage.notices import refused_column_message, shorten, validate_notices, write_records
+
+MAX_PRINTED_ERRORS = 50
+
+
+def run_validate_notices(
+    path: str | os.PathLike[str], *, rejects: Path | None, console: Console
+) -> int:
+    """Validate a notice file for the CLI; exit code 0 all valid, 1 rows rejected or
+    columns refused, 2 file missing or unreadable."""
+    path = Path(path)
+    if rejects is not None and Path(rejects).suffix.lower() not in (".jsonl", ".parquet"):
+        console.print(Text(f"error: rejects file must end in .jsonl or .parquet: {rejects}"))
+        return 2
+    try:
+        result = validate_notices(path)
+    except FileNotFoundError:
+        console.print(Text(f"error: no such file: {path}", style="red"))
+        return 2
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        console.print(Text(f"error: cannot read {path}: {shorten(str(exc))}", style="red"))
+        return 2
+
+    console.print(
+        Text(f"{path}: {result.n_rows} rows, {result.n_valid} valid, {result.n_rejected} rejected")
+    )
+    for column, reason in result.refused_columns.items():
+        console.print(Text(refused_column_message(column, reason), style="red"))
+    if result.errors:
+        # Text cells, not markup: a notice's own text must never be read as rich markup.
+        table = Table(title="Errors", show_lines=False)
+        for header in ("row", "notice_id", "field", "message"):
+            table.add_column(header)
+        for error in result.errors[:MAX_PRINTED_ERRORS]:
+            table.add_row(
+                str(error.row),
+                Text(error.notice_id or ""),
+                Text(error.field or ""),
+                Text(error.message),
+            )
+        console.print(table)
+        more = len(result.errors) - MAX_PRINTED_ERRORS
+        if more > 0:
+            console.print(Text(f"… and {more} more"))
+    if rejects is not None:
+        write_records(result.rejected, rejects)
+        console.print(Text(f"wrote {result.n_rejected} rejected rows to {rejects}"))
+    return 0 if result.ok else 1
+
+
+def run_validate_config(path: Path, *, console: Console, err_console: Console) -> int:
+    """``triage validate CONFIG.yaml``: 0 and a one-line summary when valid, 1 and every problem when not."""
+    from triage.experiment.config import ConfigError, load_config
+
+    try:
+        cfg = load_config(path)
+    except ConfigError as exc:
+        err_console.print(str(exc), markup=False, highlight=False)
+        return 1
+    enabled = ", ".join(cfg.enabled_candidates())
+    console.print(
+        f"{path}: valid (config_version {cfg.config_version}, pipeline {cfg.pipeline}, candidates: {enabled})"
+    )
+    return 0

@@ -1,0 +1,158 @@
+"""What an intake-urgency run logs into its MLflow run (``run_log.experiment_run``), in two steps.
+
+``log_urgency_model`` logs what needs no evaluation figures (the config, the
+reliability and capacity figures, the candidates' tables, the registered
+model); ``log_urgency_assessment`` then logs the figures with their intervals
+and describes the model version. The pipeline calls them in that order inside
+one run and resolves its background bootstrap between them, so the bootstrap
+runs while the model is logged and each step is handed plain values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from triage.contract.columns import P_HARM, RECORDED_HARM, TRUE_HARM
+from triage.experiment.assessment import Assessment
+from triage.experiment.run_inputs import RunArtefacts, RunInputs, TestPredictions
+from triage.experiment.run_log import (
+    config_text,
+    finite,
+    log_model_tables,
+    selection_metrics,
+)
+from triage.experiment.training import TrainedCandidates
+from triage.labels import DECISION_SUPPORT_NOTICE
+from triage.tiers import TierThresholds
+from triage.tracking import log_and_register
+
+UrgencyArtefacts = RunArtefacts[TierThresholds]
+
+
+def tier_tags(thresholds: TierThresholds) -> dict[str, str]:
+    """What scoring needs beside the model: the cut points that turn its risk into tiers."""
+    return {
+        "tier.immediate": repr(float(thresholds.immediate)),
+        "tier.urgent": repr(float(thresholds.urgent)),
+        "tier.basis": thresholds.basis,
+    }
+
+
+def log_urgency_model(
+    inputs: RunInputs,
+    trained: TrainedCandidates,
+    artefacts: UrgencyArtefacts,
+    test: TestPredictions,
+) -> str:
+    """Everything that needs no evaluation figures, the registered model last; its version."""
+    import mlflow
+
+    from triage.evaluation import reliability_figure
+
+    cfg = inputs.cfg
+    mlflow.log_text(config_text(inputs), "config/experiment.yaml")
+    y_true = test.truth[TRUE_HARM].to_numpy(bool)
+    scores = {**test.risks, "oracle": test.truth[P_HARM].to_numpy(float)}
+    fig = reliability_figure(y_true, scores, bins=cfg.evaluation.ece_bins)
+    mlflow.log_figure(fig, "evaluation/reliability_true_outcome.png")
+    log_model_tables(mlflow, trained.candidates)
+    _log_capacity_curve(mlflow, inputs, test=test, scores=scores)
+    version, _ = log_and_register(
+        artefacts.model,
+        example_notices=artefacts.example,
+        registered_model=cfg.mlflow.registered_model,
+        alias=cfg.mlflow.alias,
+        version_tags=tier_tags(artefacts.cuts[trained.chosen]),
+    )
+    return version
+
+
+def log_urgency_assessment(
+    inputs: RunInputs,
+    trained: TrainedCandidates,
+    artefacts: UrgencyArtefacts,
+    assessment: Assessment,
+    *,
+    model_version: str,
+) -> None:
+    """Every figure with its interval, the tables behind them, and the model version's description."""
+    import mlflow
+    from mlflow import MlflowClient
+
+    cfg, split, chosen = inputs.cfg, inputs.split, trained.chosen
+    metrics = assessment.flat_metrics()
+    metrics.update(selection_metrics(inputs, trained.selection))
+    metrics.update(
+        {
+            f"tiers.{name}.{edge}": getattr(t, edge)
+            for name, t in artefacts.cuts.items()
+            for edge in ("immediate", "urgent")
+        }
+    )
+    metrics["capacity.k"] = assessment.k
+    mlflow.log_metrics(finite(metrics))
+    mlflow.log_dict(
+        {
+            "metrics": assessment.metrics,
+            "intervals": {
+                outcome: table.reset_index().to_dict(orient="records")
+                for outcome, table in assessment.intervals.items()
+            },
+            "k": assessment.k,
+            "selection": {
+                "metric": cfg.selection.metric,
+                "scores": trained.selection,
+                "chosen": chosen,
+            },
+            "tiers": {
+                n: {"immediate": t.immediate, "urgent": t.urgent, "basis": t.basis}
+                for n, t in artefacts.cuts.items()
+            },
+            "split": split.summary(),
+        },
+        "evaluation/metrics.json",
+    )
+    for outcome in assessment.intervals:
+        head = assessment.headline(outcome)
+        mlflow.log_text(head.to_csv(), f"evaluation/headline_{outcome}.csv")
+    for name, table in assessment.confusion.items():
+        mlflow.log_text(table.to_csv(), f"evaluation/tier_confusion_{name}.csv")
+    calibration = split.windows["calibration"]
+    true = assessment.metrics["true"][chosen]
+    description = (
+        f"{chosen} candidate, calibrated ({cfg.calibration.method}) on "
+        f"{calibration[0].date()}..{calibration[1].date()}; "
+        f"test AUC {true['auc']:.3f} ({true['auc_ratio']:.3f} of the oracle). "
+        + DECISION_SUPPORT_NOTICE["en"]
+    )
+    MlflowClient().update_model_version(
+        cfg.mlflow.registered_model, model_version, description=description
+    )
+
+
+def _log_capacity_curve(
+    mlflow: Any, inputs: RunInputs, *, test: TestPredictions, scores: dict[str, Any]
+) -> None:
+    """Recall and precision at capacity over a range of daily capacities (JSON and a figure)."""
+    import matplotlib.pyplot as plt
+
+    from triage.evaluation.capacity_curve import (
+        capacity_curve,
+        capacity_curve_figure,
+        capacity_grid,
+    )
+
+    per_day = inputs.cfg.tiers.capacity.per_day
+    outcomes = {"true": test.truth[TRUE_HARM].to_numpy(bool)}
+    outcomes["recorded"] = test.truth[RECORDED_HARM].to_numpy(bool)
+    curve = capacity_curve(
+        outcomes,
+        scores,
+        per_day=capacity_grid(per_day),
+        days=inputs.split.days("test"),
+        configured=per_day,
+    )
+    mlflow.log_dict(curve, "evaluation/capacity_curve.json")
+    fig = capacity_curve_figure(curve, outcome="true")
+    mlflow.log_figure(fig, "evaluation/capacity_curve.png")
+    plt.close(fig)

@@ -1,0 +1,184 @@
+"""What a model card shows of a run, read from MLflow: the only module of the card that talks to it.
+
+``read_card_inputs`` turns a run id into ``CardInputs``: the run's metrics, params
+and tags, its newest fairness audit and the registered model's champion. Artefacts
+are fetched one file at a time when a section asks for one, so the card downloads
+only what it shows (``audit_inputs/``, which is row-level, is never opened).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from triage.audit.runs import AUDIT_KIND, OF_RUN_TAG
+from triage.contract.names import CHAMPION
+from triage.report.errors import RunNotFound
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
+    from mlflow.entities import Run
+
+Fetch = Callable[[str], bytes | None]
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run's logged facts; ``file`` reads an artefact (``None`` when the run has none)."""
+
+    run_id: str
+    experiment_id: str
+    start_time: int | None
+    """Milliseconds since the epoch, as MLflow keeps it."""
+    metrics: dict[str, float]
+    params: dict[str, str]
+    tags: dict[str, str]
+    fetch: Fetch = field(repr=False, compare=False)
+
+    def file(self, path: str) -> bytes | None:
+        return self.fetch(path)
+
+    def text(self, path: str) -> str | None:
+        data = self.fetch(path)
+        # Universal newlines, as the card has always read artefacts as text files.
+        return None if data is None else io.TextIOWrapper(io.BytesIO(data), "utf-8").read()
+
+    def json(self, path: str) -> Any:
+        text = self.text(path)
+        return json.loads(text) if text is not None else None
+
+    def csv(self, path: str) -> list[dict[str, str]] | None:
+        text = self.text(path)
+        return list(csv.DictReader(io.StringIO(text))) if text is not None else None
+
+
+@dataclass(frozen=True)
+class AuditSource:
+    """The run holding an audit of a run: its newest audit run, or the run itself."""
+
+    run: RunRecord
+    runs: int
+    """How many audit runs name the audited run (0: the run holds ``audit/`` itself)."""
+
+
+@dataclass(frozen=True)
+class Champion:
+    """The ``@champion`` version of the run's registered model."""
+
+    model: str
+    version: str
+    run_id: str
+    run: RunRecord | None
+    """``None`` when the champion is the run itself, or its run could not be read."""
+    audit: AuditSource | None
+
+
+@dataclass(frozen=True)
+class CardInputs:
+    """Everything a card is built from."""
+
+    run: RunRecord
+    audit: AuditSource | None
+    champion: Champion | None
+    """``None`` when the run names no registered model, or the model has no champion."""
+
+
+def open_client() -> tuple[MlflowClient, str]:
+    """A client of the tracking store (``MLFLOW_TRACKING_URI`` or ./mlruns) and its URI."""
+    from mlflow import MlflowClient
+
+    from triage.tracking import tracking_uri
+
+    uri = tracking_uri()
+    return MlflowClient(tracking_uri=uri, registry_uri=uri), uri
+
+
+def read_card_inputs(client: MlflowClient, run_id: str) -> CardInputs:
+    """The run ``run_id`` with its audit and champion; ``RunNotFound`` when there is no such run."""
+    try:
+        found = client.get_run(run_id)
+    except Exception:  # noqa: BLE001 - MLflow raises its own exception for an unknown run
+        raise RunNotFound(run_id, getattr(client, "tracking_uri", "the tracking store")) from None
+    run = _record(client, found)
+    return CardInputs(run=run, audit=_audit_source(client, run), champion=_champion(client, run))
+
+
+def _record(client: MlflowClient, run: Run) -> RunRecord:
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    run_id = run.info.run_id
+    listings: dict[str, list[str]] = {}
+
+    def listing(folder: str) -> list[str]:
+        if folder not in listings:
+            try:
+                listings[folder] = [f.path for f in client.list_artifacts(run_id, folder)]
+            except Exception:  # noqa: BLE001 - a missing folder is "no data"
+                listings[folder] = []
+        return listings[folder]
+
+    def fetch(path: str) -> bytes | None:
+        folder = path.rsplit("/", 1)[0] if "/" in path else ""
+        if path not in listing(folder):
+            return None
+        try:
+            with tempfile.TemporaryDirectory(prefix="triage-card-") as tmp:
+                return Path(client.download_artifacts(run_id, path, tmp)).read_bytes()
+        except Exception:  # noqa: BLE001 - an unreadable file is "no data"
+            return None
+
+    return RunRecord(
+        run_id=run_id,
+        experiment_id=run.info.experiment_id,
+        start_time=run.info.start_time,
+        metrics=dict(run.data.metrics),
+        params=dict(run.data.params),
+        tags=dict(run.data.tags),
+        fetch=fetch,
+    )
+
+
+def _audit_source(client: MlflowClient, run: RunRecord) -> AuditSource | None:
+    """Fairness-audit runs that name this run (``triage audit --run RUN_ID``): the newest one;
+    else the run itself if it holds ``audit/``."""
+    try:
+        experiments = [e.experiment_id for e in client.search_experiments()]
+        found = client.search_runs(
+            experiments,
+            filter_string=f"tags.`{OF_RUN_TAG}` = '{run.run_id}'",
+            order_by=["attributes.start_time DESC"],
+        )
+        audits = [r for r in found if r.data.tags.get("kind") == AUDIT_KIND]
+    except Exception:  # noqa: BLE001 - a store that cannot be searched has no audits to show
+        audits = []
+    if audits:
+        return AuditSource(run=_record(client, audits[0]), runs=len(audits))
+    try:
+        holds_audit = bool(client.list_artifacts(run.run_id, "audit"))
+    except Exception:  # noqa: BLE001 - a missing folder is "no audit"
+        holds_audit = False
+    return AuditSource(run=run, runs=0) if holds_audit else None
+
+
+def _champion(client: MlflowClient, run: RunRecord) -> Champion | None:
+    name = run.params.get("mlflow.registered_model")
+    if not name:
+        return None
+    try:
+        mv = client.get_model_version_by_alias(name, CHAMPION)
+    except Exception:  # noqa: BLE001 - no such alias or model
+        return None
+    version, champion_run_id = str(mv.version), str(mv.run_id)
+    if champion_run_id == run.run_id:
+        return Champion(name, version, champion_run_id, run=None, audit=None)
+    try:
+        other = _record(client, client.get_run(champion_run_id))
+    except Exception:  # noqa: BLE001 - a deleted or unreadable champion run
+        return Champion(name, version, champion_run_id, run=None, audit=None)
+    return Champion(name, version, champion_run_id, run=other, audit=_audit_source(client, other))

@@ -1,0 +1,114 @@
+"""What every section is made of: the section and fact shapes, number formats, labels, figures.
+
+Sections are plain dicts because they go into the card's JSON as they are
+(``card.schema.json`` is their contract).
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from typing import Any
+
+from triage import labels
+from triage.report._text import AUDIT_METRICS, FACTS, TITLES, t
+from triage.report.reader import RunRecord
+
+Section = dict[str, Any]
+Table = dict[str, Any]
+Figures = dict[str, dict[str, str]]
+"""The card's figures by key, each a PNG as base64; sections refer to them by key."""
+
+OUTCOMES: tuple[str, ...] = ("true", "recorded")
+
+
+def section(sid: str, lang: str, *, available: bool = True, **content: Any) -> Section:
+    out: Section = {"id": sid, "title": t(TITLES, sid, lang), "available": available}
+    out.update({"notes": [], "facts": [], "tables": [], "figures": [], "lists": [], "data": {}})
+    out.update(content)
+    return out
+
+
+def fact(key: str, value: Any, lang: str) -> dict[str, str]:
+    return {"key": key, "label": t(FACTS, key, lang), "value": "" if value is None else str(value)}
+
+
+def fmt(x: float | None) -> str:
+    return "—" if x is None else f"{x:.3f}"
+
+
+def count(x: float | None) -> str:
+    return "—" if x is None else f"{x:,.0f}"
+
+
+def num(x: str | None) -> float | None:
+    """A logged CSV cell as a number; empty, malformed and non-finite cells are ``None``."""
+    if x is None:
+        return None
+    try:
+        v = float(x)
+    except ValueError:
+        return None
+    return v if math.isfinite(v) else None
+
+
+def cell(metrics: dict[str, float], key: str) -> dict[str, Any] | None:
+    """A metric with its interval (``key_low``, ``key_high``), or ``None`` if not logged."""
+    if key not in metrics:
+        return None
+    return {
+        "key": key,
+        "estimate": metrics[key],
+        "low": metrics.get(f"{key}_low"),
+        "high": metrics.get(f"{key}_high"),
+    }
+
+
+def interval(c: dict[str, Any] | None) -> str:
+    if not c:
+        return "—"
+    if c.get("low") is None or c.get("high") is None:
+        return fmt(c["estimate"])
+    return f"{fmt(c['estimate'])} [{fmt(c['low'])}, {fmt(c['high'])}]"
+
+
+# Labels fall back to the raw name: a run may log a field or value this version has no words for.
+
+
+def field_label(field: str, lang: str) -> str:
+    try:
+        return labels.field_label(field, lang)
+    except (KeyError, ValueError):
+        return field
+
+
+def group_label(feature: str, group: str, lang: str) -> str:
+    try:
+        return labels.value_label(feature, group, lang)
+    except (KeyError, ValueError):
+        return group
+
+
+def tier_name(tier: str, lang: str) -> str:
+    try:
+        return labels.tier_label(tier, lang)
+    except ValueError:
+        return tier
+
+
+def audit_metric_label(metric: str, lang: str) -> str:
+    return t(AUDIT_METRICS, metric, lang) if metric in AUDIT_METRICS else metric
+
+
+def embed_figure(run: RunRecord, path: str, figures: Figures) -> str | None:
+    """Add the run's PNG at ``path`` to ``figures``; its key, or ``None`` if the run has none."""
+    data = run.file(path)
+    if data is None:
+        return None
+    key = path.replace("/", "_").rsplit(".", 1)[0]
+    figures[key] = {
+        "artifact": path,
+        "media_type": "image/png",
+        "base64": base64.b64encode(data).decode("ascii"),
+    }
+    return key

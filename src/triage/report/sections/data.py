@@ -1,0 +1,139 @@
+"""The data section: where the notices came from, the split windows, the planted label biases."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+from typing import Any
+
+from triage import labels
+from triage.report._text import TEXT, WORDS, t
+from triage.report.reader import RunRecord
+from triage.report.sections.common import Section, Table, fact, section
+
+# Sources of the published aggregates end in a URL; the card names the source only.
+_URL = re.compile(r"\s*(via\s+)?\S*https?://\S+", re.IGNORECASE)
+_WINDOW = re.compile(r"^(\S+) \.\. (\S+) \((.+)\)$")
+
+
+def data_section(run: RunRecord, lang: str) -> Section:
+    tags = run.tags
+    spec_version = tags.get("synth.spec_version")
+    synthetic = tags.get("data.source") == "synthetic" or spec_version not in (None, "None")
+    facts = [
+        fact("source", _source(tags), lang),
+        fact("n", tags.get("data.n"), lang),
+        fact("fingerprint", tags.get("data.fingerprint"), lang),
+    ]
+    if synthetic:
+        facts += [
+            fact("spec_version", spec_version, lang),
+            fact("spec_digest", tags.get("synth.spec_digest"), lang),
+            fact("seed", tags.get("synth.seed"), lang),
+        ]
+    windows = _windows(tags)
+    if "train" in windows and "test" in windows:
+        facts.append(fact("period", f"{windows['train'][0]} .. {windows['test'][1]}", lang))
+    facts += [
+        fact(f"split.{name}", f"{lo} .. {hi} ({n})", lang) for name, (lo, hi, n) in windows.items()
+    ]
+    target = tags.get("target") or run.params.get("target", "")
+    facts.append(fact("target", target, lang))
+    notes = [t(TEXT, "data_synthetic" if synthetic else "data_not_synthetic", lang)]
+    notes.append(t(TEXT, "label_bias", lang, target=target))
+    tables: list[Table] = []
+    data: dict[str, Any] = {}
+    if synthetic:
+        missing, table = _published_aggregates(tags, lang)
+        notes += missing
+        if table:
+            tables.append(table)
+        bias_notes, bias_tables, data = _recording_bias(run, lang)
+        notes += bias_notes
+        tables += bias_tables
+    return section("data", lang, facts=facts, notes=notes, tables=tables, data=data)
+
+
+def _published_aggregates(tags: dict[str, str], lang: str) -> tuple[list[str], Table | None]:
+    """Name the aggregates of the packaged spec when the run's spec digest is that spec's."""
+    try:
+        from triage.synth.spec import aggregates_path, load_spec
+
+        spec = load_spec()
+    except Exception:  # noqa: BLE001 - without the spec the card says the sources are unknown
+        return [t(TEXT, "aggregates_unknown", lang)], None
+    if tags.get("synth.spec_digest") != spec.digest:
+        return [t(TEXT, "aggregates_unknown", lang)], None
+    path = aggregates_path(spec)
+    year = str(spec.calibration.fiscal_year)
+    sources: dict[str, set[str]] = {}
+    try:
+        with path.open(encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                if row.get("fiscal_year") == year:
+                    name = _URL.sub("", row.get("source", "")).strip(" ,;")
+                    sources.setdefault(row.get("dimension", ""), set()).add(name)
+    except OSError:
+        return [t(TEXT, "aggregates_unknown", lang)], None
+    note = t(TEXT, "aggregates_intro", lang, file=path.name, year=year)
+    table = {
+        "caption": note,
+        "columns": [t(WORDS, "dimension", lang), t(WORDS, "sources", lang)],
+        "rows": [[dim, "; ".join(sorted(s))] for dim, s in sorted(sources.items())],
+    }
+    return [], table
+
+
+def _windows(tags: dict[str, str]) -> dict[str, tuple[str, str, str]]:
+    """Split windows as (from, to, notices), dates only: a window's edge may be one notice's
+    receipt time (the earliest notice opens the training window), which is row-level."""
+    out = {}
+    for name in ("train", "calibration", "test"):
+        m = _WINDOW.match(tags.get(f"split.{name}", ""))
+        if m:
+            lo, hi, n = m.groups()
+            out[name] = (lo[:7] if name == "train" else lo[:10], hi[:10], n)
+    return out
+
+
+def _source(tags: dict[str, str]) -> str:
+    source = tags.get("data.source", "")
+    if source.startswith("folder "):  # the folder's name, not the local path
+        return f"folder {Path(source[len('folder ') :]).name}"
+    return source
+
+
+def _term_label(term: str, lang: str) -> str:
+    """A spec term (``welfare_receipt``, ``household_type=single_parent``) in words."""
+    field, sep, value = term.partition("=")
+    try:
+        return labels.factor_label(field, value if sep else True, lang)
+    except (KeyError, ValueError):
+        return term
+
+
+def _recording_bias(run: RunRecord, lang: str) -> tuple[list[str], list[Table], dict[str, Any]]:
+    """The spec's recorded-label biases as logged with the run (``data/recording_bias.json``)."""
+    logged = run.json("data/recording_bias.json")
+    if not logged:
+        return [t(TEXT, "no_recording_bias", lang)], [], {}
+    rec = logged.get("recording", {})
+    rows: list[list[str]] = []
+    data: dict[str, Any] = {}
+    for mech in ("detection", "false_record", "tier_perception"):
+        part = rec.get(mech) or {}
+        data[mech] = {k: part[k] for k in ("logit", "noise_sd", "terms") if k in part}
+        base = part.get("logit", part.get("noise_sd"))
+        base_key = "base_logit" if "logit" in part else "noise_sd"
+        if base is not None:
+            rows.append([t(WORDS, mech, lang), t(WORDS, base_key, lang), f"{base:+.2f}"])
+        for term, value in (part.get("terms") or {}).items():
+            rows.append([t(WORDS, mech, lang), _term_label(term, lang), f"{value:+.2f}"])
+    note = t(TEXT, "recording_bias_intro", lang, version=logged.get("spec_version", "?"))
+    table = {
+        "caption": "data/recording_bias.json",
+        "columns": [t(WORDS, k, lang) for k in ("mechanism", "term", "log_odds")],
+        "rows": rows,
+    }
+    return [note], [table], {"spec_version": logged.get("spec_version"), "recording": data}

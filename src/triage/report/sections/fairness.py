@@ -1,0 +1,162 @@
+"""The fairness section: the run's newest fairness audit (``triage audit --run``) as logged.
+
+Each audit part (true outcome, recorded outcome, the labels themselves) shows its
+flags and its group table; small groups stay suppressed, never shown as numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from triage.report._text import AUDIT_METRICS, TEXT, WORDS, t
+from triage.report.reader import AuditSource, RunRecord
+from triage.report.sections.common import (
+    Figures,
+    Section,
+    Table,
+    audit_metric_label,
+    count,
+    embed_figure,
+    fact,
+    field_label,
+    fmt,
+    group_label,
+    num,
+    section,
+)
+
+AUDITS: tuple[str, ...] = ("true", "recorded", "labels")
+"""Parts of a fairness audit the card shows, in order (``audit/{name}/`` in the audit run)."""
+GROUP_COLUMNS: tuple[str, ...] = ("n", "base_rate", "flag_rate", "fnr", "fpr", "precision")
+
+
+def fairness_section(
+    run: RunRecord, audit: AuditSource | None, lang: str, figures: Figures
+) -> Section:
+    if audit is None:
+        return section(
+            "fairness",
+            lang,
+            available=False,
+            notes=[t(TEXT, "no_fairness", lang, run=run.run_id)],
+        )
+    src = audit.run
+    tables: list[Table] = []
+    figs: list[dict[str, str]] = []
+    audits: dict[str, Any] = {}
+    for name in AUDITS:
+        tb, fg, data = _audit_part(src, name, lang, figures)
+        tables += tb
+        figs += fg
+        if data:
+            audits[name] = data
+    p = src.params
+    facts = [
+        fact("audit_run", src.run_id, lang),
+        fact("audit_n", p.get("audit.n"), lang),
+        fact("audit_flag_rule", p.get("audit.flag_rule"), lang),
+        fact("audit_band", p.get("audit.band"), lang),
+        fact("audit_min_n", p.get("audit.min_n"), lang),
+        fact("audit_n_boot", p.get("audit.n_boot"), lang),
+        fact("audit_model_inputs", p.get("audit.model_inputs"), lang),
+    ]
+    if not audits:
+        return section(
+            "fairness",
+            lang,
+            available=False,
+            notes=[t(TEXT, "no_fairness", lang, run=run.run_id)],
+            facts=facts,
+        )
+    notes = [t(TEXT, "fairness_intro", lang, run=src.run_id, n=audit.runs or 1)]
+    data = {"audit_run_id": src.run_id, "audit_runs": audit.runs, "audits": audits}
+    return section(
+        "fairness", lang, notes=notes, facts=facts, tables=tables, figures=figs, data=data
+    )
+
+
+def disparities(src: RunRecord, part: str) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """An audit part's unsuppressed disparities by (feature, group, metric): ratio and flag."""
+    rows = src.csv(f"audit/{part}/disparities.csv") or []
+    return {
+        (r["feature"], r["group"], r["metric"]): {
+            "ratio": num(r.get("ratio")),
+            "flag": str(r.get("flag", "")).lower() == "true",
+        }
+        for r in rows
+        if str(r.get("suppressed", "")).lower() != "true"
+    }
+
+
+def _audit_part(
+    src: RunRecord, name: str, lang: str, figures: Figures
+) -> tuple[list[Table], list[dict[str, str]], dict[str, Any]]:
+    """One audit part (true / recorded / labels): its flags and its group table, as logged."""
+    groups = src.csv(f"audit/{name}/groups.csv")
+    if groups is None:
+        return [], [], {}
+    flags = src.csv(f"audit/{name}/flags.csv") or []
+    title = t(WORDS, f"audit_{name}", lang)
+    n_flags = src.metrics.get(f"{name}.flags")
+    n_disp = src.metrics.get(f"{name}.disparities")
+    flag_rows: list[dict[str, Any]] = [
+        {
+            "feature": r["feature"],
+            "group": r["group"],
+            "reference": r["reference"],
+            "metric": r["metric"],
+            **{
+                k: num(r.get(k))
+                for k in ("value", "reference_value", "ratio", "ratio_low", "ratio_high")
+            },
+        }
+        for r in flags
+    ]
+    tables: list[Table] = [
+        {
+            "caption": f"{title}: {t(WORDS, 'flags', lang)} "
+            f"({t(TEXT, 'flag_count', lang, flags=count(n_flags), of=count(n_disp))})",
+            "columns": [t(WORDS, k, lang) for k in ("feature", "group", "vs", "metric")]
+            + [t(WORDS, "value", lang), t(WORDS, "ratio", lang)],
+            "rows": [
+                [
+                    field_label(f["feature"], lang),
+                    group_label(f["feature"], f["group"], lang),
+                    group_label(f["feature"], f["reference"], lang),
+                    audit_metric_label(f["metric"], lang),
+                    f"{fmt(f['value'])} vs {fmt(f['reference_value'])}",
+                    f"{fmt(f['ratio'])} [{fmt(f['ratio_low'])}, {fmt(f['ratio_high'])}]",
+                ]
+                for f in flag_rows
+            ]
+            or [[t(WORDS, "none", lang), "", "", "", "", ""]],
+        }
+    ]
+    cols = [c for c in GROUP_COLUMNS if groups and c in groups[0]]
+    group_rows, shown = [], []
+    for r in groups:
+        suppressed = str(r.get("suppressed", "")).lower() == "true"
+        values = {} if suppressed else {c: num(r.get(c)) for c in cols}
+        group_rows.append(
+            {"feature": r["feature"], "group": r["group"], "suppressed": suppressed, **values}
+        )
+        label = [field_label(r["feature"], lang), group_label(r["feature"], r["group"], lang)]
+        if suppressed:
+            shown.append(label + [t(WORDS, "suppressed", lang)] + [""] * (len(cols) - 1))
+        else:
+            shown.append(label + [count(values[c]) if c == "n" else fmt(values[c]) for c in cols])
+    tables.append(
+        {
+            "caption": f"{title}: {t(WORDS, 'groups', lang)}",
+            "columns": [t(WORDS, "feature", lang), t(WORDS, "group", lang)]
+            + [t(AUDIT_METRICS, c, lang) for c in cols],
+            "rows": shown,
+        }
+    )
+    figs = []
+    if name != "labels":
+        key = embed_figure(src, f"audit/{name}/disparities.png", figures)
+        if key:
+            figs.append({"key": key, "caption": f"{title}: audit/{name}/disparities.png"})
+    data = {"flags": n_flags, "disparities": n_disp, "flag_rows": flag_rows, "groups": group_rows}
+    return tables, figs, data

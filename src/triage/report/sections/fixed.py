@@ -1,0 +1,75 @@
+"""Sections whose words are the same for every run: intended use, limitations, sign-off."""
+
+from __future__ import annotations
+
+from triage.report._text import TEXT, WORDS, t
+from triage.report.sections.common import Section, section
+
+
+def intended_use_section(lang: str) -> Section:
+    return section(
+        "intended_use",
+        lang,
+        lists=[
+            {
+                "title": t(WORDS, "intended", lang),
+                "items": [t(TEXT, k, lang) for k in ("intended", "research")],
+            },
+            {
+                "title": t(WORDS, "out_of_scope", lang),
+                "items": [
+                    t(TEXT, k, lang)
+                    for k in ("oos_automated", "oos_low_score", "oos_rules", "oos_real_data")
+                ],
+            },
+            {
+                "title": t(WORDS, "lessons", lang),
+                "items": [
+                    t(TEXT, k, lang)
+                    for k in (
+                        "lesson_child_voice",
+                        "lesson_bare_probability",
+                        "lesson_capacity",
+                        "lesson_audit",
+                        "lesson_past_practice",
+                    )
+                ],
+            },
+        ],
+    )
+
+
+def limitations_section(lang: str) -> Section:
+    return section(
+        "limitations",
+        lang,
+        lists=[
+            {
+                "title": t(WORDS, "limitations", lang),
+                "items": [
+                    t(TEXT, k, lang)
+                    for k in ("lim_synthetic", "lim_recorded", "lim_capacity", "lim_intervals")
+                ],
+            },
+            {
+                "title": t(WORDS, "ethics", lang),
+                "items": [
+                    t(TEXT, k, lang) for k in ("eth_sensitive", "eth_human", "eth_subgroups")
+                ],
+            },
+        ],
+    )
+
+
+def sign_off_section(lang: str) -> Section:
+    """Blank fields a reviewer fills in on the printed card."""
+    fields = ["name", "role", "date", "decision", "comments"]
+    return section(
+        "sign_off",
+        lang,
+        notes=[
+            t(TEXT, "sign_off_intro", lang),
+            f"{t(WORDS, 'decision', lang)}: {t(TEXT, 'decision_options', lang)}",
+        ],
+        data={"fields": {f: t(WORDS, f, lang) for f in fields}},
+    )

@@ -1,0 +1,111 @@
+"""Performance against both outcomes with intervals, and recall and precision as capacity varies."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from triage.report._text import METRICS, TEXT, WORDS, t
+from triage.report.reader import RunRecord
+from triage.report.sections.common import (
+    OUTCOMES,
+    Figures,
+    Section,
+    Table,
+    cell,
+    embed_figure,
+    fmt,
+    interval,
+    section,
+)
+
+PERFORMANCE_METRICS: tuple[str, ...] = (
+    "auc",
+    "auc_ratio",
+    "brier",
+    "ece",
+    "under_triage",
+    "recall_at_k_worst",
+)
+
+
+def performance_section(run: RunRecord, lang: str, candidates: list[str]) -> Section:
+    m = run.metrics
+    outcomes: dict[str, list[dict[str, Any]]] = {}
+    data: dict[str, Any] = {
+        "k": m.get("capacity.k"),
+        "metrics": list(PERFORMANCE_METRICS),
+        "outcomes": outcomes,
+    }
+    tables: list[Table] = []
+    for outcome in OUTCOMES:
+        rows, shown = [], []
+        for cand in candidates:
+            found = {name: cell(m, f"{outcome}.{cand}.{name}") for name in PERFORMANCE_METRICS}
+            cells = {k: v for k, v in found.items() if v is not None}
+            if not cells:
+                continue
+            rows.append({"candidate": cand, "metrics": cells})
+            shown.append([cand] + [interval(cells.get(name)) for name in PERFORMANCE_METRICS])
+        if rows:
+            outcomes[outcome] = rows
+            tables.append(
+                {
+                    "caption": t(WORDS, outcome, lang),
+                    "columns": [t(WORDS, "candidate", lang)]
+                    + [t(METRICS, name, lang) for name in PERFORMANCE_METRICS],
+                    "rows": shown,
+                }
+            )
+    if not tables:
+        return section(
+            "performance", lang, available=False, notes=[t(TEXT, "no_performance", lang)]
+        )
+    level = run.params.get("evaluation.level", "0.95")
+    with contextlib.suppress(ValueError):
+        level = f"{float(level):.0%}"
+    k = data["k"]
+    note = t(
+        TEXT,
+        "perf_intro",
+        lang,
+        level=level,
+        n_boot=run.params.get("evaluation.n_boot", "?"),
+        k=f"{k:,.0f}" if k is not None else "?",
+    )
+    return section("performance", lang, notes=[note], tables=tables, data=data)
+
+
+def capacity_section(run: RunRecord, lang: str, figures: Figures) -> Section:
+    curve = run.json("evaluation/capacity_curve.json")
+    key = embed_figure(run, "evaluation/capacity_curve.png", figures)
+    if not curve or "true" not in curve.get("outcomes", {}):
+        return section("capacity", lang, available=False, notes=[t(TEXT, "no_capacity", lang)])
+    by_cand = curve["outcomes"]["true"]
+    per_day, ks = curve["per_day"], curve["k"]
+    head = [t(WORDS, "candidate", lang)] + [
+        f"{c:g}/{t(WORDS, 'day', lang)} (k={k:,})" for c, k in zip(per_day, ks, strict=True)
+    ]
+    tables: list[Table] = []
+    data: dict[str, Any] = {"per_day": per_day, "k": ks, "outcome": "true"}
+    data["configured_per_day"] = curve.get("configured_per_day")
+    for what in ("recall", "precision"):
+        name = f"{what}_at_k_worst"
+        data[what] = {cand: m[name] for cand, m in by_cand.items()}
+        tables.append(
+            {
+                "caption": f"{t(METRICS, name, lang)} ({t(WORDS, 'true', lang)})",
+                "columns": head,
+                "rows": [[cand] + [fmt(v) for v in m[name]] for cand, m in by_cand.items()],
+            }
+        )
+    configured = curve.get("configured_per_day")
+    note = t(
+        TEXT,
+        "capacity_intro",
+        lang,
+        days=f"{curve['days']:.0f}",
+        configured="?" if configured is None else f"{configured:g}",
+    )
+    figs = [{"key": key, "caption": "evaluation/capacity_curve.png"}] if key else []
+    return section("capacity", lang, notes=[note], tables=tables, figures=figs, data=data)
