@@ -16,8 +16,12 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+from typing import Annotated
+
+import typer
 
 from triage.cli.errors import SCORING_FLAGS, error_line
+from triage.contract.names import DEFAULT_MODEL
 
 MAX_NOTICES = 100
 DEFAULT_OUT = Path("out/explain")
@@ -67,6 +71,28 @@ def _looks_like_file(notice: str) -> bool:
     return Path(notice).suffix.lower() in NOTICE_SUFFIXES or Path(notice).is_file()
 
 
+def explain(
+    notice: Annotated[
+        str,
+        typer.Argument(
+            help="A notices file (.jsonl/.parquet, at most 100 notices) or a notice_id looked up in --notices."
+        ),
+    ],
+    model: Annotated[str, typer.Option(help="Urgency model URI.")] = DEFAULT_MODEL,
+    notices: Annotated[
+        Path | None,
+        typer.Option(help="Notices file to look NOTICE up in when NOTICE is a notice_id."),
+    ] = None,
+    lang: Annotated[str, typer.Option(help="Language of the text: ja or en.")] = "ja",
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder for <notice_id>.png and .txt (default out/explain/)."),
+    ] = None,
+) -> None:
+    """A waterfall picture and a text explanation per notice. Decision support only."""
+    raise typer.Exit(explain_command(model, notice, lang, out, notices=notices))
+
+
 def explain_command(
     model: str,
     notice: str,
@@ -106,7 +132,8 @@ def explain_command(
         _err(ERRORS["none_valid"].format(path=path))
         return 2
 
-    from triage.explain import ask_next, explain
+    from triage.explain import ask_next
+    from triage.explain import explain as explain_notices
     from triage.explain.waterfall import explanation_text, waterfall_figure
     from triage.scoring import ModelUnavailable, load_model
 
@@ -118,7 +145,7 @@ def explain_command(
     assert loaded is not None  # required (the default): load_model raises instead
     risk = loaded.risk(frame)
     tiers = loaded.thresholds.assign(risk)
-    explanation = explain(loaded.pipeline, frame, lang=lang)
+    explanation = explain_notices(loaded.pipeline, frame, lang=lang)
     asks = ask_next(loaded.pipeline, loaded.thresholds, frame, lang=lang)
     folder = Path(out) if out is not None else DEFAULT_OUT
     folder.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pandas as pd
@@ -11,6 +10,7 @@ from rich.table import Table
 
 from triage.audit import AuditResult, LabelBiasAudit
 from triage.audit.groups import METRIC_LABELS
+from triage.notices import is_missing
 
 SHOWN = ("n", "base_rate", "flag_rate", "fnr", "fpr", "for", "precision", "auc", "brier", "ece")
 ABOUT = {
@@ -22,7 +22,7 @@ ABOUT = {
 
 
 def _fmt(value: Any, metric: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value):
         return "-"
     return f"{int(value):,}" if metric == "n" else f"{value:.3f}"
 

@@ -1,4 +1,5 @@
-"""``triage users ...`` and the body of ``triage serve``; registered in ``triage.cli``."""
+"""``triage serve`` (the intake page) and ``triage users ...`` (its logins); registered in
+``triage.cli.app``. The web app (FastAPI, the models) is imported inside the command."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import typer
 from triage.cli.consoles import console, err_console
 from triage.cli.errors import SCORING_FLAGS, flag_message
 from triage.cli.options import StoreOption
+from triage.contract.names import DEFAULT_MODEL, DEFAULT_ROUTING_MODEL
 
 users_app = typer.Typer(
     help="Logins of the intake page (argon2id password hashes in the intake store).",
@@ -82,6 +84,56 @@ def list_(store: StoreOption = None) -> None:
         conn.close()
 
 
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Address to bind; loopback unless you mean otherwise.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    store: Annotated[
+        Path | None,
+        typer.Option(help="Intake store folder (default $TRIAGE_INTAKE_STORE or ./intake)."),
+    ] = None,
+    model: Annotated[
+        str,
+        typer.Option(help="Urgency model URI (anything but @champion is flagged on every page)."),
+    ] = DEFAULT_MODEL,
+    routing_model: Annotated[
+        str, typer.Option(help="DV-witness routing model URI ('' for none).")
+    ] = DEFAULT_ROUTING_MODEL,
+    rules: Annotated[
+        Path | None, typer.Option(help="Extra rules (default: configs/rules.yaml if present).")
+    ] = None,
+    config: Annotated[
+        Path, typer.Option(help="Experiment config whose tiers.capacity gives the day's capacity.")
+    ] = Path("configs/intake_urgency.yaml"),
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Pin the page's clock, ISO 8601 with offset (default: now)."),
+    ] = None,
+    notices: Annotated[
+        Path | None, typer.Option(help="Notices (.jsonl/.parquet) to add to the store at start.")
+    ] = None,
+    https_cookies: Annotated[
+        bool, typer.Option(help="Mark the session cookie Secure (behind a TLS proxy).")
+    ] = False,
+) -> None:
+    """The intake team's page and JSON API: queue, explanations, rules, decisions. Login required."""
+    raise typer.Exit(
+        serve_command(
+            host=host,
+            port=port,
+            store=store,
+            model=model,
+            routing_model=routing_model,
+            rules=rules,
+            config=config,
+            as_of=as_of,
+            notices=notices,
+            https_cookies=https_cookies,
+        )
+    )
+
+
 def serve_command(
     *,
     host: str,
@@ -99,7 +151,7 @@ def serve_command(
     from triage.experiment.config import ConfigError
     from triage.rules import RuleConfigError
     from triage.scoring import parse_as_of
-    from triage.web.serve import serve
+    from triage.web.serve import serve as serve_web
     from triage.web.state import WebSettings
 
     if as_of is not None:
@@ -120,7 +172,7 @@ def serve_command(
         https_cookies=https_cookies,
     )
     try:
-        serve(
+        serve_web(
             settings,
             host=host,
             port=port,

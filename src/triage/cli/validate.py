@@ -1,18 +1,41 @@
-"""``triage validate``: a notice file (counts, refused columns, a table of errors) or a config."""
+"""``triage validate``: a notice file (counts, refused columns, a table of errors) or a config.
+
+``triage.notices`` and pyarrow are imported inside the command so that
+``triage --help`` starts fast.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
-import pyarrow as pa
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+import typer
 
-from triage.notices import refused_column_message, shorten, validate_notices, write_records
+from triage.cli.consoles import console as default_console
+from triage.cli.consoles import err_console as default_err_console
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 MAX_PRINTED_ERRORS = 50
+
+
+def validate(
+    path: Annotated[
+        Path, typer.Argument(help="Notices (.jsonl or .parquet) or an experiment config (.yaml).")
+    ],
+    rejects: Annotated[
+        Path | None,
+        typer.Option(help="Write the rejected notices to this file (.jsonl or .parquet)."),
+    ] = None,
+) -> None:
+    """Check notices against the contract (every bad row: row, field, what was expected) or check a config."""
+    if path.suffix.lower() in (".yaml", ".yml"):
+        raise typer.Exit(
+            run_validate_config(path, console=default_console, err_console=default_err_console)
+        )
+    raise typer.Exit(run_validate_notices(path, rejects=rejects, console=default_console))
 
 
 def run_validate_notices(
@@ -20,6 +43,12 @@ def run_validate_notices(
 ) -> int:
     """Validate a notice file for the CLI; exit code 0 all valid, 1 rows rejected or
     columns refused, 2 file missing or unreadable."""
+    import pyarrow as pa
+    from rich.table import Table
+    from rich.text import Text
+
+    from triage.notices import refused_column_message, shorten, validate_notices, write_records
+
     path = Path(path)
     if rejects is not None and Path(rejects).suffix.lower() not in (".jsonl", ".parquet"):
         console.print(Text(f"error: rejects file must end in .jsonl or .parquet: {rejects}"))

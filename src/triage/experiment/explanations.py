@@ -46,7 +46,7 @@ from triage.explain.importance import (
     global_explanation,
     sample_positions,
 )
-from triage.explain.local import unwrap
+from triage.explain.pipeline import unwrap
 from triage.labels import field_label
 
 REFIT_SAMPLE = 500

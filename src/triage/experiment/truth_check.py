@@ -57,7 +57,8 @@ import pandas as pd
 from scipy.stats import spearmanr
 
 from triage.experiment.background import in_background
-from triage.explain.local import explain, unwrap
+from triage.explain.local import explain
+from triage.explain.pipeline import unwrap
 from triage.features import ALLEGED_FIELD, column_plan
 from triage.labels import field_label
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from triage.contract import TIERS
 from triage.explain._rows import feature_matrix
-from triage.explain.local import unwrap
+from triage.explain.pipeline import unwrap
 from triage.features import column_plan
 from triage.labels import LANGS, ask_sentence, field_label
 from triage.tiers import TierThresholds

@@ -14,7 +14,7 @@ contract.
 
 from triage.rules._apply import RECORD_KEYS, RuleOutcome, apply_rules
 from triage.rules._conditions import AllOf, AnyOf, ConditionError, FieldTest, parse_condition
-from triage.rules._facts import AS_OF_NEEDS_OFFSET, SAFETY_WINDOW, NoticeFacts, parse_as_of
+from triage.rules._facts import NoticeFacts
 from triage.rules._ruleset import RuleConfigError, RuleSet, load_rule_set, parse_rule_set
 from triage.rules._table import (
     BUILTIN_IDS,
@@ -24,6 +24,7 @@ from triage.rules._table import (
     Rule,
     known_actions,
 )
+from triage.rules._time import AS_OF_NEEDS_OFFSET, SAFETY_WINDOW, parse_as_of
 
 __all__ = [
     "AS_OF_NEEDS_OFFSET",

@@ -10,9 +10,11 @@ import numpy as np
 import pandas as pd
 
 from triage.contract import TIERS
-from triage.rules._facts import NoticeFacts, RecordFacts, parse_as_of
+from triage.rules._facts import NoticeFacts
+from triage.rules._record import RecordFacts
 from triage.rules._ruleset import RuleSet
 from triage.rules._table import CGC_TIERS, RECEIPT_FLOOR_RULES, Rule
+from triage.rules._time import parse_as_of
 from triage.tiers import tier_codes
 
 RECORD_KEYS: tuple[str, ...] = (

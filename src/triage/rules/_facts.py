@@ -4,103 +4,27 @@ Unknown is a value (contracts/README.md): a null boolean is "not established",
 so ``known_true`` and ``known_false`` are both False on it and a rule fires on
 what is known. Required contract fields that a rule reads must be present on
 every notice: a safety floor is never judged on a silently missing fact.
+One notice given as a dict has the same facts without pandas (``_record``).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
 from triage.contract import TIERS, notice_fields
-from triage.notices import TIMEZONE, format_datetimes, is_missing, parse_datetimes, rfc3339_instant
-
-AS_OF_NEEDS_OFFSET = "as_of needs a time zone offset, e.g. 2024-04-01T09:00:00+09:00"
-AS_OF_NOT_A_TIME = "as_of is not an ISO 8601 date-time with offset, got {got!r}"
-MISSING_REQUIRED = (
-    "rules need {field!r} on every notice (required by notice.schema.json); "
-    "missing at row position(s) {rows}"
+from triage.notices import format_datetimes, parse_datetimes
+from triage.rules._time import NAT, SAFETY_WINDOW, iso, utc_micros, written_offsets
+from triage.rules._values import (
+    MISSING_REQUIRED,
+    NOT_A_TIME,
+    NOT_IN_ENUM,
+    enum_positions,
+    row_positions,
 )
-NOT_IN_ENUM = "{field!r} holds values outside the contract's ({allowed}): {bad}"
-NOT_A_TIME = "{field!r} holds values that are not date-times with offset at row position(s) {rows}"
-
-SAFETY_WINDOW = pd.Timedelta(hours=48)
-"""``safety_deadline = received_at + 48 h`` (contracts/README.md, R-48H)."""
-
-_US_PER_MINUTE = 60_000_000
-_NAT = np.iinfo(np.int64).min
-_OFFSET_SUFFIX = re.compile(r"([Zz]|[+-]\d\d:\d\d)$")
-
-
-def parse_as_of(as_of: Any) -> pd.Timestamp:
-    """A tz-aware instant (UTC) from a tz-aware datetime/Timestamp or an ISO 8601 string with offset."""
-    if isinstance(as_of, str):
-        text = as_of.strip()
-        try:
-            stamp = pd.Timestamp(text)
-        except (ValueError, TypeError) as exc:
-            raise ValueError(AS_OF_NOT_A_TIME.format(got=as_of)) from exc
-        if stamp is pd.NaT:
-            raise ValueError(AS_OF_NOT_A_TIME.format(got=as_of))
-    elif isinstance(as_of, datetime):
-        stamp = pd.Timestamp(as_of)
-    elif isinstance(as_of, np.datetime64):
-        raise ValueError(AS_OF_NEEDS_OFFSET)
-    else:
-        raise TypeError(
-            f"as_of: expected a tz-aware datetime or an ISO 8601 string, got {type(as_of).__name__}"
-        )
-    if stamp.tzinfo is None or stamp.utcoffset() is None:
-        raise ValueError(AS_OF_NEEDS_OFFSET)
-    return stamp.tz_convert("UTC").as_unit("us")
-
-
-def _rows(mask: np.ndarray) -> str:
-    where = np.flatnonzero(mask)
-    shown = ", ".join(str(i) for i in where[:5])
-    return shown + (f" (+{len(where) - 5} more)" if len(where) > 5 else "")
-
-
-def _utc_micros(s: pd.Series) -> np.ndarray:
-    """int64 microseconds since the epoch (UTC) of a tz-aware series; NaT -> int64 min."""
-    naive = s.dt.tz_convert("UTC").dt.tz_localize(None).dt.as_unit("us")
-    return naive.to_numpy(dtype="datetime64[us]").view(np.int64)
-
-
-def _offset_text(minutes: int) -> str:
-    sign = "+" if minutes >= 0 else "-"
-    hours, mins = divmod(abs(minutes), 60)
-    return f"{sign}{hours:02d}:{mins:02d}"
-
-
-def _iso(utc_us: np.ndarray, offset_min: np.ndarray) -> np.ndarray:
-    """ISO 8601 text of UTC instants written in the given offsets (seconds; micros when non-zero)."""
-    local = (utc_us + offset_min * _US_PER_MINUTE).astype("datetime64[us]")
-    secs = local.astype("datetime64[s]")
-    base = np.datetime_as_string(secs, unit="s").astype(object)
-    micros = (local - secs).astype(np.int64)
-    frac = np.array([f".{m:06d}" if m else "" for m in micros.tolist()], dtype=object)
-    codes, uniques = pd.factorize(offset_min)
-    offsets = np.array([_offset_text(int(m)) for m in uniques], dtype=object)[codes]
-    return base + frac + offsets
-
-
-def enum_positions(values: np.ndarray, allowed: tuple[str, ...]) -> np.ndarray:
-    """Positions of ``values`` in ``allowed``; -1 for null and for anything not allowed."""
-    if len(values) < 64:  # a few values (one notice): a dict beats pandas' per-call cost
-        position = {a: i for i, a in enumerate(allowed)}
-        try:
-            return np.array([position.get(v, -1) for v in values], dtype=np.int64)
-        except TypeError:  # an unhashable value: let pandas say what it makes of it
-            pass
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    lookup = np.append(pd.Index(list(allowed), dtype=object).get_indexer(uniques), -1)
-    return lookup[codes].astype(np.int64)
 
 
 class NoticeFacts:
@@ -129,7 +53,7 @@ class NoticeFacts:
         utc = as_of.tz_convert("UTC").tz_localize(None).to_datetime64()
         self.as_of_us = int(utc.astype("datetime64[us]").view(np.int64))
         self.deadline_us = self.received_us + SAFETY_WINDOW.value // 1000
-        confirmed = (self.confirmed_us != _NAT) & (self.confirmed_us <= self.as_of_us)
+        confirmed = (self.confirmed_us != NAT) & (self.confirmed_us <= self.as_of_us)
         self.unconfirmed: np.ndarray = ~confirmed
         """No confirmation, or one later than ``as_of``."""
         self.overdue: np.ndarray = self.unconfirmed & (self.as_of_us >= self.deadline_us)
@@ -152,12 +76,12 @@ class NoticeFacts:
 
     def _check_required(self, field: str, na: np.ndarray) -> None:
         if field in self._required and na.any():
-            raise ValueError(MISSING_REQUIRED.format(field=field, rows=_rows(na)))
+            raise ValueError(MISSING_REQUIRED.format(field=field, rows=row_positions(na)))
 
     def _times(self, field: str) -> np.ndarray:
         col = self._column(field)
         if col is None:
-            return np.full(self.n, _NAT, dtype=np.int64)
+            return np.full(self.n, NAT, dtype=np.int64)
         return self._times_of(col, field)
 
     def _times_of(self, col: pd.Series, field: str) -> np.ndarray:
@@ -168,13 +92,13 @@ class NoticeFacts:
                 count=len(col),
             )
             if naive.any():
-                raise ValueError(NOT_A_TIME.format(field=field, rows=_rows(naive)))
+                raise ValueError(NOT_A_TIME.format(field=field, rows=row_positions(naive)))
         parsed = parse_datetimes(col)
         bad = parsed.isna().to_numpy() & col.notna().to_numpy()
         if bad.any():
-            raise ValueError(NOT_A_TIME.format(field=field, rows=_rows(bad)))
+            raise ValueError(NOT_A_TIME.format(field=field, rows=row_positions(bad)))
         self._check_required(field, parsed.isna().to_numpy())
-        return _utc_micros(parsed)
+        return utc_micros(parsed)
 
     def unknown(self, field: str) -> np.ndarray:
         """True where the field is null or absent."""
@@ -337,122 +261,11 @@ class NoticeFacts:
         assert col is not None  # received_at is required: _column raised if it is absent
         if isinstance(col.dtype, pd.DatetimeTZDtype):
             return format_datetimes(col.dt.as_unit("us") + SAFETY_WINDOW)
-        values = col.to_numpy(dtype=object)
-        offsets = np.zeros(self.n, dtype=np.int64)
-        own = np.zeros(self.n, dtype=bool)
-        for i, v in enumerate(values.tolist()):
-            m = _OFFSET_SUFFIX.search(v) if isinstance(v, str) else None
-            if m is not None:
-                text = m.group(1)
-                own[i] = True
-                if text not in ("Z", "z"):
-                    sign = 1 if text[0] == "+" else -1
-                    offsets[i] = sign * (int(text[1:3]) * 60 + int(text[4:6]))
+        offsets, own = written_offsets(col.to_numpy(dtype=object))
         out = np.empty(self.n, dtype=object)
         if own.any():
-            out[own] = _iso(self.deadline_us[own], offsets[own])
+            out[own] = iso(self.deadline_us[own], offsets[own])
         if (~own).any():
             tokyo = parse_datetimes(col[~own]).dt.as_unit("us") + SAFETY_WINDOW
             out[~own] = format_datetimes(tokyo)
         return out
-
-
-# ---------------------------------------------------------------- one notice, no pandas
-
-
-_TOKYO = ZoneInfo(TIMEZONE)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _tokyo_text(utc_us: int) -> str:
-    """``format_datetimes`` of one instant (UTC microseconds) in the notice frame's zone."""
-    try:
-        offset = (_EPOCH + timedelta(microseconds=utc_us)).astimezone(_TOKYO).utcoffset()
-    except OverflowError:  # outside Python's years 1-9999: the frame's own formatter
-        offset = None
-    if offset is None or offset.seconds % 60 or offset.microseconds:
-        stamp = pd.Series(pd.to_datetime([utc_us], unit="us", utc=True)).dt.tz_convert(TIMEZONE)
-        return str(format_datetimes(stamp)[0])
-    minutes = np.array([offset.days * 1440 + offset.seconds // 60], dtype=np.int64)
-    return str(_iso(np.array([utc_us], dtype=np.int64), minutes)[0])
-
-
-class RecordFacts(NoticeFacts):
-    """The facts of one valid notice given as a dict (JSON semantics), without pandas.
-
-    The same accessors as :class:`NoticeFacts` over a one-row notice frame of
-    the same notice, giving the same arrays (a test checks this on many
-    notices), so rule conditions are written once and judged either way.
-    Absent and null are both unknown. ``deadline_text`` is in Japan time, as
-    a notice frame's is.
-    """
-
-    def __init__(self, notice: Mapping[str, Any], *, as_of: pd.Timestamp) -> None:
-        self.frame = None
-        self.record = notice
-        self.n = 1
-        self._start(as_of)
-
-    def _value(self, field: str) -> Any:
-        value = self.record.get(field)
-        if is_missing(value):
-            if field in self._required:
-                raise ValueError(MISSING_REQUIRED.format(field=field, rows="0"))
-            return None
-        return value
-
-    def _times(self, field: str) -> np.ndarray:
-        value = self._value(field)
-        if value is None:
-            return np.full(1, _NAT, dtype=np.int64)
-        instant = rfc3339_instant(value) if isinstance(value, str) else None
-        if instant is None:  # a datetime object, or text the frame would refuse too
-            return super()._times_of(pd.Series([value], dtype=object), field)
-        return np.array([instant.astype("datetime64[us]").view(np.int64)], dtype=np.int64)
-
-    def unknown(self, field: str) -> np.ndarray:
-        if field == "alleged_types":
-            return self._type_codes()[0] < 0
-        out = np.array([is_missing(self.record.get(field))])
-        self._check_required(field, out)
-        return out
-
-    def _booleans_of(self, field: str) -> tuple[np.ndarray, np.ndarray]:
-        if field not in self._booleans:
-            raise KeyError(f"{field!r} is not a boolean field of the notice contract")
-        value = self._value(field)
-        if value is not None and not isinstance(value, bool | np.bool_):
-            raise ValueError(f"{field!r} holds values that are not booleans")
-        known = value is not None
-        return np.array([known and bool(value)]), np.array([known and not bool(value)])
-
-    def enum_codes(self, field: str) -> np.ndarray:
-        allowed = self._enums[field]
-        value = self._value(field)
-        if value is None:
-            code = -1
-        elif value in allowed:
-            code = allowed.index(value)
-        else:
-            raise ValueError(
-                NOT_IN_ENUM.format(field=field, allowed=", ".join(allowed), bad=[str(value)])
-            )
-        return np.array([code], dtype=np.int64)
-
-    def _type_codes(self) -> tuple[np.ndarray, list[tuple[str, ...]]]:
-        value = self._value("alleged_types")
-        if value is None:
-            return np.full(1, -1, dtype=np.int64), []
-        items = value.tolist() if isinstance(value, np.ndarray) else value
-        return np.zeros(1, dtype=np.int64), [tuple(items)]
-
-    def integers(self, field: str) -> np.ndarray:
-        value = self._value(field)
-        return np.array([np.nan if value is None else float(value)])
-
-    def strings(self, field: str) -> np.ndarray:
-        value = self.record.get(field)
-        return np.array([None if is_missing(value) else value], dtype=object)
-
-    def deadline_text(self) -> np.ndarray:
-        return np.array([_tokyo_text(int(self.deadline_us[0]))], dtype=object)

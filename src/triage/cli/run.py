@@ -1,0 +1,68 @@
+"""``triage run`` (an experiment config's pipeline) and ``triage promote`` (a person's decision)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from triage.cli.consoles import console, err_console
+from triage.cli.errors import error_line
+from triage.contract.names import CHAMPION, URGENCY_MODEL
+
+
+def run(
+    config: Annotated[
+        Path,
+        typer.Argument(
+            help="Experiment config (YAML), e.g. configs/intake_urgency.yaml, or the name of a "
+            "packaged config: ci, ci_dv, dv_witness_sorting, intake_urgency."
+        ),
+    ],
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="No progress display; print only the result table."),
+    ] = False,
+) -> None:
+    """Run the pipeline that CONFIG names; every number and artefact goes to MLflow."""
+    from triage.cli.printers_run import print_run_result
+    from triage.experiment.config import ConfigError, find_config, load_config
+    from triage.pipelines import run_pipeline
+
+    try:
+        config = find_config(config)  # a file, or a packaged config's name (`triage run ci`)
+        cfg = load_config(config)
+    except ConfigError as exc:
+        err_console.print(str(exc), markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    try:
+        result = run_pipeline(cfg, config_path=config, console=console, quiet=quiet)
+    except ConfigError as exc:
+        err_console.print(str(exc), markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    print_run_result(result, console)
+
+
+def promote(
+    version: Annotated[str, typer.Argument(help="Model version to promote, e.g. 3.")],
+    reason: Annotated[
+        str, typer.Option(help="Why this version should score notices; kept on the version.")
+    ],
+    model: Annotated[str, typer.Option(help="Registered model name.")] = URGENCY_MODEL,
+    alias: Annotated[str, typer.Option(help="Alias to set.")] = CHAMPION,
+) -> None:
+    """A person's decision: make VERSION the champion (nothing is ever promoted automatically)."""
+    from triage.tracking import promote as do_promote
+
+    try:
+        record = do_promote(model, version, reason=reason, alias=alias)
+    except ValueError as exc:
+        err_console.print(error_line(exc, {"reason": "--reason"}), markup=False)
+        raise typer.Exit(2) from None
+    except Exception as exc:  # noqa: BLE001 - MLflow's own errors say what is missing
+        err_console.print(f"error: cannot promote {model} version {version}: {exc}", markup=False)
+        raise typer.Exit(1) from None
+    console.print(f"models:/{model}@{alias} -> version {version}", markup=False)
+    for key, value in record.items():
+        console.print(f"  {key}: {value}", markup=False)

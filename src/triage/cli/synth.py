@@ -1,0 +1,66 @@
+"""``triage synth``: generate synthetic notices with known ground truth, or ``--check`` a folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+
+from triage.cli.consoles import console, err_console
+
+
+def synth(
+    out: Annotated[
+        Path | None, typer.Option(help="Folder to write notices, truth and manifest into.")
+    ] = None,
+    n: Annotated[int, typer.Option("--n", min=1, help="Number of notices.")] = 10_000,
+    seed: Annotated[
+        int, typer.Option(help="Random seed; the same seed and spec give identical files.")
+    ] = 0,
+    fiscal_year: Annotated[
+        int | None,
+        typer.Option(help="Fiscal year whose published figures to match (default: the spec's)."),
+    ] = None,
+    spec: Annotated[
+        Path | None, typer.Option(help="Generator spec (default: synthetic/spec.yaml).")
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="Notices file format: parquet or jsonl.")
+    ] = "parquet",
+    check: Annotated[
+        Path | None,
+        typer.Option(
+            help="Check an existing data set folder against the published figures instead of generating."
+        ),
+    ] = None,
+) -> None:
+    """Generate synthetic notices with known ground truth, or --check a generated folder."""
+    from triage.cli.printers_synth import print_check_report
+    from triage.synth import SpecError, generate, load_spec
+    from triage.synth.calibrate import CalibrationError
+    from triage.synth.check import check_folder
+    from triage.synth.output import write_dataset
+
+    if fmt not in ("parquet", "jsonl"):
+        raise typer.BadParameter(f"expected parquet or jsonl, got {fmt!r}", param_hint="--format")
+    try:
+        the_spec = load_spec(spec)
+        if check is not None:
+            report = check_folder(check, the_spec)
+            print_check_report(report, console)
+            raise typer.Exit(0 if report.ok else 1)
+        if out is None:
+            raise typer.BadParameter(
+                "give --out DIR to generate, or --check DIR to check", param_hint="--out"
+            )
+        fy = fiscal_year if fiscal_year is not None else the_spec.calibration.fiscal_year
+        result = generate(the_spec, n=n, seed=seed, fiscal_year=fy)
+        fmt_literal: Literal["parquet", "jsonl"] = "jsonl" if fmt == "jsonl" else "parquet"
+        write_dataset(result, out, spec=the_spec, seed=seed, fiscal_year=fy, fmt=fmt_literal)
+    except (SpecError, CalibrationError, FileNotFoundError, ValueError) as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    console.print(
+        f"wrote {n:,} notices and their truth to {out} (spec {the_spec.spec_version}, seed {seed}, FY{fy})"
+    )
