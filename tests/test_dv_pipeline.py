@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -144,6 +146,34 @@ def test_chosen_model_is_registered_as_candidate_and_scores_dv_notices(dv_run):
     )
     p = model.predict_proba(frame)
     assert p.shape == (2, 2) and np.all((p >= 0) & (p <= 1))
+
+
+@pytest.mark.slow
+def test_the_printed_promote_command_promotes_the_routing_model_as_printed(dv_run, tmp_path):
+    from mlflow.exceptions import MlflowException
+
+    work, proc = dv_run
+    (line,) = [line for line in proc.stdout.splitlines() if "triage promote" in line]
+    printed = line[line.index("triage promote") :]
+    assert printed == "triage promote 1 --model dv-witness-routing --reason '...'"
+    # A copy of the store: the other tests read it without a champion.
+    shutil.copytree(work / "mlruns", tmp_path / "mlruns")
+    words = shlex.split(printed.replace("'...'", "'reviewed the routing table'"))
+    done = subprocess.run(
+        [TRIAGE, *words[1:]], cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    client = _client(tmp_path)
+    assert str(client.get_model_version_by_alias(MODEL, "champion").version) == "1"
+    with pytest.raises(MlflowException):  # the urgency model is not touched (not even there)
+        client.get_model_version_by_alias("intake-urgency", "champion")
+
+
+def test_promote_hints_name_the_model_unless_it_is_the_commands_default():
+    from triage.cli.run import promote_command
+
+    assert promote_command("3", "intake-urgency") == "triage promote 3 --reason '...'"
+    assert promote_command("2", MODEL) == f"triage promote 2 --model {MODEL} --reason '...'"
 
 
 # --- config ------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from triage.cli.run import promote_command
 from triage.experiment.assessment import Assessment
 from triage.experiment.routing import ORACLE, ORACLE_CUT
 from triage.experiment.routing_assessment import RoutingAssessment
@@ -53,7 +54,7 @@ def run_summary(logged: LoggedRun) -> str:
             f"MLflow run {logged.run_id} in experiment {logged.experiment_id} at {logged.tracking_uri}",
             f"look at it with: {ui_hint(logged.tracking_uri)}",
             "promotion to @champion is a person's decision, never automatic: "
-            f"triage promote {logged.model_version} --reason '...'",
+            + promote_command(logged.model_version, logged.model_name),
         ]
     )
 

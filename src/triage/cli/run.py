@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Annotated
 
@@ -66,3 +67,16 @@ def promote(
     console.print(f"models:/{model}@{alias} -> version {version}", markup=False)
     for key, value in record.items():
         console.print(f"  {key}: {value}", markup=False)
+
+
+def promote_command(version: str, model: str) -> str:
+    """The ``triage promote`` line that promotes ``model`` version ``version``, as printed.
+
+    Built here, beside the command that parses it, from the same defaults: the
+    model is named whenever it is not the command's default, so a DV run's hint
+    never moves the urgency champion. The reason is left for the person to write.
+    """
+    words = ["triage", "promote", version]
+    if model != URGENCY_MODEL:
+        words += ["--model", model]
+    return shlex.join(words) + " --reason '...'"

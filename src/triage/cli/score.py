@@ -14,7 +14,8 @@ import typer
 
 from triage.cli.consoles import console, err_console
 from triage.cli.errors import SCORING_FLAGS, error_line, flag_message
-from triage.contract.names import DEFAULT_MODEL, DEFAULT_ROUTING_MODEL
+from triage.cli.run import promote_command
+from triage.contract.names import DEFAULT_MODEL, DEFAULT_ROUTING_MODEL, ROUTING_MODEL
 
 
 def _load_scorer(model: str, routing_model: str | None, rules: Path | None):
@@ -35,7 +36,8 @@ def _note_missing_routing(scorer, frame, routing_model: str | None) -> None:
     if routing_model and scorer.routing is None and (frame["notice_kind"] == "dv_witness").any():
         err_console.print(
             f"note: {routing_model} not found; DV-witness notices are sorted by the urgency "
-            "model and the rules only (promote a dv-witness-routing version to use it)",
+            "model and the rules only (to use one, promote a version: "
+            f"{promote_command('VERSION', ROUTING_MODEL)})",
             markup=False,
             highlight=False,
         )

@@ -42,7 +42,7 @@ class ImportResult:
 
 
 def canonical_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Valid notices as the JSON objects `notice_io` writes: one form whatever the input was."""
+    """Valid notices as the JSON objects `triage.notices.write_notices` writes: one form whatever the input was."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "n.jsonl"
         write_notices(frame, path)
