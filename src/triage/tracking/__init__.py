@@ -142,37 +142,74 @@ def trusted_types(model: Any) -> list[str]:
     return found
 
 
-def notice_signature():
-    """The model's input: notices as JSON Lines give them (contract field names and JSON types).
+def notice_features_step(pipeline: Any):
+    """The ``NoticeFeatures`` that reads a registered pipeline's notices (its first step)."""
+    from sklearn.pipeline import Pipeline
 
-    Optional booleans and counts may be missing (null), so they are declared
-    ``Any`` rather than a type MLflow would refuse nulls for.
+    from triage.features import NoticeFeatures
+
+    step = pipeline.steps[0][1] if isinstance(pipeline, Pipeline) else pipeline
+    if not isinstance(step, NoticeFeatures):
+        raise TypeError(
+            "a registered model reads notices through NoticeFeatures as its first step; "
+            f"got {type(step).__name__}"
+        )
+    return step
+
+
+def notice_signature(pipeline: Any):
+    """The model's input: the notice fields its ``NoticeFeatures`` reads, nothing else.
+
+    Derived from the features step's column plan, so the signature says what
+    the model really needs: identifiers and timestamps (``notice_id``,
+    ``received_at``, ``safety_confirmed_at``, ``region_code``) and, unless the
+    model was fit with ``include_sensitive=True``, the sensitive attributes
+    are not inputs. Stock MLflow ignores such extra columns (it logs that it
+    does), so a whole notice is accepted in every form the toolkit writes:
+    Parquet read by pandas (timestamps as tz-aware ``datetime64``, lists as
+    numpy arrays, optional counts as float with NaN), JSON Lines read by
+    pandas, and the JSON body of ``mlflow models serve``. MLflow's own
+    ``datetime`` type would not do for the timestamps in any case: it refuses
+    tz-aware values.
+
+    A field is required exactly when ``NoticeFeatures`` refuses a frame
+    without it. Enums are strings, ``alleged_types`` an array of strings, a
+    required count a long; nullable booleans and optional counts may be null
+    (or absent), so they are declared ``Any`` rather than a type MLflow would
+    refuse nulls for.
     """
     from mlflow.models import ModelSignature
     from mlflow.types import ColSpec, DataType, Schema
     from mlflow.types.schema import AnyType, Array
 
-    from triage.contract import notice_fields
+    from triage.features import column_plan
 
-    f = notice_fields()
-    cols = []
-    for name in f.all:
-        required = name in f.required
-        if name == "alleged_types":
+    plan = column_plan(notice_features_step(pipeline).include_sensitive)
+    cols: list[Any] = []
+    for block in plan:
+        required = block.unknown_at is None  # NoticeFeatures refuses a frame without it
+        kind: DataType | Array | AnyType
+        if block.kind == "alleged":
             kind = Array(DataType.string)
-        elif name in f.integers:
-            kind = DataType.long if required else AnyType()
-        elif name in f.booleans:
+        elif block.kind == "enum":
+            kind = DataType.string
+        elif block.kind == "int" and required:
+            kind = DataType.long
+        elif block.kind in ("int", "bool"):
             kind = AnyType()
         else:
-            kind = DataType.string
-        cols.append(ColSpec(kind, name, required=required))
+            raise NotImplementedError(f"no signature type for a {block.kind!r} field")
+        cols.append(ColSpec(kind, block.field, required=required))
     outputs = Schema([ColSpec(DataType.double, "p_no_harm"), ColSpec(DataType.double, "p_harm")])
     return ModelSignature(inputs=Schema(cols), outputs=outputs)
 
 
-def json_frame(notices):
-    """Notices as JSON would carry them: the pyfunc model's input form."""
+def json_frame(notices, columns: list[str] | None = None):
+    """Notices as JSON would carry them: the pyfunc model's input form.
+
+    With ``columns``, only those of them the JSON holds (a field a JSON line
+    leaves out, such as a DV detail of a general notice, is left out here too).
+    """
     import json
     import tempfile
 
@@ -184,7 +221,10 @@ def json_frame(notices):
         path = Path(tmp) / "n.jsonl"
         write_notices(notices, path)
         records = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
-    return pd.DataFrame(records)
+    frame = pd.DataFrame(records)
+    if columns is not None:
+        frame = frame[[c for c in columns if c in frame.columns]]
+    return frame
 
 
 def log_and_register(
@@ -203,11 +243,12 @@ def log_and_register(
     import mlflow
     from mlflow import MlflowClient
 
+    signature = notice_signature(pipeline)
     info = mlflow.sklearn.log_model(
         pipeline,
         name="model",
-        signature=notice_signature(),
-        input_example=json_frame(example_notices),
+        signature=signature,
+        input_example=json_frame(example_notices, columns=signature.inputs.input_names()),
         pip_requirements=pip_requirements(),
         pyfunc_predict_fn="predict_proba",
         skops_trusted_types=trusted_types(pipeline),
