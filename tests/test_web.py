@@ -631,3 +631,181 @@ def test_an_explicitly_chosen_unpromoted_model_is_flagged_on_every_page(registry
         page = c.get("/queue").text
         assert "models:/intake-urgency/1" in page and "昇格済み（champion）ではありません" in page
         assert "合成サンプル" not in page  # imported notices, not the sample: real clock
+
+
+# ---------------------------------------------------------------- notices at start (`serve --notices`)
+
+
+def _synth(root: Path, n: int = 50) -> Path:
+    """``triage synth --n N --format jsonl`` into ``root``: the README's way to make notices."""
+    out = root / "syn"
+    proc = subprocess.run(
+        [TRIAGE, "synth", "--n", str(n), "--format", "jsonl", "--out", str(out)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return out / "notices.jsonl"
+
+
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
+
+
+@pytest.fixture
+def serve_cli(registry, monkeypatch):
+    """``triage serve ...`` through the real command, up to the point uvicorn would listen.
+
+    Returns ``run(*args) -> (result, app or None)``; the app is what the
+    command handed to uvicorn, None when it stopped before serving.
+    """
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from triage.cli import app as cli
+
+    for key, value in registry_env(registry).items():
+        if key.startswith(("MLFLOW_", "TRIAGE_")):
+            monkeypatch.setenv(key, value)
+    served: list = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.append(app))
+
+    def run(*args: str):
+        served.clear()
+        result = CliRunner().invoke(
+            cli, ["serve", "--config", str(CI_CONFIG), "--routing-model", "", *args]
+        )
+        return result, (served[0] if served else None)
+
+    return run
+
+
+def _users_add(store: Path, name: str = "worker1") -> None:
+    from typer.testing import CliRunner
+
+    from triage.cli import app as cli
+
+    r = CliRunner().invoke(
+        cli, ["users", "add", name, "--store", str(store), "--password-stdin"], input=PASSWORD
+    )
+    assert r.exit_code == 0, r.output
+
+
+def test_serve_notices_on_a_new_store_queues_exactly_those_notices(serve_cli, tmp_path):
+    from triage.decisions import connect
+
+    notices = _synth(tmp_path)
+    mine = {n["notice_id"]: n for n in _lines(notices)}
+    assert len(mine) == 50
+    store = tmp_path / "store"
+    _users_add(store)  # as the README says: a new store needs its own login
+    result, app = serve_cli("--notices", str(notices), "--store", str(store), "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    assert app is not None
+    assert "synthetic sample" not in result.stderr  # the sample was not loaded
+    assert f"{notices}: imported 50 notices (0 already there)" in result.stderr
+    conn = connect(store)
+    try:
+        assert conn.execute("SELECT COUNT(*) FROM notices").fetchone()[0] == 50
+    finally:
+        conn.close()
+    with TestClient(app, follow_redirects=False) as c:
+        login(c)
+        view = _queue(c)
+        # the clock is --as-of, not the sample's
+        assert pd.Timestamp(view["as_of"]) == pd.Timestamp(AS_OF)
+        # exactly the file's notices, with the file's contents: the sample's
+        # notices share these ids but not their contents
+        assert view["total"] == 50
+        assert {e["notice_id"] for e in view["queue"]} == set(mine)
+        for e in view["queue"]:
+            received = pd.Timestamp(mine[e["notice_id"]]["received_at"])
+            assert pd.Timestamp(e["received_at"]) == received
+        assert "合成サンプル" not in c.get("/queue").text
+
+    # the same file again: harmless, counted, and the server starts
+    again, app = serve_cli("--notices", str(notices), "--store", str(store), "--as-of", AS_OF)
+    assert again.exit_code == 0, again.output
+    assert app is not None
+    assert f"{notices}: imported 0 notices (50 already there)" in again.stderr
+    assert "warning" not in again.stderr and "error" not in again.stderr
+
+
+def _sample_store(serve_cli, store: Path) -> None:
+    """A store seeded with the committed sample by ``triage serve`` on an empty store."""
+    seeded, app = serve_cli("--store", str(store), "--model", "models:/intake-urgency@nobody")
+    assert seeded.exit_code == 0, seeded.output
+    assert app is not None and "loaded 2000 synthetic sample notices" in seeded.stderr
+
+
+def _clashing(tmp_path: Path, n: int = 50) -> Path:
+    """A synth file under the sample's first ids (the ids `triage synth` gives), other contents."""
+    notices = _synth(tmp_path, n)
+    ids = [s["notice_id"] for s in _sample(n)]
+    clash = tmp_path / "clash.jsonl"
+    clash.write_text(
+        "".join(
+            json.dumps({**rec, "notice_id": i}, ensure_ascii=False) + "\n"
+            for rec, i in zip(_lines(notices), ids, strict=True)
+        ),
+        "utf-8",
+    )
+    return clash
+
+
+def test_serve_notices_clashing_with_the_store_stops_with_one_summary_line(serve_cli, tmp_path):
+    store = tmp_path / "store"
+    _sample_store(serve_cli, store)
+    clash = _clashing(tmp_path)
+    ids = [s["notice_id"] for s in _sample(3)]
+    result, app = serve_cli(
+        "--notices", str(clash), "--store", str(store), "--model", "models:/intake-urgency@nobody"
+    )
+    assert result.exit_code == 2, result.output
+    assert app is None  # never served an empty queue
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    (line,) = lines
+    assert line.startswith(f"error: --notices: nothing imported from {clash}: 50 of 50 notices")
+    assert f"({ids[0]}, {ids[1]}, {ids[2]} and 47 more)" in line
+    assert "synthetic sample" in line and "--store NEW_FOLDER" in line
+    assert "triage users add NAME --store NEW_FOLDER" in line
+
+
+def test_serve_notices_partly_clashing_warns_once_and_serves_the_rest(serve_cli, tmp_path):
+    store = tmp_path / "store"
+    _sample_store(serve_cli, store)
+    clash = _clashing(tmp_path, 5)
+    records = _lines(clash)
+    records[-1]["notice_id"] = "NEW-0001"
+    clash.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
+    result, app = serve_cli(
+        "--notices", str(clash), "--store", str(store), "--model", "models:/intake-urgency@nobody"
+    )
+    assert result.exit_code == 0, result.output
+    assert app is not None
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    clash_warnings = [w for w in warnings if "already in the store" in w]
+    assert len(clash_warnings) == 1 and "4 of 5 notices" in clash_warnings[0]
+    assert f"{clash}: imported 1 notices (0 already there, 4 skipped)" in result.stderr
+
+
+def test_serve_notices_with_no_valid_notice_stops_naming_the_file(serve_cli, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"notice_id": "X-1"}\nnot json\n', "utf-8")
+    store = tmp_path / "store"
+    result, app = serve_cli("--notices", str(bad), "--store", str(store))
+    assert result.exit_code == 2 and app is None
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"error: --notices: nothing imported from {bad}: 2 of 2 notices invalid")
+    assert "line 1: " in line and "line 2: " in line and f"triage validate {bad}" in line
+
+    missing, app = serve_cli("--notices", str(tmp_path / "nope.jsonl"), "--store", str(store))
+    assert missing.exit_code == 2 and app is None
+    assert missing.stderr.strip() == f"error: --notices: no such file: {tmp_path / 'nope.jsonl'}"
+
+    # nothing was imported, so the same store, given no notices, is still seeded with the sample
+    seeded, app = serve_cli("--store", str(store), "--model", "models:/intake-urgency@nobody")
+    assert seeded.exit_code == 0 and "loaded 2000 synthetic sample notices" in seeded.stderr

@@ -22,8 +22,14 @@ users_app = typer.Typer(
 )
 
 
+SERVE_FLAGS = {**SCORING_FLAGS, "notices": "--notices"}
+
+
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err_console.print(f"error: {message}", markup=False, highlight=False)
+    # soft_wrap: one line however long (rich would wrap at the console's width).
+    err_console.print(
+        "error: " + " ".join(message.splitlines()), markup=False, highlight=False, soft_wrap=True
+    )
     return typer.Exit(code)
 
 
@@ -111,7 +117,11 @@ def serve(
         typer.Option("--as-of", help="Pin the page's clock, ISO 8601 with offset (default: now)."),
     ] = None,
     notices: Annotated[
-        Path | None, typer.Option(help="Notices (.jsonl/.parquet) to add to the store at start.")
+        Path | None,
+        typer.Option(
+            help="Notices (.jsonl/.parquet) to add to the store at start (a new store then "
+            "holds just these; the sample seeds only an empty store given none)."
+        ),
     ] = None,
     https_cookies: Annotated[
         bool, typer.Option(help="Mark the session cookie Secure (behind a TLS proxy).")
@@ -151,6 +161,7 @@ def serve_command(
     from triage.experiment.config import ConfigError
     from triage.rules import RuleConfigError
     from triage.scoring import parse_as_of
+    from triage.web.intake import NoticeImportError
     from triage.web.serve import serve as serve_web
     from triage.web.state import WebSettings
 
@@ -176,8 +187,8 @@ def serve_command(
             settings,
             host=host,
             port=port,
-            log=lambda m: err_console.print(m, markup=False, highlight=False),
+            log=lambda m: err_console.print(m, markup=False, highlight=False, soft_wrap=True),
         )
-    except (ConfigError, RuleConfigError, FileNotFoundError, ValueError) as exc:
-        raise _fail(flag_message(exc, SCORING_FLAGS)) from None
+    except (ConfigError, RuleConfigError, NoticeImportError, FileNotFoundError, ValueError) as exc:
+        raise _fail(flag_message(exc, SERVE_FLAGS)) from None
     return 0

@@ -21,8 +21,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from triage.contract import TriageError
 from triage.decisions import canonical_json, sha256_text
-from triage.notices import RowError, validate_notices, write_notices
+from triage.notices import (
+    RowError,
+    ValidationResult,
+    shorten,
+    validate_notices,
+    write_notices,
+)
 from triage.rules import SAFETY_WINDOW
 from triage.scoring.lines import score_line
 
@@ -31,6 +38,12 @@ NOTICE_CHANGED = (
     "notice_id: {id} is already in the store with other contents; a stored notice never "
     "changes (decisions hash it): import the new facts under a new notice_id"
 )
+NAMED = 3
+"""How many clashing ids or invalid rows a summary names before it just counts."""
+
+
+class NoticeImportError(TriageError):
+    """A notice file gave the store nothing: unreadable, or every notice invalid or clashing."""
 
 
 @dataclass
@@ -38,7 +51,14 @@ class ImportResult:
     added: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
-    conflicts: list[str] = field(default_factory=list)
+    clashed: list[str] = field(default_factory=list)
+    """notice_ids already in the store with other contents (not imported)."""
+    n_rows: int = 0
+    rejected_rows: list[int] = field(default_factory=list)
+
+    @property
+    def conflicts(self) -> list[str]:
+        return [NOTICE_CHANGED.format(id=i) for i in self.clashed]
 
 
 def canonical_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -54,9 +74,21 @@ def notice_hash(record: dict[str, Any]) -> str:
 
 
 def import_notices(conn: sqlite3.Connection, source: Any, *, source_name: str) -> ImportResult:
-    """Validate ``source`` (path, frame or dicts) and add its valid notices to the store."""
-    result = validate_notices(source)
-    out = ImportResult(errors=list(result.errors))
+    """Validate ``source`` (path, frame or dicts) and add its valid notices to the store.
+
+    A notice already stored under its id is skipped: counted ``unchanged`` when
+    its contents are the same, listed in ``clashed`` when not (a stored notice
+    never changes).
+    """
+    return _add_valid(conn, validate_notices(source), source_name=source_name)
+
+
+def _add_valid(
+    conn: sqlite3.Connection, result: ValidationResult, *, source_name: str
+) -> ImportResult:
+    out = ImportResult(
+        errors=list(result.errors), n_rows=result.n_rows, rejected_rows=list(result.rejected_rows)
+    )
     now = datetime.now(UTC).isoformat(timespec="seconds")
     conn.execute("BEGIN IMMEDIATE")
     try:
@@ -76,12 +108,90 @@ def import_notices(conn: sqlite3.Connection, source: Any, *, source_name: str) -
             elif row["notice_hash"] == digest:
                 out.unchanged += 1
             else:
-                out.conflicts.append(NOTICE_CHANGED.format(id=rec["notice_id"]))
+                out.clashed.append(rec["notice_id"])
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     return out
+
+
+def _named(items: list[str], *, sep: str = ", ") -> str:
+    more = len(items) - NAMED
+    return sep.join(items[:NAMED]) + (f" and {more} more" if more > 0 else "")
+
+
+def clash_summary(result: ImportResult, *, sample_in_store: bool) -> str:
+    """One sentence for all the clashing ids: how many, the first few, and what to do."""
+    n = len(result.clashed)
+    why = (
+        f"{n} of {result.n_rows} notices have a notice_id already in the store with other "
+        f"contents ({_named(result.clashed)}), and a stored notice never changes (decisions "
+        "hash it)"
+    )
+    new_store = (
+        "serve them from a new store (--store NEW_FOLDER, after "
+        "`triage users add NAME --store NEW_FOLDER`: a store keeps its own logins)"
+    )
+    if sample_in_store:
+        return (
+            f"{why}; this store holds the synthetic sample, loaded when it was empty, whose "
+            f"ids `triage synth` also gives: {new_store}"
+        )
+    return f"{why}: give the new facts new notice_ids, or {new_store}"
+
+
+def invalid_summary(result: ImportResult, path: Path) -> str:
+    """One sentence for the invalid rows: how many, the first problem of the first few, where to see all."""
+    unit = "row" if path.suffix.lower() == ".parquet" else "line"
+    first: dict[int, RowError] = {}
+    for e in result.errors:
+        first.setdefault(e.row, e)
+    rows = [f"{unit} {e.row}: {e.message}" for e in first.values()]
+    return (
+        f"{len(result.rejected_rows)} of {result.n_rows} notices invalid ({_named(rows, sep='; ')}); "
+        f"`triage validate {path}` lists every problem"
+    )
+
+
+def import_notice_file(
+    conn: sqlite3.Connection, path: Path, *, sample_in_store: bool, log: Any = print
+) -> ImportResult:
+    """Import a notice file at start-up; summarise what was skipped in a line or two.
+
+    Raises :class:`NoticeImportError` when the file cannot be read or gives the
+    store nothing (no notice added and none already there): a server started
+    on it would show an empty queue and look as if it worked. Importing the
+    same file again is harmless: its notices are already there, and counted.
+    """
+    import pyarrow as pa
+
+    try:
+        valid = validate_notices(path)
+    except FileNotFoundError:
+        raise NoticeImportError(f"notices: no such file: {path}", param="notices") from None
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        raise NoticeImportError(
+            f"notices: cannot read {path}: {shorten(str(exc))}", param="notices"
+        ) from None
+    result = _add_valid(conn, valid, source_name=path.name)
+    problems = []
+    if result.rejected_rows:
+        problems.append(invalid_summary(result, path))
+    if result.clashed:
+        problems.append(clash_summary(result, sample_in_store=sample_in_store))
+    if result.added == 0 and result.unchanged == 0:
+        why = "; ".join(problems) or "it holds no notices"
+        raise NoticeImportError(f"notices: nothing imported from {path}: {why}", param="notices")
+    for problem in problems:
+        log(f"warning: {path}: {problem}")
+    skipped = len(result.rejected_rows) + len(result.clashed)
+    log(
+        f"{path}: imported {result.added} notices ({result.unchanged} already there"
+        + (f", {skipped} skipped" if skipped else "")
+        + ")"
+    )
+    return result
 
 
 def _micros(values: pd.Series) -> np.ndarray:

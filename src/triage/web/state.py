@@ -7,16 +7,23 @@ banner saying how to promote a version; it never falls back to an unpromoted
 model by itself. ``--model models:/intake-urgency@candidate`` (or a version)
 runs an unpromoted model on purpose, with a warning on every page.
 
+The notices: ``--notices FILE`` adds that file's valid notices, so a new store
+holds exactly those; only an empty store given no notices is seeded with the
+committed synthetic sample. A file that gives the store nothing (unreadable,
+or every notice invalid or already stored under its id with other contents)
+stops the start with one message; importing the same file again is harmless.
+
 The clock: ``--as-of`` pins it; a store seeded with the synthetic sample pins
 it to the morning after the sample's last notice (so the sample looks like a
-working day, with some notices still inside their 48 hours); otherwise it is
-the real time.
+working day, with some notices still inside their 48 hours); otherwise
+(notices of one's own) it is the real time.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.metadata as md
+import sys
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,7 +36,7 @@ from triage.decisions import connect, get_meta, set_meta
 from triage.decisions.users import is_active
 from triage.scoring import DEFAULT_MODEL, DEFAULT_ROUTING_MODEL, parse_as_of
 from triage.scoring.queue import DayCapacity
-from triage.web.intake import import_notices, refresh_scores
+from triage.web.intake import import_notice_file, import_notices, refresh_scores
 
 SAMPLE = "synthetic/sample/notices.jsonl"
 SAMPLE_CLOCK_HOUR = 9
@@ -165,31 +172,45 @@ def _scorer_key(scorer: Any | None, settings: WebSettings, clock: pd.Timestamp |
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
-def open_state(settings: WebSettings, *, log=print) -> WebState:
-    """Load the models, seed or import notices, score what needs it: the app's start-up."""
+def _is_empty(conn) -> bool:
+    return conn.execute("SELECT COUNT(*) FROM notices").fetchone()[0] == 0
+
+
+def _log_stderr(message: str) -> None:
+    """Start-up messages go where a server's log goes, never into stdout."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def open_state(settings: WebSettings, *, log=_log_stderr) -> WebState:
+    """Import the notices (or seed an empty store with the sample), load the models, score
+    what needs it: the app's start-up. Raises ``NoticeImportError`` when ``settings.notices``
+    gives the store nothing."""
     from triage.experiment.data import resolve_path
 
     fixed = parse_as_of(settings.as_of) if settings.as_of else None
     capacity = _capacity(settings.config)
-    scorer, problem = _load_scorer(settings)
-    if problem:
-        log(f"warning: no suggestions will be shown: {problem}")
     conn = connect(settings.store)
     try:
-        if settings.load_sample and conn.execute("SELECT COUNT(*) FROM notices").fetchone()[0] == 0:
+        # The notices first: a file that gives the store nothing stops the start
+        # before the models load. The sample seeds only an empty store that was
+        # given no notices of its own, so --notices serves exactly that file.
+        if settings.notices is not None:
+            import_notice_file(
+                conn,
+                settings.notices,
+                sample_in_store=get_meta(conn, "synthetic_sample") == "1",
+                log=log,
+            )
+        elif settings.load_sample and _is_empty(conn):
             sample = resolve_path(SAMPLE)
             result = import_notices(conn, sample, source_name=sample.name)
             set_meta(conn, "synthetic_sample", "1")
             frame = pd.read_json(sample, lines=True, dtype=False)
             set_meta(conn, "sample_clock", sample_clock(frame["received_at"]).isoformat())
             log(f"empty store: loaded {result.added} synthetic sample notices from {sample}")
-        if settings.notices is not None:
-            result = import_notices(conn, settings.notices, source_name=settings.notices.name)
-            for e in result.errors:
-                log(f"{settings.notices}: line {e.row}: {e.message}")
-            for c in result.conflicts:
-                log(f"{settings.notices}: {c}")
-            log(f"imported {result.added} notices ({result.unchanged} already there)")
+        scorer, problem = _load_scorer(settings)
+        if problem:
+            log(f"warning: no suggestions will be shown: {problem}")
         synthetic = get_meta(conn, "synthetic_sample") == "1"
         if fixed is None and synthetic and get_meta(conn, "sample_clock"):
             fixed = parse_as_of(get_meta(conn, "sample_clock"))
