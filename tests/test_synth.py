@@ -20,7 +20,15 @@ from triage.synth.calibrate import (
     fit_context_table,
     published_targets,
 )
-from triage.synth.check import check_dataset
+from triage.synth.check import (
+    MIN_N,
+    SHARE_ALLOWANCE_PP,
+    SHARE_Z,
+    auc_with_se,
+    check_dataset,
+    roc_auc,
+    share_tolerance_pp,
+)
 from triage.synth.generate import TRUTH_COLUMNS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -71,6 +79,7 @@ def test_generated_shares_within_one_point_of_fy2023(spec, big):
     off = [(r.dimension, r.category, round(r.gap_pp, 2)) for r in report.shares if not r.ok]
     assert off == []
     assert report.ok
+    assert max(abs(r.gap_pp) for r in report.shares) <= 1.0  # within one point, as named
 
 
 def test_oracle_leaves_room_to_learn_and_no_more(spec, big):
@@ -212,6 +221,98 @@ def test_check_command_passes_on_a_generated_folder(tmp_path):
     res = runner.invoke(app, ["synth", "--check", str(out)])
     assert res.exit_code == 0, res.output
     assert "oracle AUC" in res.output and "police" in res.output
+
+
+@pytest.fixture(scope="module")
+def readme_small(tmp_path_factory):
+    """The README's example, as written: 2,000 notices, seed 7, JSON Lines."""
+    out = tmp_path_factory.mktemp("readme") / "small"
+    res = CliRunner().invoke(
+        app, ["synth", "--n", "2000", "--seed", "7", "--out", str(out), "--format", "jsonl"]
+    )
+    assert res.exit_code == 0, res.output
+    return out
+
+
+def test_check_passes_the_readme_example_with_tolerances_from_its_n(readme_small):
+    res = CliRunner().invoke(app, ["synth", "--check", str(readme_small)])
+    assert res.exit_code == 0, res.output
+    assert res.output.rstrip().endswith("check: passed")
+    assert "tolerance (pp)" in res.output and "1 pp + 3.5 standard errors at n" in res.output
+    police = published_targets(load_spec(), 2023)["route"].shares["police"]
+    assert f"±{share_tolerance_pp(police, 2000):.2f}" in res.output  # the police row's: ±4.91
+
+
+def test_check_fails_a_biased_set_and_names_the_rows(readme_small, tmp_path):
+    """Neighbours' notices relabelled as schools': both rows are named, no other is."""
+    biased = tmp_path / "biased"
+    biased.mkdir()
+    for f in ("manifest.json", "truth.parquet"):
+        (biased / f).write_bytes((readme_small / f).read_bytes())
+    lines = []
+    for line in (readme_small / "notices.jsonl").read_text("utf-8").splitlines():
+        notice = json.loads(line)
+        if notice["route"] == "neighbour":
+            notice["route"] = "school"
+        lines.append(json.dumps(notice, ensure_ascii=False))
+    (biased / "notices.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+    res = CliRunner().invoke(app, ["synth", "--check", str(biased)])
+    assert res.exit_code == 1, res.output
+    verdict = res.output.strip().splitlines()[-1]
+    assert verdict.startswith("check: failed: route neighbour off by -")
+    assert "; route school off by +" in verdict and "(tolerance ±" in verdict
+    assert verdict.count(" off by ") == 2, verdict
+    assert res.output.count("off by more than") == 2  # the two rows of the table
+
+
+def test_check_of_a_tiny_set_says_it_cannot_judge(tmp_path):
+    out = tmp_path / "tiny"
+    runner = CliRunner()
+    made = runner.invoke(app, ["synth", "--n", "300", "--seed", "7", "--out", str(out)])
+    assert made.exit_code == 0, made.output
+    res = runner.invoke(app, ["synth", "--check", str(out)])
+    assert res.exit_code == 3, res.output
+    verdict = res.output.strip().splitlines()[-1]
+    assert verdict.startswith(
+        "check: cannot judge 300 notices: the tolerances come from the sampling error at n, "
+        f"and under {MIN_N:,} notices"
+    )
+    assert "not judged" in res.output
+    assert "passed" not in res.output and "failed" not in res.output
+
+
+def test_tolerance_is_the_allowance_plus_z_standard_errors():
+    assert share_tolerance_pp(0.5, 10_000) == pytest.approx(SHARE_ALLOWANCE_PP + SHARE_Z * 0.5)
+    assert share_tolerance_pp(0.5, 2_000) > share_tolerance_pp(0.5, 20_000) > SHARE_ALLOWANCE_PP
+    assert share_tolerance_pp(0.0, 2_000) == SHARE_ALLOWANCE_PP
+
+
+def test_min_n_gives_every_published_share_five_expected_notices(spec):
+    """The reason MIN_N gives (the normal approximation needs n·p >= 5) holds for the spec's year."""
+    rarest = min(p for t in published_targets(spec).values() for p in t.shares.values())
+    assert MIN_N * rarest >= 5 > (MIN_N // 2) * rarest
+
+
+def test_delong_auc_is_sklearns_and_its_se_matches_the_bootstrap():
+    rng = np.random.default_rng(4)
+    y = rng.random(2000) < 0.1
+    score = np.round(rng.normal(y * 1.2, 1.0), 2)  # rounded: ties, counted half
+    auc, se = auc_with_se(y, score)
+    assert auc == pytest.approx(roc_auc(y, score), abs=1e-12)
+    boot = []
+    for _ in range(300):
+        i = rng.integers(0, len(y), len(y))
+        boot.append(roc_auc(y[i], score[i]))
+    assert se == pytest.approx(np.std(boot), rel=0.2)
+    assert all(np.isnan(auc_with_se(np.zeros(10, bool), np.arange(10.0))))
+
+
+def test_check_help_states_the_rule_and_the_exit_codes():
+    res = CliRunner().invoke(app, ["synth", "--help"], terminal_width=200)
+    text = " ".join(res.output.replace("│", " ").split())
+    assert f"{SHARE_ALLOWANCE_PP:g} pp + {SHARE_Z:g} standard errors" in text
+    assert f"3 cannot judge (fewer than {MIN_N:,} notices)" in text
+    assert "0 passed, 1 failed" in text and "2 usage error" in text
 
 
 def test_check_names_a_missing_folder(tmp_path):

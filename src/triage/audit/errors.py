@@ -1,7 +1,13 @@
 """Error messages of the audit, as module-level constants: the same sentence everywhere.
 
-Each names the column (or parameter) at fault, so a reviewer can fix the input.
+Each names the column (or parameter) at fault, so a reviewer can fix the input. The
+errors about runs and the tracking store are ``TriageError``s; ``triage.cli`` turns
+their ``run_id:`` into ``--run:`` and prints them as one ``error:`` line.
 """
+
+from __future__ import annotations
+
+from triage.contract.errors import TriageError
 
 MISSING_COLUMN = "{role} column {column!r} is not in the table; columns are: {available}"
 LABEL_NOT_BINARY = (
@@ -24,6 +30,48 @@ NO_REFERENCE = "{feature!r} has no group with at least min_n = {min_n} notices t
 BAD_INTERSECTION = "intersection {value!r}: expected two or more sensitive columns joined by ':'"
 BAD_BAND = "band must satisfy 0 < low < 1 < high; got low={low}, high={high}"
 RUN_WITHOUT_PREDICTIONS = (
-    "run {run_id} has no logged test predictions ({path}); the intake pipeline must call "
-    "triage.audit.log_test_predictions(...)"
+    "run_id: run {run_id!r} ({what}) has no logged test predictions ({path}); expected the id "
+    "of an intake-urgency run of `triage run`, which logs them"
 )
+RUN_NOT_FOUND = (
+    "run_id: no MLflow run {run_id!r} in the tracking store {uri}; expected the id of an "
+    "intake-urgency run of `triage run` (it prints the id; `mlflow ui` lists them)"
+)
+RUN_ID_MALFORMED = (
+    "run_id: {run_id!r} is not an MLflow run id; expected letters, digits, '_' and '-' "
+    "(`triage run` prints a 32-character hexadecimal id)"
+)
+NO_STORE = (
+    "run_id: the tracking store {uri} does not exist, so it holds no run {run_id!r}; "
+    "run `triage run` first, or set MLFLOW_TRACKING_URI to the store that holds the run"
+)
+STORE_UNREACHABLE = (
+    "{doing}the MLflow tracking store {uri} cannot be read ({reason}); expected a running "
+    "MLflow server or an MLflow database: check MLFLOW_TRACKING_URI"
+)
+PREDICTIONS_UNREADABLE = "run_id: the test predictions of run {run_id!r} ({path}) could not be read from {uri} ({reason})"
+
+
+class RunUnavailable(TriageError, LookupError):
+    """``triage audit --run``: the run id is malformed, unknown, or the run logged no predictions.
+
+    ``param`` is ``run_id``; ``run_id`` is the id as given.
+    """
+
+    def __init__(self, message: str, *, run_id: str) -> None:
+        super().__init__(message, param="run_id")
+        self.run_id = run_id
+
+
+class TrackingUnavailable(TriageError, ConnectionError):
+    """The MLflow tracking store cannot be read or written; ``uri`` names it.
+
+    ``run_id``, when given, is the run that was being looked up (said first in the message).
+    """
+
+    def __init__(self, uri: str, reason: str, *, run_id: str | None = None) -> None:
+        doing = f"cannot look up run {run_id!r}: " if run_id is not None else ""
+        super().__init__(STORE_UNREACHABLE.format(doing=doing, uri=uri, reason=reason))
+        self.uri = uri
+        self.reason = reason
+        self.run_id = run_id

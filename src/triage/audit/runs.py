@@ -4,13 +4,16 @@ The intake pipeline calls ``log_test_predictions`` after its MLflow run: it
 stores the test period's sensitive attributes, labels, score and tier (no
 notice content, no identifiers) as one Parquet artefact on that run, and a tag
 saying whether the model used sensitive features. ``load_run_predictions``
-reads them back for ``triage audit --run RUN_ID``.
+reads them back for ``triage audit --run RUN_ID``, and says in one ``TriageError``
+(``errors``) what is wrong when it cannot: a malformed or unknown run id, a run
+without predictions, a tracking store that does not answer (``tracking_client``).
 """
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -18,7 +21,19 @@ import pandas as pd
 from triage.contract.columns import RECORDED_HARM, TRUE_HARM
 from triage.features import SENSITIVE_FIELDS
 
-from .errors import RUN_WITHOUT_PREDICTIONS
+from .errors import (
+    NO_STORE,
+    PREDICTIONS_UNREADABLE,
+    RUN_ID_MALFORMED,
+    RUN_NOT_FOUND,
+    RUN_WITHOUT_PREDICTIONS,
+    RunUnavailable,
+    TrackingUnavailable,
+)
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
+    from mlflow.entities import Run
 
 PREDICTIONS_PATH = "audit_inputs/test_predictions.parquet"
 SENSITIVE_TAG = "audit.model_used_sensitive"
@@ -26,6 +41,10 @@ OF_RUN_TAG = "audit.of_run"
 """Tag of an audit run (``triage audit --run RUN_ID``) naming the run it audits."""
 AUDIT_KIND = "fairness-audit"
 """Value of the ``kind`` tag of a fairness-audit run (``log_audit``)."""
+PROBE_SECONDS = 5.0
+"""How long a tracking server may take to answer at all before it counts as unreachable."""
+REASON_CHARS = 160
+"""A store's error, cut to one short clause of the one-line message."""
 
 
 def predictions_frame(notices, truth, *, scores, tiers=None) -> pd.DataFrame:
@@ -55,26 +74,122 @@ def log_test_predictions(
     client.set_tag(run_id, SENSITIVE_TAG, str(bool(include_sensitive)).lower())
 
 
-def load_run_predictions(run_id: str) -> tuple[pd.DataFrame, str]:
-    """The run's test predictions and a sentence on what the model used."""
-    import mlflow
+def _reason(exc: BaseException) -> str:
+    """An exception as a short clause: its type and the first line of its message."""
+    first = (str(exc).strip().splitlines() or [""])[0].strip()
+    if len(first) > REASON_CHARS:
+        first = first[: REASON_CHARS - 1] + "…"
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+def _sqlite_file(uri: str) -> Path | None:
+    """The database file of a ``sqlite:///`` store (None for other stores and in-memory ones)."""
+    if not uri.startswith("sqlite:///"):
+        return None
+    path = uri.removeprefix("sqlite:///").split("?", 1)[0]
+    return Path(path) if path and path != ":memory:" else None
+
+
+def _probe_http(uri: str, run_id: str | None) -> None:
+    """Raise ``TrackingUnavailable`` unless something answers at ``uri`` within a few seconds.
+
+    MLflow's own client retries a refused connection for minutes (7 retries with
+    back-off); a user who mistyped the server's address should hear so at once. Any
+    HTTP answer, even an error status, means the server is there.
+    """
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"{uri.rstrip('/')}/health", timeout=PROBE_SECONDS):
+            return
+    except urllib.error.HTTPError:
+        return
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise TrackingUnavailable(uri, f"no answer: {reason}", run_id=run_id) from None
+
+
+def tracking_client(*, run_id: str | None = None) -> tuple[MlflowClient, str]:
+    """A client of the tracking store ``triage.tracking`` resolves, and its URI, checked to answer.
+
+    Raises ``TrackingUnavailable`` (naming the URI and why, and ``run_id`` when the client
+    is for looking that run up) when the store cannot be read: a server that does not
+    answer, a file that is not a tracking database, a URI MLflow does not know. Call it
+    before work whose result goes to MLflow.
+    """
     from mlflow import MlflowClient
 
     from triage.tracking import use_tracking
 
-    use_tracking()
-    client = MlflowClient()
-    run = client.get_run(run_id)
+    uri = use_tracking()
+    if uri.startswith(("http://", "https://")):
+        _probe_http(uri, run_id)
+    try:
+        client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+        client.search_experiments(max_results=1)
+    except Exception as exc:  # noqa: BLE001 - MLflow, SQLAlchemy and HTTP raise their own kinds
+        raise TrackingUnavailable(uri, _reason(exc), run_id=run_id) from None
+    return client, uri
+
+
+def _what_run(run: Run) -> str:
+    """What kind of run this is, from its tags: ``a fairness-audit run``, ``a dv_witness_sorting run``."""
+    tags = run.data.tags
+    if tags.get("kind"):
+        of = tags.get(OF_RUN_TAG)
+        return f"a {tags['kind']} run" + (f" of run {of}" if of else "")
+    if tags.get("pipeline"):
+        return f"a {tags['pipeline']} run"
+    return "a run without a pipeline tag"
+
+
+def load_run_predictions(run_id: str) -> tuple[pd.DataFrame, str]:
+    """The run's test predictions and a sentence on what the model used.
+
+    Raises ``RunUnavailable`` (``param`` ``run_id``) for a malformed id, a run the store
+    does not hold or a run without logged test predictions, and ``TrackingUnavailable``
+    when the tracking store cannot be read. Each says the run id and what was expected.
+    """
+    from mlflow.exceptions import MlflowException
+
+    from triage.tracking import tracking_uri
+
+    uri = tracking_uri()
+    db = _sqlite_file(uri)
+    # MLflow would make an empty store there and then say "not found"; say what is wrong
+    if db is not None and not db.exists():
+        raise RunUnavailable(NO_STORE.format(uri=uri, run_id=run_id), run_id=run_id)
+    client, uri = tracking_client(run_id=run_id)
+    try:
+        run = client.get_run(run_id)
+    except MlflowException as exc:
+        if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+            message = RUN_NOT_FOUND.format(run_id=run_id, uri=uri)
+            raise RunUnavailable(message, run_id=run_id) from None
+        if exc.error_code == "INVALID_PARAMETER_VALUE":  # the store answered above: the id is bad
+            raise RunUnavailable(RUN_ID_MALFORMED.format(run_id=run_id), run_id=run_id) from None
+        raise TrackingUnavailable(uri, _reason(exc), run_id=run_id) from None
+    except Exception as exc:  # noqa: BLE001 - a store that failed between the probe and now
+        raise TrackingUnavailable(uri, _reason(exc), run_id=run_id) from None
+    folder = str(Path(PREDICTIONS_PATH).parent)
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            local = mlflow.artifacts.download_artifacts(
-                run_id=run_id, artifact_path=PREDICTIONS_PATH, dst_path=tmp
+            listed = {f.path for f in client.list_artifacts(run_id, folder)}
+            if PREDICTIONS_PATH not in listed:
+                message = RUN_WITHOUT_PREDICTIONS.format(
+                    run_id=run_id, what=_what_run(run), path=PREDICTIONS_PATH
+                )
+                raise RunUnavailable(message, run_id=run_id)
+            local = client.download_artifacts(run_id, PREDICTIONS_PATH, tmp)
+            frame = pd.read_parquet(local)
+        except RunUnavailable:
+            raise
+        except Exception as exc:  # noqa: BLE001 - artefact stores raise many kinds
+            message = PREDICTIONS_UNREADABLE.format(
+                run_id=run_id, path=PREDICTIONS_PATH, uri=run.info.artifact_uri, reason=_reason(exc)
             )
-        except Exception:  # noqa: BLE001 - MLflow raises several kinds for a missing file
-            raise ValueError(
-                RUN_WITHOUT_PREDICTIONS.format(run_id=run_id, path=PREDICTIONS_PATH)
-            ) from None
-        frame = pd.read_parquet(local)
+            raise RunUnavailable(message, run_id=run_id) from None
     used = run.data.tags.get(SENSITIVE_TAG) or run.data.params.get("features.include_sensitive")
     if used is None:
         note = "not stated by the run"

@@ -16,6 +16,7 @@ import typer
 from triage.cli.consoles import console, err_console
 from triage.cli.errors import error_line
 from triage.contract.columns import RECORDED_HARM, TRUE_HARM
+from triage.contract.errors import TriageError
 
 if TYPE_CHECKING:
     from triage.audit.config import AuditConfig
@@ -23,7 +24,13 @@ if TYPE_CHECKING:
 
 NO_SOURCE = "give --scores FILE or --run RUN_ID (not both)"
 UNREADABLE_TABLE = "cannot read {path}: expected .csv, .parquet or .jsonl"
-AUDIT_FLAGS = {"threshold": "--threshold", "flag_tiers": "--flag-tiers", "reference": "--reference"}
+AUDIT_FLAGS = {
+    "threshold": "--threshold",
+    "flag_tiers": "--flag-tiers",
+    "reference": "--reference",
+    "run_id": "--run",
+}
+NO_MLFLOW_HINT = "; or pass --no-mlflow to audit without logging"
 
 audit_app = typer.Typer(
     help="Fairness audit in three layers: groups, disparities with intervals, flags.",
@@ -45,6 +52,25 @@ class _AuditArgs(TypedDict):
     reference: str | None
     config: AuditConfig
     model_inputs: str | None
+
+
+def _fail(exc: BaseException, hint: str = "") -> typer.Exit:
+    """Print ``exc`` as one ``error:`` line (parameters as flags) and give the usage exit (2)."""
+    err_console.print(
+        error_line(exc, AUDIT_FLAGS) + hint, markup=False, highlight=False, soft_wrap=True
+    )
+    return typer.Exit(2)
+
+
+def _tracking_ready(hint: str = NO_MLFLOW_HINT) -> None:
+    """Stop with one ``error:`` line, before any work, when the tracking store cannot be used."""
+    from triage.audit.errors import TrackingUnavailable
+    from triage.audit.runs import tracking_client
+
+    try:
+        tracking_client()
+    except TrackingUnavailable as exc:
+        raise _fail(exc, hint) from None
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -127,7 +153,12 @@ def audit_command(
         bool, typer.Option("--mlflow/--no-mlflow", help="Log the audit as an MLflow run.")
     ] = True,
 ) -> None:
-    """Audit a scored table or a run's test predictions."""
+    """Audit a scored table or a run's test predictions.
+
+    A mistake in the input (an unknown column, a run id that is not a run of `triage
+    run` with logged test predictions, a tracking store that does not answer) is one
+    `error: ...` line on stderr and exit code 2.
+    """
     if ctx.invoked_subcommand is not None:
         return
     from triage.audit.config import load_audit_config
@@ -161,6 +192,8 @@ def audit_command(
             tags["audit.table"] = str(scores)
             if label is None:
                 raise typer.BadParameter("give the outcome column", param_hint="--label")
+            if mlflow_log:
+                _tracking_ready()  # before the audit's work, not after it
         common = _AuditArgs(
             sensitive=_split(sensitive), score=score, threshold=threshold, tier=tier,
             flag_tiers=_split(flag_tiers), intersections=intersect, reference=reference,
@@ -176,9 +209,8 @@ def audit_command(
 
             result = audit(frame, label=label, **common)
             print_audit(result, console)
-    except (ValueError, FileNotFoundError) as exc:
-        err_console.print(error_line(exc, AUDIT_FLAGS), markup=False, highlight=False)
-        raise typer.Exit(2) from None
+    except (TriageError, ValueError, FileNotFoundError) as exc:
+        raise _fail(exc) from None
     if out is not None:
         _write(result, out)
         console.print(f"tables written to {out}")
@@ -220,6 +252,8 @@ def power(
             f"expected one of {list(MECHANISM_METRIC)}", param_hint="--mechanism"
         )
     cfg = load_audit_config(config)
+    if mlflow_log:
+        _tracking_ready()
     effect_list, size_list = _split(effects), _split(sizes)
     if effect_list is None:
         raise typer.BadParameter("expected comma-separated numbers", param_hint="--effects")
@@ -269,6 +303,7 @@ def mitigate(
     if constraints not in CONSTRAINTS:
         raise typer.BadParameter(f"expected one of {list(CONSTRAINTS)}", param_hint="--constraints")
     cfg = load_audit_config(config)
+    _tracking_ready(hint="")  # every mitigation is an MLflow run
     runs = synthetic_mitigation(
         n=n,
         seed=seed,

@@ -3,18 +3,63 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from triage.synth.check import ORACLE_AUC_RANGE, SHARE_TOLERANCE_PP, CheckReport
+from triage.synth.check import (
+    MIN_N,
+    ORACLE_AUC_RANGE,
+    SHARE_ALLOWANCE_PP,
+    SHARE_Z,
+    CheckReport,
+)
 
-RIGHT = ("published", "generated", "gap (pp)")
+RIGHT = ("published", "generated", "gap (pp)", "tolerance (pp)")
+NOT_JUDGED = "not judged"
+
+
+def tolerance_rule() -> str:
+    """How each share's tolerance is made, in words the table's title uses."""
+    return f"{SHARE_ALLOWANCE_PP:g} pp + {SHARE_Z:g} standard errors at n"
+
+
+def cannot_judge_line(n: int) -> str:
+    """The verdict for a data set under ``MIN_N`` notices."""
+    return (
+        f"check: cannot judge {n:,} notices: the tolerances come from the sampling error at n, "
+        f"and under {MIN_N:,} notices they are too wide to tell a right generator from a wrong "
+        f"one; generate at least {MIN_N:,} (e.g. --n {MIN_N}) and check again"
+    )
+
+
+def failed_line(report: CheckReport) -> str:
+    """The verdict for a failed check, naming each row off and the oracle if it is."""
+    parts = [
+        f"{r.label} off by {r.gap_pp:+.2f} pp (tolerance ±{r.tolerance_pp:.2f})" for r in report.off
+    ]
+    if not report.oracle_ok:
+        lo, hi = report.oracle_range
+        parts.append(f"oracle AUC {report.oracle_auc:.4f} outside {lo:.3f}-{hi:.3f}")
+    return "check: failed: " + "; ".join(parts)
 
 
 def print_check_report(report: CheckReport, console: Console) -> None:
-    table = Table(title=f"Generated vs published shares (n = {report.n:,})")
-    for col in ("dimension", "category", "published FY", "published", "generated", "gap (pp)", ""):
+    judged = report.judgeable
+    table = Table(
+        title=f"Generated vs published shares (n = {report.n:,}; tolerance {tolerance_rule()})"
+    )
+    for col in (
+        "dimension", "category", "published FY", "published", "generated", "gap (pp)",
+        "tolerance (pp)", "",
+    ):  # fmt: skip
         table.add_column(col, justify="right" if col in RIGHT else "left")
     for r in report.shares:
+        if not judged:
+            verdict = NOT_JUDGED
+        elif r.ok:
+            verdict = "ok"
+        else:
+            verdict = f"[red]off by more than {r.tolerance_pp:.2f} pp[/red]"
         table.add_row(
             r.dimension,
             r.category,
@@ -22,19 +67,33 @@ def print_check_report(report: CheckReport, console: Console) -> None:
             f"{100 * r.published:.2f}%",
             f"{100 * r.generated:.2f}%",
             f"{r.gap_pp:+.2f}",
-            "ok" if r.ok else f"[red]off by more than {SHARE_TOLERANCE_PP:g} pp[/red]",
+            f"±{r.tolerance_pp:.2f}",
+            verdict,
         )
     console.print(table)
     oracle = Table(title="Ground truth (oracle) figures")
     oracle.add_column("figure")
     oracle.add_column("value", justify="right")
     lo, hi = ORACLE_AUC_RANGE
-    verdict = "ok" if report.oracle_ok else f"[red]outside {lo}-{hi}[/red]"
+    wlo, whi = report.oracle_range
+    if not judged:
+        verdict = NOT_JUDGED
+    elif report.oracle_ok:
+        verdict = "ok"
+    else:
+        verdict = f"[red]outside {wlo:.3f}-{whi:.3f}[/red]"
     oracle.add_row(
-        f"oracle AUC of p_harm for harm_90d (expected {lo}-{hi})",
-        f"{report.oracle_auc:.4f} {verdict}",
+        f"oracle AUC of p_harm for harm_90d (expected {lo}-{hi}; "
+        f"± {SHARE_Z:g} SE at n: {wlo:.3f}-{whi:.3f})",
+        f"{report.oracle_auc:.4f} ± {report.oracle_auc_se:.4f} {verdict}",
     )
     for name, value in report.figures.items():
         oracle.add_row(name, f"{100 * value:.2f}%" if name != "mean p_harm" else f"{value:.4f}")
     console.print(oracle)
-    console.print("check: " + ("[green]passed[/green]" if report.ok else "[red]failed[/red]"))
+    if report.verdict == "cannot judge":
+        console.print(escape(cannot_judge_line(report.n)), soft_wrap=True)
+    elif report.verdict == "failed":
+        line = escape(failed_line(report)).replace("failed", "[red]failed[/red]", 1)
+        console.print(line, soft_wrap=True)
+    else:
+        console.print("check: [green]passed[/green]")
