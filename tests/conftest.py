@@ -1,4 +1,6 @@
-"""Shared fixtures: a real headless Chromium for the browser tests."""
+"""Shared fixtures: a real headless Chromium for the browser tests; and the checkout
+guard (tests/checkout_guard.py): a test that writes into the checkout's ./mlruns,
+./reports or ./intake fails, naming the paths."""
 
 from __future__ import annotations
 
@@ -7,6 +9,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+
+from checkout_guard import register
+
+REPO = Path(__file__).resolve().parent.parent
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -21,6 +27,10 @@ ENABLE_HINT = (
     "Chromium not found: install Debian's chromium and fonts-noto-cjk "
     "(`bash scripts/install-browser.sh`, as root) to run the browser tests"
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    register(config, REPO)
 
 
 def chromium_path() -> str | None:
@@ -50,8 +60,6 @@ def browser():
 @pytest.fixture(scope="session")
 def artifact_dir() -> Path:
     """Where browser tests keep screenshots (gitignored; CI keeps the folder)."""
-    root = Path(
-        os.environ.get("TRIAGE_TEST_ARTIFACTS", Path(__file__).parent.parent / "test-artifacts")
-    )
+    root = Path(os.environ.get("TRIAGE_TEST_ARTIFACTS", REPO / "test-artifacts"))
     root.mkdir(parents=True, exist_ok=True)
     return root

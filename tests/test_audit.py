@@ -3,6 +3,8 @@ label bias is told apart from model bias, planted bias is found, bad input is na
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -146,14 +148,18 @@ def test_flag_needs_interval_excluding_parity_and_point_outside_band():
     assert flags["flag"].tolist() == [True, False, False, True]
 
 
+COLUMNS = "sex, welfare, tiny, score, y"
+
+
 @pytest.mark.parametrize(
     ("change", "kwargs", "message", "column"),
     [
-        (None, {"sensitive": ["nope"]}, MISSING_COLUMN.split("{")[0], "nope"),
-        ("y", {}, LABEL_NOT_BINARY.split("{")[0], "y"),
-        ("score", {}, SCORE_OUT_OF_RANGE.split("{")[0], "score"),
+        (None, {"sensitive": ["nope"]},
+         MISSING_COLUMN.format(role="sensitive", column="nope", available=COLUMNS), "nope"),
+        ("y", {}, LABEL_NOT_BINARY.format(column="y", bad="2"), "y"),
+        ("score", {}, SCORE_OUT_OF_RANGE.format(column="score", bad="1.3"), "score"),
     ],
-)
+)  # fmt: skip
 def test_bad_input_names_the_column(change, kwargs, message, column):
     df = scored_table(200)
     if change == "y":
@@ -161,7 +167,7 @@ def test_bad_input_names_the_column(change, kwargs, message, column):
     if change == "score":
         df.loc[5, "score"] = 1.3
     args = {"label": "y", "score": "score", "threshold": 0.2, "sensitive": ["sex"], **kwargs}
-    with pytest.raises(ValueError, match=message) as err:
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$") as err:
         audit(df, config=FAST, **args)
     assert repr(column) in str(err.value)
 
@@ -256,6 +262,7 @@ def test_audit_lands_in_mlflow(tmp_path, monkeypatch):
     import mlflow
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    monkeypatch.chdir(tmp_path)  # a new SQLite store's default artefact root is ./mlruns
     from triage.audit import log_audit
 
     df = scored_table(800).assign(y_true=lambda d: d.y)
@@ -268,3 +275,153 @@ def test_audit_lands_in_mlflow(tmp_path, monkeypatch):
         "audit/recorded/audit.json",
         "audit/recorded/disparities.png",
     } <= files
+
+
+# `triage audit --run`: a wrong run id or an unreachable store is one `error:` line, exit 2.
+
+UNKNOWN_RUN = "0123456789abcdef0123456789abcdef"
+
+
+@pytest.fixture
+def temp_store(tmp_path, monkeypatch):
+    """MLFLOW_TRACKING_URI to a SQLite file in tmp_path; MLflow's in-process URIs restored after."""
+    import mlflow.tracking._model_registry.utils as registry_utils
+    import mlflow.tracking._tracking_service.utils as tracking_utils
+
+    monkeypatch.setattr(tracking_utils, "_tracking_uri", None)
+    monkeypatch.setattr(registry_utils, "_registry_uri", None)
+    monkeypatch.chdir(tmp_path)  # anything MLflow puts beside the working folder stays in tmp
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    return uri
+
+
+@pytest.fixture
+def logged_runs(temp_store, tmp_path):
+    """Two runs in the temporary store: an intake run with test predictions, a DV run without."""
+    import mlflow
+
+    from triage.audit.runs import log_test_predictions
+
+    client = mlflow.MlflowClient(temp_store)
+    exp = client.create_experiment("audit-cli", artifact_location=(tmp_path / "art").as_uri())
+    data = generate(load_spec(), n=1500, seed=3)
+    rng = np.random.default_rng(0)
+    scores = rng.random(len(data.notices))
+    tiers = np.where(scores > 0.9, "immediate", np.where(scores > 0.7, "urgent", "standard"))
+    intake = client.create_run(exp, tags={"pipeline": "intake_urgency"}).info.run_id
+    log_test_predictions(intake, notices=data.notices, truth=data.truth, scores=scores, tiers=tiers)
+    dv = client.create_run(exp, tags={"pipeline": "dv_witness_sorting"}).info.run_id
+    return {"intake": intake, "dv": dv}
+
+
+def invoke_audit(*args: str):
+    from triage.cli import app as triage_app
+
+    return CliRunner().invoke(triage_app, ["audit", *args])
+
+
+def one_error_line(result, *expected: str) -> str:
+    """The command stopped with exit 2 and one `error:` line on stderr naming ``expected``."""
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit), result.exception  # nothing escaped
+    assert "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    for text in expected:
+        assert text in lines[0], lines[0]
+    return lines[0]
+
+
+def test_audit_of_a_run_with_test_predictions_works(logged_runs):
+    res = invoke_audit("--run", logged_runs["intake"], "--n-boot", "20", "--no-mlflow")
+    assert res.exit_code == 0, res.output
+    assert "layer 1" in res.output
+
+
+def test_audit_of_an_unknown_run_names_it_and_the_store(logged_runs, temp_store):
+    line = one_error_line(
+        invoke_audit("--run", UNKNOWN_RUN), f"--run: no MLflow run '{UNKNOWN_RUN}'"
+    )
+    assert temp_store in line and "`triage run`" in line
+
+
+def test_audit_of_a_run_without_predictions_says_what_run_it_is(logged_runs):
+    dv = logged_runs["dv"]
+    one_error_line(
+        invoke_audit("--run", dv),
+        f"--run: run '{dv}' (a dv_witness_sorting run) has no logged test predictions",
+        "audit_inputs/test_predictions.parquet",
+        "expected the id of an intake-urgency run",
+    )
+
+
+@pytest.mark.parametrize("bad_id", ["not a run!", ""])
+def test_audit_of_a_malformed_run_id_says_what_an_id_looks_like(logged_runs, bad_id):
+    one_error_line(
+        invoke_audit("--run", bad_id),
+        f"--run: {bad_id!r} is not an MLflow run id",
+        "32-character hexadecimal",
+    )
+
+
+def test_audit_in_a_store_that_does_not_exist_says_so_and_makes_none(temp_store, tmp_path):
+    one_error_line(
+        invoke_audit("--run", UNKNOWN_RUN),
+        f"--run: the tracking store {temp_store} does not exist",
+        "MLFLOW_TRACKING_URI",
+    )
+    assert not (tmp_path / "mlflow.db").exists()
+
+
+def test_audit_with_a_store_that_is_not_a_database(temp_store, tmp_path, monkeypatch):
+    (tmp_path / "garbage.db").write_text("not a database")
+    uri = f"sqlite:///{tmp_path / 'garbage.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    one_error_line(
+        invoke_audit("--run", UNKNOWN_RUN),
+        f"cannot look up run '{UNKNOWN_RUN}': the MLflow tracking store {uri} cannot be read",
+        "expected a running MLflow server or an MLflow database",
+    )
+
+
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_audit_with_an_unreachable_server_is_one_line_at_once(temp_store, tmp_path):
+    """In a real process: MLflow alone would retry a refused connection for minutes."""
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    uri = f"http://127.0.0.1:{closed_port()}"
+    env = {**os.environ, "MLFLOW_TRACKING_URI": uri}
+    triage = Path(sys.executable).parent / "triage"
+    start = time.monotonic()
+    done = subprocess.run([str(triage), "audit", "--run", UNKNOWN_RUN], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert time.monotonic() - start < 60
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == "" and "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith(f"error: cannot look up run '{UNKNOWN_RUN}': ")
+    assert f"the MLflow tracking store {uri} cannot be read (no answer: " in lines[0]
+
+
+def test_audit_of_a_table_checks_the_store_before_the_work(temp_store, tmp_path, monkeypatch):
+    path = tmp_path / "scores.csv"
+    scored_table(300).to_csv(path, index=False)
+    uri = f"http://127.0.0.1:{closed_port()}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    res = invoke_audit("--scores", str(path), "--label", "y", "--score", "score",
+                       "--threshold", "0.2", "--sensitive", "sex", "--n-boot", "20")  # fmt: skip
+    one_error_line(res, f"the MLflow tracking store {uri} cannot be read", "--no-mlflow")
+    assert "layer 1" not in res.stdout

@@ -162,6 +162,7 @@ def test_global_step_logs_figures_json_and_truth_metrics(spec, fitted, tmp_path,
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    monkeypatch.chdir(tmp_path)  # a new SQLite store's default artefact root is ./mlruns
     mlflow.set_tracking_uri(uri)
     with mlflow.start_run() as run:
         data = global_step(
