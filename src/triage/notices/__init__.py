@@ -26,7 +26,7 @@ from triage.notices.datetimes import (
     parse_datetimes,
     rfc3339_instant,
 )
-from triage.notices.frame import notice_dtypes, to_notice_frame
+from triage.notices.frame import enum_positions, notice_dtypes, to_notice_frame
 from triage.notices.gc_pause import gc_paused
 from triage.notices.messages import (
     DUPLICATE_ID,
@@ -48,6 +48,7 @@ from triage.notices.write import write_notices
 from triage.notices.write_tables import write_records, write_table
 
 __all__ = [
+    "enum_positions",
     "DATETIME_UNIT",
     "DUPLICATE_ID",
     "IDENTIFIER_VALUE",

@@ -135,3 +135,16 @@ def _object_strings(col: pd.Series) -> np.ndarray:
         arr = arr.copy()
         arr[na] = None
     return arr
+
+
+def enum_positions(values: np.ndarray, allowed: tuple[str, ...]) -> np.ndarray:
+    """Positions of ``values`` in ``allowed`` (an enum's categories); -1 for null and anything else."""
+    if len(values) < 64:  # a few values (one notice): a dict beats pandas' per-call cost
+        position = {a: i for i, a in enumerate(allowed)}
+        try:
+            return np.array([position.get(v, -1) for v in values], dtype=np.int64)
+        except TypeError:  # an unhashable value: let pandas say what it makes of it
+            pass
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    lookup = np.append(pd.Index(list(allowed), dtype=object).get_indexer(uniques), -1)
+    return lookup[codes].astype(np.int64)

@@ -16,13 +16,12 @@ import numpy as np
 import pandas as pd
 
 from triage.contract import TIERS, notice_fields
-from triage.notices import format_datetimes, parse_datetimes
+from triage.notices import enum_positions, format_datetimes, parse_datetimes
 from triage.rules._time import NAT, SAFETY_WINDOW, iso, utc_micros, written_offsets
 from triage.rules._values import (
     MISSING_REQUIRED,
     NOT_A_TIME,
     NOT_IN_ENUM,
-    enum_positions,
     row_positions,
 )
 

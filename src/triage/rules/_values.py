@@ -7,7 +7,6 @@ Shared by the facts of a notice frame (``_facts``) and of one notice dict
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 MISSING_REQUIRED = (
     "rules need {field!r} on every notice (required by notice.schema.json); "
@@ -22,16 +21,3 @@ def row_positions(mask: np.ndarray) -> str:
     where = np.flatnonzero(mask)
     shown = ", ".join(str(i) for i in where[:5])
     return shown + (f" (+{len(where) - 5} more)" if len(where) > 5 else "")
-
-
-def enum_positions(values: np.ndarray, allowed: tuple[str, ...]) -> np.ndarray:
-    """Positions of ``values`` in ``allowed``; -1 for null and for anything not allowed."""
-    if len(values) < 64:  # a few values (one notice): a dict beats pandas' per-call cost
-        position = {a: i for i, a in enumerate(allowed)}
-        try:
-            return np.array([position.get(v, -1) for v in values], dtype=np.int64)
-        except TypeError:  # an unhashable value: let pandas say what it makes of it
-            pass
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    lookup = np.append(pd.Index(list(allowed), dtype=object).get_indexer(uniques), -1)
-    return lookup[codes].astype(np.int64)

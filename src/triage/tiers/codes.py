@@ -13,6 +13,7 @@ import pandas as pd
 
 from triage.contract import TIERS
 from triage.contract.errors import InvalidParameter
+from triage.notices import enum_positions
 
 NOT_TIERS = (
     "{name}: expected names of TIERS {tiers} or codes 0..{last} (highest first), "
@@ -22,19 +23,6 @@ WRONG_LENGTH = "{name} has {got} values for {n} notices"
 
 TIER_NAMES = np.asarray(TIERS, dtype=object)
 """Code → name."""
-
-
-def _positions(values: np.ndarray) -> np.ndarray:
-    """Positions of ``values`` in ``TIERS``; -1 for anything else (missing included)."""
-    if len(values) < 64:  # a few values (one notice): a dict beats pandas' per-call cost
-        position = {t: i for i, t in enumerate(TIERS)}
-        try:
-            return np.array([position.get(v, -1) for v in values], dtype=np.int8)
-        except TypeError:  # an unhashable value: let pandas say what it makes of it
-            pass
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    lookup = np.append(pd.Index(list(TIERS), dtype=object).get_indexer(uniques), -1)
-    return lookup[codes].astype(np.int8)
 
 
 def tier_codes(tiers: Any, *, n: int | None = None, name: str = "tiers") -> np.ndarray:
@@ -65,7 +53,7 @@ def tier_codes(tiers: Any, *, n: int | None = None, name: str = "tiers") -> np.n
             raise InvalidParameter(_not_tiers(name, _sample(arr[~whole])), param=name)
         return arr.astype(np.int8)
     values = arr.astype(object)
-    codes = _positions(values)
+    codes = enum_positions(values, TIERS).astype(np.int8)
     if (codes < 0).any():
         raise InvalidParameter(_not_tiers(name, _sample(values[codes < 0])), param=name)
     return codes
