@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from triage.contract.errors import InvalidParameter
+
 COUNT = "count"
 """The count column of every table."""
 
@@ -92,7 +94,9 @@ def _codes(column: pd.Series, levels: tuple[str, ...], name: str) -> np.ndarray:
     else:
         codes = pd.Categorical(column, categories=list(levels)).codes
     if (codes < 0).any():
-        raise ValueError(f"attribute {name}: a value outside its levels {list(levels)} or missing")
+        raise InvalidParameter(
+            f"{name}: a value outside its levels {list(levels)} or missing", param=name
+        )
     return codes.astype(np.int64)
 
 
@@ -102,4 +106,4 @@ def marginal(counts: np.ndarray, attributes: Sequence[str], keep: Sequence[str])
     drop = tuple(i for i, a in enumerate(attributes) if a not in keep)
     summed = counts.sum(axis=drop) if drop else counts
     kept = [a for a in attributes if a in keep]
-    return np.transpose(summed, [kept.index(a) for a in keep]) if keep else summed
+    return np.transpose(summed, [kept.index(a) for a in keep]) if keep else np.asarray(summed)
