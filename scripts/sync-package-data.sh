@@ -14,6 +14,7 @@ pairs=(
   "configs/ci.yaml                      src/triage/experiment/configs/ci.yaml"
   "configs/ci_dv.yaml                   src/triage/experiment/configs/ci_dv.yaml"
   "configs/rules.yaml                   src/triage/experiment/configs/rules.yaml"
+  "configs/release.yaml                 src/triage/aggregates/configs/release.yaml"
 )
 for pair in "${pairs[@]}"; do
   read -r from to <<<"$pair"

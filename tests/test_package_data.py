@@ -30,7 +30,11 @@ REPO = Path(__file__).resolve().parents[1]
 SYNC = REPO / "scripts" / "sync-package-data.sh"
 SYNC_COMMAND = "bash scripts/sync-package-data.sh"
 PACKAGE = REPO / "src" / "triage"
-PACKAGED_FOLDERS = (PACKAGE / "synth" / "data", PACKAGE / "experiment" / "configs")
+PACKAGED_FOLDERS = (
+    PACKAGE / "synth" / "data",
+    PACKAGE / "experiment" / "configs",
+    PACKAGE / "aggregates" / "configs",
+)
 TRIAGE = str(Path(sys.executable).with_name("triage"))
 
 
