@@ -1,11 +1,17 @@
-"""What ``triage synth --check`` prints: generated against published shares, then the oracle."""
+"""What ``triage synth`` prints: the notes on a user's aggregates table (rows left out,
+margins from the national figures), and for ``--check`` generated against published
+shares, then the oracle."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from triage.synth.calibrate import AggregatesTable, Target
 from triage.synth.check import (
     MIN_N,
     ORACLE_AUC_RANGE,
@@ -16,6 +22,61 @@ from triage.synth.check import (
 
 RIGHT = ("published", "generated", "gap (pp)", "tolerance (pp)")
 NOT_JUDGED = "not judged"
+LEFT_OUT_SHOWN = 20
+"""Rows left out that are named one by one; the rest are counted (the manifest lists all)."""
+
+
+def left_out_lines(path: str, table: AggregatesTable | None) -> list[str]:
+    """``warning: FILE: line N: why; left out`` for each row of a user's table left out."""
+    if table is None:
+        return []
+    lines = [
+        f"warning: {path}: line {row.line}: {row.reason}; left out"
+        for row in table.left_out[:LEFT_OUT_SHOWN]
+    ]
+    more = len(table.left_out) - LEFT_OUT_SHOWN
+    if more > 0:
+        lines.append(f"warning: {path}: {more:,} more rows left out")
+    return lines
+
+
+def fallback_lines(targets: dict[str, Target]) -> list[str]:
+    """A note for each margin that came from the national figures although a table was given."""
+    return [
+        f"note: {dim} from the national figures, FY{t.fiscal_year}: {t.fallback}"
+        for dim, t in targets.items()
+        if t.fallback
+    ]
+
+
+def aggregates_summary(table: AggregatesTable, targets: dict[str, Target]) -> str:
+    """``calibrated to FILE (national figures for ...)`` for the line that ends a run."""
+    national = [dim for dim, t in targets.items() if t.fallback]
+    return f"calibrated to {table.name}" + (
+        f" (national figures for {', '.join(national)})" if national else ""
+    )
+
+
+def manifest_aggregates_lines(
+    folder: Path, manifest: dict[str, Any], given: Path | None, table: AggregatesTable | None
+) -> list[str]:
+    """Whether ``--check`` compares with the table the folder was made from (its manifest says)."""
+    made_from = manifest.get("aggregates") or {}
+    if table is None:
+        if not made_from:
+            return []
+        return [
+            f"note: {folder} was calibrated to {made_from.get('file')} (its manifest); this check "
+            f"compares with the national figures (give --aggregates {made_from.get('file')} to "
+            "compare with that table)"
+        ]
+    if made_from.get("sha256") == table.sha256:
+        return []
+    was = f"{made_from.get('file')} (another sha256)" if made_from else "the national figures"
+    return [
+        f"warning: {folder} was calibrated to {was} (its manifest), not to {given}; "
+        f"this check compares with {given}"
+    ]
 
 
 def tolerance_rule() -> str:

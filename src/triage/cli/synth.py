@@ -13,7 +13,13 @@ from triage.contract.errors import TriageError
 
 CHECK_EXIT = {"passed": 0, "failed": 1, "cannot judge": 3}
 """Exit codes of ``--check`` by verdict; 2 stays the usage error of every command."""
-SYNTH_FLAGS = {"n": "--n", "seed": "--seed", "fiscal_year": "--fiscal-year", "spec": "--spec"}
+SYNTH_FLAGS = {
+    "n": "--n",
+    "seed": "--seed",
+    "fiscal_year": "--fiscal-year",
+    "spec": "--spec",
+    "aggregates": "--aggregates",
+}
 
 
 def synth(
@@ -42,6 +48,18 @@ def synth(
             "Exit 0 passed, 1 failed, 3 cannot judge (under 1,000 notices), 2 usage error."
         ),
     ] = None,
+    aggregates: Annotated[
+        Path | None,
+        typer.Option(
+            help="Your own table in the format of synthetic/published_aggregates.csv (e.g. one "
+            "prefecture's rows) to calibrate to instead of the national figures: each margin "
+            "from its latest year at or before the fiscal year in this file. A margin it lacks "
+            "comes from the national figures, said in a note on stderr (the DV-witness share is "
+            "then the national one scaled to this table's police share). Rows that cannot be "
+            "used are named on stderr by line and left out. The manifest records the file "
+            "(name, sha256) and each margin's source. With --check: compare with these targets."
+        ),
+    ] = None,
 ) -> None:
     """Generate synthetic notices with known ground truth, or --check a generated folder.
 
@@ -49,18 +67,41 @@ def synth(
     from the sampling error at the folder's n (1 pp + 3.5 standard errors), and the
     oracle AUC with its expected range widened likewise. Exit codes: 0 passed, 1 failed
     (the rows off are named), 3 cannot judge (fewer than 1,000 notices), 2 usage error.
+
+    --aggregates FILE calibrates to your own table (margins it lacks: national figures);
+    a file that cannot be read, has another header or no usable row is a usage error.
     """
-    from triage.cli.printers_synth import print_check_report
+    from triage.cli.printers_synth import (
+        aggregates_summary,
+        fallback_lines,
+        left_out_lines,
+        manifest_aggregates_lines,
+        print_check_report,
+    )
     from triage.synth import SpecError, generate, load_spec
-    from triage.synth.calibrate import CalibrationError
+    from triage.synth.calibrate import CalibrationError, published_targets, user_aggregates
     from triage.synth.check import check_folder
-    from triage.synth.output import write_dataset
+    from triage.synth.output import read_manifest, write_dataset
+    from triage.synth.spec import with_user_aggregates
+
+    def say(lines: list[str]) -> None:
+        for line in lines:
+            err_console.print(line, markup=False, highlight=False, soft_wrap=True)
 
     if fmt not in ("parquet", "jsonl"):
         raise typer.BadParameter(f"expected parquet or jsonl, got {fmt!r}", param_hint="--format")
     try:
         the_spec = load_spec(spec)
+        table = None
+        if aggregates is not None:
+            the_spec = with_user_aggregates(the_spec, aggregates)
+            table = user_aggregates(the_spec)
+            say(left_out_lines(str(aggregates), table))
         if check is not None:
+            manifest = read_manifest(check)
+            say(manifest_aggregates_lines(check, manifest, aggregates, table))
+            if table is not None:
+                say(fallback_lines(published_targets(the_spec, manifest["fiscal_year"])))
             report = check_folder(check, the_spec)
             print_check_report(report, console)
             raise typer.Exit(CHECK_EXIT[report.verdict])
@@ -77,6 +118,13 @@ def synth(
             error_line(exc, SYNTH_FLAGS), markup=False, highlight=False, soft_wrap=True
         )
         raise typer.Exit(2) from None
+    if table is not None:
+        say(fallback_lines(result.targets))
+    calibrated = f", {aggregates_summary(table, result.targets)}" if table is not None else ""
     console.print(
-        f"wrote {n:,} notices and their truth to {out} (spec {the_spec.spec_version}, seed {seed}, FY{fy})"
+        f"wrote {n:,} notices and their truth to {out} "
+        f"(spec {the_spec.spec_version}, seed {seed}, FY{fy}{calibrated})",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
     )

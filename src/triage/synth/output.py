@@ -4,6 +4,10 @@ A data set folder holds ``notices.parquet`` (or ``notices.jsonl``), the ground
 truth apart in ``truth.parquet`` (joined by ``notice_id``, never among the
 features), and ``manifest.json`` saying how it was made. Nothing in it depends
 on the clock, so the same spec and seed give byte-identical files.
+
+Calibrated to a user's own table (``Spec.user_aggregates``), the manifest also
+says which (``aggregates``: its name and sha256, the rows left out, the national
+file the other margins came from); each target's ``source`` names its file.
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from triage.contract.errors import InvalidParameter
+from triage.synth.calibrate import Target, user_aggregates
 from triage.synth.generate import SynthResult
-from triage.synth.spec import Spec
+from triage.synth.spec import Spec, aggregates_path
 
 MANIFEST = "manifest.json"
 TRUTH_FILE = "truth.parquet"
@@ -58,8 +64,27 @@ def write_dataset(
             for dim, t in result.targets.items()
         },
     }
+    if spec.user_aggregates:
+        manifest["aggregates"] = aggregates_record(spec, result.targets)
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", "utf-8")
     return manifest
+
+
+def aggregates_record(spec: Spec, targets: dict[str, Target]) -> dict[str, Any]:
+    """What the manifest says of a user's aggregates table: the file by name and sha256
+    (never its folder), the rows left out and why, and which margins are national."""
+    table = user_aggregates(spec)
+    if table is None:
+        raise InvalidParameter("spec: expected one with user_aggregates", param="spec")
+    national = aggregates_path(spec)
+    return {
+        "file": table.name,
+        "sha256": table.sha256,
+        "rows_used": len(table.rows),
+        "rows_left_out": [{"line": r.line, "reason": r.reason} for r in table.left_out],
+        "national": {"file": national.name, "sha256": _sha256(national)},
+        "margins_from_national": [dim for dim, t in targets.items() if t.fallback],
+    }
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:

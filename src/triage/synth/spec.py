@@ -181,6 +181,9 @@ class Spec(_Strict):
     # Filled by load_spec: where the spec came from and a digest of its bytes.
     source: str = ""
     digest: str = ""
+    # Filled by with_user_aggregates (`triage synth --aggregates`): a table of the user's own,
+    # in the format of calibration.aggregates, that the margins come from first.
+    user_aggregates: str = ""
 
     @model_validator(mode="after")
     def _groups_known(self) -> Spec:
@@ -216,7 +219,15 @@ def load_spec(path: str | Path | None = None) -> Spec:
         lines = [f"  {'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()]
         raise SpecError(f"spec {path} is invalid:\n" + "\n".join(lines)) from None
     digest = hashlib.sha256(raw_bytes).hexdigest()[:16]
-    return spec.model_copy(update={"source": str(path), "digest": digest})
+    return spec.model_copy(update={"source": str(path), "digest": digest, "user_aggregates": ""})
+
+
+def with_user_aggregates(spec: Spec, path: str | Path) -> Spec:
+    """``spec`` calibrated to ``path`` first, margin by margin (see ``triage.synth.calibrate``).
+
+    The path is kept as given, so that messages name the file as the user wrote it.
+    """
+    return spec.model_copy(update={"user_aggregates": str(path)})
 
 
 def default_spec_path() -> Path:
@@ -225,7 +236,10 @@ def default_spec_path() -> Path:
 
 
 def aggregates_path(spec: Spec) -> Path:
-    """The spec's aggregates file, relative to the spec; the packaged copy when none is there."""
+    """The spec's aggregates file, relative to the spec; the packaged copy when none is there.
+
+    The national figures: a user's own table (``Spec.user_aggregates``) comes before them.
+    """
     beside = Path(spec.source).parent / spec.calibration.aggregates
     if beside.exists():
         return beside
