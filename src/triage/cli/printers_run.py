@@ -39,7 +39,7 @@ def print_run_result(result: PipelineResult, console: Console) -> None:
             result.assessment, console, survey_share=result.survey_share, capacity=result.capacity
         )
     else:
-        print_headline(result.assessment, console, outcome="true")
+        print_headline(result.assessment, console, outcome=result.assessment.headline_outcome)
     console.print(
         f"model card (ja): {result.card_dir}/model_card.html; also under report/ in the run"
     )

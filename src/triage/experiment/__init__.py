@@ -4,7 +4,10 @@ Owns the steps the pipelines (``triage.pipelines``) compose:
 
 - ``config``: the versioned YAML config, validated before anything runs, and the
   packaged configs (``find_config``);
-- ``data``, ``split``: the notices and their truth; train, calibration and test windows;
+- ``data``, ``split``: the notices and their truth (simulated, a data set folder, or
+  synthesized from an aggregates release); train, calibration and test windows;
+- ``outcomes``: whether the data hold the simulator's truth, and what a run is then
+  judged against (the truth, or recorded outcomes only);
 - ``training``: candidates fitted, calibrated and chosen (``TrainedCandidates``);
 - ``assessment``, ``routing``, ``routing_assessment``: the test-period assessment
   with bootstrap intervals, and DV-witness routing by capacity;

@@ -1,11 +1,15 @@
 """The evaluation step: every candidate and the oracle on the test period, side by side.
 
-Both outcomes are always reported: ``true`` (``harm_90d``, what happened) and
-``recorded`` (``recorded_harm_90d``, what a record would hold). Tiers are judged
-against ``true_tier``. The headline outcome (``true``) gets paired bootstrap
-intervals over the same resampled notices for every candidate and the oracle;
-the recorded outcome, point estimates (its intervals would double the step's
-time and answer no question the true outcome leaves open).
+With the simulator's truth both outcomes are reported: ``true`` (``harm_90d``,
+what happened) and ``recorded`` (``recorded_harm_90d``, what a record would
+hold). Tiers are judged against ``true_tier``. The headline outcome (``true``)
+gets paired bootstrap intervals over the same resampled notices for every
+candidate and the oracle; the recorded outcome, point estimates (its intervals
+would double the step's time and answer no question the true outcome leaves open).
+
+Without truth (an agency's records, notices synthesized from a release) there
+is no oracle and one outcome: ``recorded`` is the headline, with intervals, and
+tiers are judged against ``recorded_tier`` (``outcomes.RECORDED_ONLY``).
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from triage.contract.columns import P_HARM, RECORDED_HARM, TRUE_HARM, TRUE_TIER
+from triage.contract.columns import P_HARM
+from triage.contract.errors import InvalidParameter
 from triage.evaluation import (
     bootstrap_intervals,
     evaluate,
@@ -25,12 +30,11 @@ from triage.evaluation import (
     versus_oracle,
 )
 from triage.experiment.background import in_background
+from triage.experiment.outcomes import WITH_TRUTH, Reference
 from triage.tiers import tier_codes
 
 ORACLE = "oracle"
-OUTCOMES = {"true": TRUE_HARM, "recorded": RECORDED_HARM}  # the order results are shown in
 HEADLINE = ("auc", "brier", "ece", "under_triage", "recall_at_k_worst")
-HEADLINE_OUTCOME = "true"
 
 
 def flatten_metrics(
@@ -53,15 +57,33 @@ def flatten_metrics(
 class Assessment:
     metrics: dict[str, dict[str, dict[str, float]]]  # outcome → candidate → metric → value
     intervals: dict[str, pd.DataFrame]  # outcome → (candidate, metric) × estimate/low/high
-    confusion: dict[str, pd.DataFrame]  # candidate → suggested × true tier counts
+    confusion: dict[str, pd.DataFrame]  # candidate → reference tier (rows) × suggested tier
     k: int
+    reference: Reference = WITH_TRUTH  # what the figures are judged against
 
     def flat_metrics(self) -> dict[str, float]:
         """``{outcome}.{candidate}.{metric}`` plus ``_low``/``_high`` for intervals, for MLflow."""
         return flatten_metrics(self.metrics, self.intervals)
 
-    def headline(self, outcome: str = "true") -> pd.DataFrame:
-        """One row per candidate (oracle last): estimate [low, high] of the headline figures."""
+    @property
+    def headline_outcome(self) -> str:
+        """``true`` with the simulator's truth, else ``recorded``."""
+        return self.reference.headline
+
+    def headline(self, outcome: str | None = None) -> pd.DataFrame:
+        """One row per candidate (oracle last): estimate [low, high] of the headline figures.
+
+        ``outcome`` defaults to the headline outcome; one the assessment does not
+        have (``true`` on data without truth) is an ``InvalidParameter``.
+        """
+        outcome = outcome or self.headline_outcome
+        if outcome not in self.intervals:
+            raise InvalidParameter(
+                f"outcome: expected one of {', '.join(self.intervals)} (the data hold "
+                f"{'the truth' if self.reference.oracle else 'recorded outcomes only'}), "
+                f"got {outcome!r}",
+                param="outcome",
+            )
         table = self.intervals[outcome]
         rows = []
         for cand in self.metrics[outcome]:
@@ -84,13 +106,19 @@ def assess(
     seed: int,
     level: float,
     bins: int,
+    reference: Reference = WITH_TRUTH,
 ) -> Assessment:
-    """``risks`` and ``tiers`` per candidate on the test notices; the oracle is added here."""
-    scores = {**risks, ORACLE: truth_test[P_HARM].to_numpy(float)}
+    """``risks`` and ``tiers`` per candidate on the test notices, judged as ``reference`` says;
+    the oracle (with the truth only) is added here."""
+    scores = dict(risks)
+    if reference.oracle:
+        scores[ORACLE] = truth_test[P_HARM].to_numpy(float)
     # Tier names become codes once: every tier metric below reads codes directly.
-    true_tiers = tier_codes(truth_test[TRUE_TIER].astype(str).to_numpy())
+    true_tiers = tier_codes(truth_test[reference.tier_column].astype(str).to_numpy())
     tiers = {name: tier_codes(given) for name, given in tiers.items()}
-    ys = {outcome: truth_test[column].to_numpy(bool) for outcome, column in OUTCOMES.items()}
+    ys = {
+        outcome: truth_test[column].to_numpy(bool) for outcome, column in reference.outcomes.items()
+    }
 
     def intervals_of(outcome: str) -> pd.DataFrame:
         return bootstrap_intervals(
@@ -99,7 +127,7 @@ def assess(
             tiers=tiers,
             true_tiers=true_tiers,
             k=k,
-            n_boot=n_boot if outcome == HEADLINE_OUTCOME else 0,
+            n_boot=n_boot if outcome == reference.headline else 0,
             seed=seed,
             level=level,
             oracle_key=ORACLE,
@@ -119,12 +147,18 @@ def assess(
                 name: evaluate(y, p, tiers=tiers[name], true_tiers=true_tiers, k=k, bins=bins)
                 for name, p in scores.items()
             }
-            for name in risks:
-                by_cand[name].update(versus_oracle(by_cand[name], by_cand[ORACLE]))
+            if reference.oracle:
+                for name in risks:
+                    by_cand[name].update(versus_oracle(by_cand[name], by_cand[ORACLE]))
             metrics[outcome] = by_cand
-        confusion = {name: tier_confusion(t, true_tiers) for name, t in tiers.items()}
+        confusion = {
+            name: tier_confusion(t, true_tiers).rename_axis(index=reference.tier_column)
+            for name, t in tiers.items()
+        }
         intervals = {outcome: future.result() for outcome, future in pending.items()}
-    return Assessment(metrics=metrics, intervals=intervals, confusion=confusion, k=k)
+    return Assessment(
+        metrics=metrics, intervals=intervals, confusion=confusion, k=k, reference=reference
+    )
 
 
 def assess_in_background(
@@ -137,6 +171,7 @@ def assess_in_background(
     seed: int,
     level: float,
     bins: int,
+    reference: Reference = WITH_TRUTH,
 ) -> Future[Assessment]:
     """``assess`` in a background thread: a pipeline logs what needs no figures meanwhile.
 
@@ -144,5 +179,5 @@ def assess_in_background(
     """
     return in_background(
         "assess", assess, truth_test, risks, tiers,
-        k=k, n_boot=n_boot, seed=seed, level=level, bins=bins,
+        k=k, n_boot=n_boot, seed=seed, level=level, bins=bins, reference=reference,
     )  # fmt: skip

@@ -41,12 +41,23 @@ class SyntheticData(_Section):
     fiscal_year: int | None = None
 
 
+class ReleaseData(_Section):
+    """Notices synthesized from an aggregates release: its folder, and how many to draw."""
+
+    path: str = Field(description="a release folder: manifest.json and tables/*.csv")
+    n: PositiveInt = 200_000
+
+
 class DataConfig(_Section):
-    source: Literal["synthetic", "folder"] = "synthetic"
+    source: Literal["synthetic", "folder", "release"] = "synthetic"
     synthetic: SyntheticData = SyntheticData()
     folder: str | None = Field(
-        default=None, description="a data set folder written by `triage synth`"
+        default=None,
+        description="a data set folder laid out as `triage synth` writes it; its truth file "
+        "may hold the recorded outcomes only (an agency's own records)",
     )
+    release: ReleaseData | None = None
+    """Only for ``source: release``: a release holds no truth, so its runs judge recorded outcomes."""
 
     @model_validator(mode="after")
     def _folder_given(self) -> DataConfig:
@@ -216,6 +227,34 @@ class ExperimentConfig(_Section):
         return self
 
     @model_validator(mode="after")
+    def _release_source(self) -> ExperimentConfig:
+        data = self.data
+        if data.source != "release":
+            if data.release is not None:
+                raise ValueError(
+                    f"data.release: used only with data.source 'release', not '{data.source}'"
+                )
+            return self
+        if data.release is None:
+            raise ValueError(
+                "data.release.path: source 'release' needs the path of a release folder "
+                "(manifest.json and tables/)"
+            )
+        # A release holds recorded outcomes only: nothing in it can stand in for the truth.
+        if self.target == "true":
+            raise ValueError(
+                "target: 'true' trains on the simulator's harm_90d, and a release holds "
+                "recorded outcomes only; use target: recorded"
+            )
+        if self.pipeline == "dv_witness_sorting":
+            raise ValueError(
+                "data.source: pipeline dv_witness_sorting judges routes against the "
+                "simulator's truth (p_harm, true_dv_route), and a release holds recorded "
+                "outcomes only"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _some_candidate(self) -> ExperimentConfig:
         enabled = [n for n, c in self.candidates.items() if c.enabled]
         if not enabled:
@@ -242,6 +281,8 @@ class ExperimentConfig(_Section):
             dumped.get("routing") is None
         ):  # intake_urgency: params exactly as before routing existed
             dumped.pop("routing", None)
+        if dumped["data"].get("release") is None:  # the same for data sources other than release
+            dumped["data"].pop("release", None)
         return _flatten(dumped)
 
 

@@ -1,5 +1,12 @@
 """The data step: notices and their truth, generated or loaded as the config says.
 
+Three sources: the simulator (``synthetic``), a data set folder laid out as
+``triage synth`` writes it (``folder``; an agency's own records hold recorded
+outcomes only), and notices synthesized from an aggregates release
+(``release``; no truth either). Whether the data hold the simulator's truth is
+``Dataset.has_truth`` (``triage.experiment.outcomes``); everything downstream
+that would read a true column asks it, through ``Dataset.reference``.
+
 The data's fingerprint (a hash of every column) takes a core for a while, so a
 pipeline starts it with ``fingerprint_in_background`` right after loading, keeps
 the ``Future`` itself, and hands its logging step a ``Dataset`` that holds the
@@ -9,15 +16,30 @@ resolved digest (``with_fingerprint``): no ``Future`` travels inside the data.
 from __future__ import annotations
 
 import hashlib
+import json
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from triage.contract.errors import TriageError
 from triage.experiment.background import in_background
-from triage.experiment.config import DataConfig
+from triage.experiment.config import ConfigError, DataConfig
+from triage.experiment.outcomes import (
+    GROUND_TRUTH_TAG,
+    NO_GROUND_TRUTH,
+    RECORDED_ONLY,
+    WITH_TRUTH,
+    Reference,
+    check_outcomes,
+    has_truth,
+)
+
+RELEASE_MANIFEST = "release/manifest.json"
+"""Where a run logs the manifest of the release its notices were synthesized from."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +48,18 @@ class Dataset:
     truth: pd.DataFrame  # joined by notice_id, aligned row for row with notices
     info: dict[str, str] = field(default_factory=dict)
     fingerprint: str | None = None  # of the data the notices were drawn from
+    documents: dict[str, Any] = field(default_factory=dict)
+    """JSON documents the run logs beside its data, by artefact path (a release's manifest)."""
+
+    @property
+    def has_truth(self) -> bool:
+        """Whether the simulator's truth sits beside the notices; else recorded outcomes only."""
+        return has_truth(self.truth)
+
+    @property
+    def reference(self) -> Reference:
+        """What a run on these data is judged against (``triage.experiment.outcomes``)."""
+        return WITH_TRUTH if self.has_truth else RECORDED_ONLY
 
     def tags(self) -> dict[str, str]:
         """``info`` and ``data.fingerprint``: what a run records of its data."""
@@ -38,17 +72,27 @@ class Dataset:
 
 
 def load_data(cfg: DataConfig, *, seed: int) -> Dataset:
-    if cfg.source == "folder":
+    """The notices and their outcomes, checked (``outcomes.check_outcomes``) and aligned.
+
+    Data without the simulator's truth are tagged ``data.ground_truth: none``.
+    """
+    documents: dict[str, Any] = {}
+    if cfg.source == "release":
+        notices, truth, info, documents = _from_release(cfg, seed=seed)
+    elif cfg.source == "folder":
         from triage.synth.output import read_dataset
 
         folder = cfg.folder or ""  # the config's own check makes it non-empty for a folder
         notices, truth, manifest = read_dataset(resolve_path(folder))
-        info = {
-            "data.source": f"folder {folder}",
-            "synth.spec_version": str(manifest.get("spec_version")),
-            "synth.spec_digest": str(manifest.get("spec_digest")),
-            "synth.seed": str(manifest.get("seed")),
-        }
+        info = {"data.source": f"folder {folder}"}
+        if "spec_version" in manifest:  # made by `triage synth`; an agency's folder says nothing
+            info.update(
+                {
+                    "synth.spec_version": str(manifest.get("spec_version")),
+                    "synth.spec_digest": str(manifest.get("spec_digest")),
+                    "synth.seed": str(manifest.get("seed")),
+                }
+            )
     else:
         from triage.synth import generate, load_spec
 
@@ -61,9 +105,60 @@ def load_data(cfg: DataConfig, *, seed: int) -> Dataset:
             "synth.spec_digest": spec.digest,
             "synth.seed": str(seed),
         }
+    check_outcomes(truth, source=info["data.source"])
     truth = align_truth(notices, truth)
     info["data.n"] = str(len(notices))
-    return Dataset(notices=notices, truth=truth, info=info)
+    if not has_truth(truth):
+        info[GROUND_TRUTH_TAG] = NO_GROUND_TRUTH
+    return Dataset(notices=notices, truth=truth, info=info, documents=documents)
+
+
+def check_target(data: Dataset, target: str) -> None:
+    """``target: true`` trains on the simulator's outcome: refused, naming ``target``, without it."""
+    if target == "true" and not data.has_truth:
+        raise ConfigError(
+            f"target: 'true' trains on the simulator's harm_90d, and the data "
+            f"({data.info.get('data.source')}) hold recorded outcomes only; use target: recorded",
+            param="target",
+        )
+
+
+def _from_release(
+    cfg: DataConfig, *, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], dict[str, Any]]:
+    """Notices synthesized from the release, their recorded outcomes, tags and the manifest."""
+    from triage.aggregates.synthesize import synthesize_release
+
+    release = cfg.release
+    if release is None:  # the config's own check gives a release source its section
+        raise ConfigError("data.release.path: source 'release' needs a release folder")
+    try:
+        made = synthesize_release(resolve_path(release.path), n=release.n, seed=seed)
+    except TriageError as exc:  # a release that cannot be read is the config's data.release.path
+        first = " ".join(str(exc).split())
+        raise ConfigError(f"data.release.path: {first}", param="data.release.path") from exc
+    info = {"data.source": f"release {release.path}", **release_tags(made.manifest)}
+    return made.notices, made.outcomes, info, {RELEASE_MANIFEST: made.manifest}
+
+
+def release_tags(manifest: dict[str, Any]) -> dict[str, str]:
+    """What a run records of the release behind its notices: method, level, budget, spec."""
+    budget = manifest.get("budget")
+    tags = {
+        "release.method": str(manifest.get("method")),
+        "release.parameters": _compact(manifest.get("parameters") or {}),
+        "release.spec_digest": str(manifest.get("spec_digest")),
+        "release.budget": _compact(budget) if budget else "none",
+    }
+    if manifest.get("records") is not None:
+        tags["release.records"] = str(manifest["records"])
+    return tags
+
+
+def _compact(mapping: dict[str, Any]) -> str:
+    """A mapping's scalars as one line of JSON (a nested value would not fit a tag)."""
+    flat = {k: v for k, v in mapping.items() if not isinstance(v, dict | list)}
+    return json.dumps(flat, separators=(",", ":"), ensure_ascii=False)
 
 
 def fingerprint_in_background(data: Dataset) -> Future[str]:

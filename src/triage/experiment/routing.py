@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from triage.contract.columns import ROUTE_TARGETS
-from triage.experiment.config import ExperimentConfig
+from triage.experiment.config import ConfigError, ExperimentConfig
 from triage.experiment.data import Dataset
 from triage.tiers import from_capacity
 
@@ -46,8 +46,16 @@ def dv_notices(data: Dataset) -> Dataset:
     """Only the DV-witness notices, with their truth, row for row.
 
     Their tags describe the data they were drawn from (its ``data.n`` and, once
-    resolved, its fingerprint) and add ``data.dv_witness_n``.
+    resolved, its fingerprint) and add ``data.dv_witness_n``. Routes are judged
+    against the simulator's truth, so data without it are refused, naming ``pipeline``.
     """
+    if not data.has_truth:
+        raise ConfigError(
+            "pipeline: dv_witness_sorting judges routes against the simulator's truth "
+            f"(p_harm, true_dv_route), and the data ({data.info.get('data.source')}) hold "
+            "recorded outcomes only",
+            param="pipeline",
+        )
     keep = (data.notices["notice_kind"].astype(object) == DV_KIND).to_numpy()
     if not keep.any():
         raise ValueError("data: no dv_witness notices to route")
@@ -57,6 +65,7 @@ def dv_notices(data: Dataset) -> Dataset:
         truth=data.truth.loc[keep].reset_index(drop=True),
         info=info,
         fingerprint=data.fingerprint,
+        documents=data.documents,
     )
 
 

@@ -17,6 +17,7 @@ from sklearn.pipeline import Pipeline
 
 from triage.experiment.config import ExperimentConfig
 from triage.experiment.data import Dataset
+from triage.experiment.outcomes import WITH_TRUTH, Reference
 from triage.experiment.split import TemporalSplit
 
 Cut = TypeVar("Cut")
@@ -37,9 +38,10 @@ class TestPredictions:
     """The test period: its notices, their truth, and each candidate's risks and tiers."""
 
     notices: pd.DataFrame
-    truth: pd.DataFrame
+    truth: pd.DataFrame  # the simulator's truth and the recorded outcomes, or the latter only
     risks: dict[str, np.ndarray]  # candidate → calibrated risk
     tiers: dict[str, np.ndarray]  # candidate and oracle → suggested tier
+    reference: Reference = WITH_TRUTH  # what the test period is judged against
 
 
 @dataclass(frozen=True)

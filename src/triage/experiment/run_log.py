@@ -1,7 +1,9 @@
 """The MLflow run of an experiment: opened with its config and provenance, its model registered.
 
 Params are the flattened config; tags say what made the run (data
-fingerprint, generator spec version and seed, git commit, package versions).
+fingerprint, generator spec version and seed or the release the notices were
+synthesized from, whether the data had ground truth, git commit, package
+versions). A release's manifest is logged as ``release/manifest.json``.
 Each pipeline logs its own figures and artefacts into the run this module
 opens (``urgency_log``, ``routing_log``). The chosen model is registered with
 the alias ``candidate``; promotion is a person's act (``triage promote``).
@@ -80,6 +82,8 @@ def experiment_run(inputs: RunInputs, *, chosen: str, target: str) -> Iterator[O
             }
         )
         _log_recording_bias(mlflow, inputs)
+        for path, document in inputs.data.documents.items():  # a release's manifest
+            mlflow.log_dict(document, path)
         yield OpenRun(
             tracking_uri=uri,
             experiment_id=experiment_id,

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from triage.contract.columns import P_HARM, RECORDED_HARM, TRUE_HARM
-from triage.experiment.assessment import Assessment
+from triage.contract.columns import P_HARM
+from triage.experiment.assessment import ORACLE, Assessment
 from triage.experiment.run_inputs import RunArtefacts, RunInputs, TestPredictions
 from triage.experiment.run_log import (
     config_text,
@@ -49,12 +49,15 @@ def log_urgency_model(
 
     from triage.evaluation import reliability_figure
 
-    cfg = inputs.cfg
+    cfg, reference = inputs.cfg, test.reference
     mlflow.log_text(config_text(inputs), "config/experiment.yaml")
-    y_true = test.truth[TRUE_HARM].to_numpy(bool)
-    scores = {**test.risks, "oracle": test.truth[P_HARM].to_numpy(float)}
-    fig = reliability_figure(y_true, scores, bins=cfg.evaluation.ece_bins)
-    mlflow.log_figure(fig, "evaluation/reliability_true_outcome.png")
+    headline = reference.headline
+    y = test.truth[reference.outcomes[headline]].to_numpy(bool)
+    scores = dict(test.risks)
+    if reference.oracle:
+        scores[ORACLE] = test.truth[P_HARM].to_numpy(float)
+    fig = reliability_figure(y, scores, bins=cfg.evaluation.ece_bins)
+    mlflow.log_figure(fig, f"evaluation/reliability_{headline}_outcome.png")
     log_model_tables(mlflow, trained.candidates)
     _log_capacity_curve(mlflow, inputs, test=test, scores=scores)
     version, _ = log_and_register(
@@ -118,11 +121,18 @@ def log_urgency_assessment(
     for name, table in assessment.confusion.items():
         mlflow.log_text(table.to_csv(), f"evaluation/tier_confusion_{name}.csv")
     calibration = split.windows["calibration"]
-    true = assessment.metrics["true"][chosen]
+    headline = assessment.metrics[assessment.headline_outcome][chosen]
+    if assessment.reference.oracle:
+        judged = f"test AUC {headline['auc']:.3f} ({headline['auc_ratio']:.3f} of the oracle). "
+    else:
+        judged = (
+            f"test AUC {headline['auc']:.3f} against recorded outcomes "
+            "(no ground truth: evaluated against recorded outcomes only). "
+        )
     description = (
         f"{chosen} candidate, calibrated ({cfg.calibration.method}) on "
         f"{calibration[0].date()}..{calibration[1].date()}; "
-        f"test AUC {true['auc']:.3f} ({true['auc_ratio']:.3f} of the oracle). "
+        + judged
         + DECISION_SUPPORT_NOTICE["en"]
     )
     MlflowClient().update_model_version(
@@ -143,8 +153,8 @@ def _log_capacity_curve(
     )
 
     per_day = inputs.cfg.tiers.capacity.per_day
-    outcomes = {"true": test.truth[TRUE_HARM].to_numpy(bool)}
-    outcomes["recorded"] = test.truth[RECORDED_HARM].to_numpy(bool)
+    reference = test.reference
+    outcomes = {name: test.truth[col].to_numpy(bool) for name, col in reference.outcomes.items()}
     curve = capacity_curve(
         outcomes,
         scores,
@@ -153,6 +163,6 @@ def _log_capacity_curve(
         configured=per_day,
     )
     mlflow.log_dict(curve, "evaluation/capacity_curve.json")
-    fig = capacity_curve_figure(curve, outcome="true")
+    fig = capacity_curve_figure(curve, outcome=reference.headline)
     mlflow.log_figure(fig, "evaluation/capacity_curve.png")
     plt.close(fig)

@@ -5,6 +5,11 @@ run is logged).
 Run it with ``triage run configs/intake_urgency.yaml``
 or ``mlflow run pipelines ...``.
 
+On data without the simulator's truth (an agency's records, notices synthesized
+from a release: ``Dataset.has_truth`` is false) there is no oracle, ``target``
+must be ``recorded``, and the evaluation, the capacity curve and the card judge
+the recorded outcomes only (``Dataset.reference``).
+
 Background work stays in ``run``, which holds its ``Future``s and resolves each
 at the step that needs it: the data's fingerprint when the MLflow run opens,
 the bootstrap between logging the model and logging the figures, the
@@ -18,9 +23,14 @@ from typing import TYPE_CHECKING
 
 from triage.audit import log_test_predictions
 from triage.contract.columns import HARM_TARGETS, P_HARM
-from triage.experiment.assessment import assess_in_background
+from triage.experiment.assessment import ORACLE, assess_in_background
 from triage.experiment.config import ExperimentConfig
-from triage.experiment.data import fingerprint_in_background, load_data, synthetic_spec
+from triage.experiment.data import (
+    check_target,
+    fingerprint_in_background,
+    load_data,
+    synthetic_spec,
+)
 from triage.experiment.explanations import log_global_step, start_global_step
 from triage.experiment.progress import Steps
 from triage.experiment.run_inputs import RunArtefacts, RunInputs, TestPredictions
@@ -61,6 +71,8 @@ def run(
         )  # fmt: skip
     with steps("data"):
         data = load_data(cfg.data, seed=cfg.seed)
+        check_target(data, cfg.target)
+        reference = data.reference  # the truth, or recorded outcomes only
         fingerprinting = fingerprint_in_background(data)  # meanwhile: split and features
     with steps("temporal split"):
         split = temporal_split(data.notices["received_at"], **cfg.split.model_dump())
@@ -78,7 +90,8 @@ def run(
     with steps("tier thresholds"):
         cal_days = split.days("calibration")
         risk_cal = trained.risk_cal()
-        risk_cal["oracle"] = truth["calibration"][P_HARM].to_numpy()
+        if reference.oracle:
+            risk_cal[ORACLE] = truth["calibration"][P_HARM].to_numpy()
         thresholds = {n: thresholds_for(cfg.tiers, r, days=cal_days) for n, r in risk_cal.items()}
     notices_test, truth_test = notices["test"], truth["test"]
     model = scoring_pipeline(features, trained.best)
@@ -87,11 +100,13 @@ def run(
         tiers = {n: thresholds[n].assign(r) for n, r in risks.items()}
         if "checklist" in trained.candidates:  # current practice keeps its own tiers
             tiers["checklist"] = trained.candidates["checklist"].model.predict_tier(X_test)
-        tiers["oracle"] = thresholds["oracle"].assign(truth_test[P_HARM].to_numpy())
+        if reference.oracle:
+            tiers[ORACLE] = thresholds[ORACLE].assign(truth_test[P_HARM].to_numpy())
         k = min(len(notices_test), round(cfg.tiers.capacity.per_day * split.days("test")))
         assessment = assess_in_background(  # the logging below starts meanwhile
             truth_test, risks, tiers, k=k, n_boot=cfg.evaluation.n_boot,
             seed=cfg.seed, level=cfg.evaluation.level, bins=cfg.evaluation.ece_bins,
+            reference=reference,
         )  # fmt: skip
         explained = None  # then the explanations, with the truth check's refits
         if cfg.explanations.enabled:
@@ -100,7 +115,9 @@ def run(
                 spec=spec, seed=cfg.seed, X_train=X_train, y_train=y_train,
                 sample=cfg.explanations.sample, truth_n=cfg.explanations.truth_n,
             )  # fmt: skip
-    test = TestPredictions(notices=notices_test, truth=truth_test, risks=risks, tiers=tiers)
+    test = TestPredictions(
+        notices=notices_test, truth=truth_test, risks=risks, tiers=tiers, reference=reference
+    )
     artefacts = RunArtefacts(cuts=thresholds, model=model, example=notices_test.iloc[:3])
     with steps("evaluation and MLflow"):
         inputs = RunInputs(cfg, config_path, data.with_fingerprint(fingerprinting.result()), split)
@@ -118,7 +135,7 @@ def run(
             include_sensitive=cfg.features.include_sensitive,
         )
     if explained is not None:
-        with steps("explanations and truth check"):
+        with steps("explanations and truth check" if spec is not None else "explanations"):
             log_global_step(explained.result(), run_id=logged.run_id)
     with steps("model card"):
         card_dir = reports / cfg.name

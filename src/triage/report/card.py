@@ -70,7 +70,7 @@ def assemble_card(inputs: CardInputs, lang: str) -> Card:
         fairness_section(run, inputs.audit, lang, figures),
         safety_floor_section(lang),
         routing_section(run, lang, cands),
-        limitations_section(lang),
+        limitations_section(run, lang),
         comparison_section(run, inputs.audit, inputs.champion, lang),
         sign_off_section(lang),
     ]

@@ -97,7 +97,7 @@ def read_manifest(folder: Path) -> dict[str, Any]:
 
 
 def read_dataset(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    """Notices (validated, as a notice frame), truth, and manifest of a data set folder."""
+    """Notices (validated, as a notice frame), truth (or recorded outcomes only), and manifest."""
     from triage.notices import validate_notices
 
     manifest = read_manifest(folder)
@@ -107,7 +107,9 @@ def read_dataset(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, An
         raise ValueError(
             f"{folder}: {len(result.errors)} problems in the notices, first: row {first.row} {first.field}: {first.message}"
         )
-    truth = pd.read_parquet(folder / manifest["files"]["truth"])
+    files = manifest["files"]
+    # `triage aggregates synthesize` writes recorded outcomes only (there is no truth in a release)
+    truth = pd.read_parquet(folder / files.get("truth", files.get("outcomes", TRUTH_FILE)))
     return result.valid, truth, manifest
 
 

@@ -1,12 +1,17 @@
-"""How well scores match outcome rates (calibration), and where tiers go wrong (tier confusion)."""
+"""How well scores match outcome rates (calibration), and where tiers go wrong (tier confusion).
+
+Both are judged against the truth, or against the recorded outcome and tier of a
+run without ground truth (``ground_truth``).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from triage.contract.columns import TRUE_TIER
+from triage.contract.columns import RECORDED_TIER, TRUE_TIER
 from triage.report._text import METRICS, TEXT, WORDS, t
 from triage.report.reader import RunRecord
+from triage.report.sections import ground_truth
 from triage.report.sections.common import (
     Figures,
     Section,
@@ -24,20 +29,22 @@ CALIBRATION_METRICS: tuple[str, ...] = ("cal_slope", "cal_intercept", "ece")
 def calibration_section(
     run: RunRecord, lang: str, candidates: list[str], figures: Figures
 ) -> Section:
-    key = embed_figure(run, "evaluation/reliability_true_outcome.png", figures)
+    outcome = ground_truth.headline_outcome(run)
+    key = embed_figure(run, f"evaluation/reliability_{outcome}_outcome.png", figures)
     rows: list[list[str]] = []
     data: dict[str, Any] = {}
     for cand in candidates:
-        found = {n: cell(run.metrics, f"true.{cand}.{n}") for n in CALIBRATION_METRICS}
+        found = {n: cell(run.metrics, f"{outcome}.{cand}.{n}") for n in CALIBRATION_METRICS}
         cells = {k: v for k, v in found.items() if v is not None}
         if cells:
             data[cand] = cells
             rows.append([cand] + [interval(cells.get(n)) for n in CALIBRATION_METRICS])
-    notes = [t(TEXT, "calibration_intro", lang)] if key else [t(TEXT, "no_calibration_plot", lang)]
+    intro = t(TEXT if outcome == "true" else ground_truth.TEXT, "calibration_intro", lang)
+    notes = [intro] if key else [t(TEXT, "no_calibration_plot", lang)]
     tables = (
         [
             {
-                "caption": t(WORDS, "true", lang),
+                "caption": t(WORDS, outcome, lang),
                 "columns": [t(WORDS, "candidate", lang)]
                 + [t(METRICS, n, lang) for n in CALIBRATION_METRICS],
                 "rows": rows,
@@ -51,25 +58,29 @@ def calibration_section(
         lang,
         available=bool(key or rows),
         notes=notes,
-        figures=[{"key": key, "caption": t(TEXT, "calibration_intro", lang)}] if key else [],
+        figures=[{"key": key, "caption": intro}] if key else [],
         tables=tables,
         data={"candidates": data},
     )
 
 
 def tiers_section(run: RunRecord, lang: str, candidates: list[str]) -> Section:
+    truth = ground_truth.has_ground_truth(run)
+    outcome = ground_truth.headline_outcome(run)
+    ref = TRUE_TIER if truth else RECORDED_TIER  # the rows of the logged confusion tables
+    ref_label = t(WORDS, TRUE_TIER, lang) if truth else t(ground_truth.WORDS, ref, lang)
     tables: list[Table] = []
     data: dict[str, Any] = {}
     for cand in candidates:
         rows = run.csv(f"evaluation/tier_confusion_{cand}.csv")
-        if not rows:
+        if not rows or ref not in rows[0]:
             continue
-        cols = [c for c in rows[0] if c != TRUE_TIER]
+        cols = [c for c in rows[0] if c != ref]
         data[cand] = {
             "columns": cols,
-            "rows": [[r[TRUE_TIER]] + [int(r[c]) for c in cols] for r in rows],
+            "rows": [[r[ref]] + [int(r[c]) for c in cols] for r in rows],
         }
-        under = cell(run.metrics, f"true.{cand}.under_triage")
+        under = cell(run.metrics, f"{outcome}.{cand}.under_triage")
         caption = cand
         if under:
             caption += f" — {t(METRICS, 'under_triage', lang)} {interval(under)}"
@@ -77,10 +88,11 @@ def tiers_section(run: RunRecord, lang: str, candidates: list[str]) -> Section:
         tables.append(
             {
                 "caption": caption,
-                "columns": [t(WORDS, TRUE_TIER, lang)] + [tier_name(c, lang) for c in cols],
-                "rows": [[tier_name(r[TRUE_TIER], lang)] + [r[c] for c in cols] for r in rows],
+                "columns": [ref_label] + [tier_name(c, lang) for c in cols],
+                "rows": [[tier_name(r[ref], lang)] + [r[c] for c in cols] for r in rows],
             }
         )
     if not tables:
         return section("tiers", lang, available=False, notes=[t(TEXT, "no_tiers", lang)])
-    return section("tiers", lang, notes=[t(TEXT, "tiers_intro", lang)], tables=tables, data=data)
+    intro = t(TEXT if truth else ground_truth.TEXT, "tiers_intro", lang)
+    return section("tiers", lang, notes=[intro], tables=tables, data=data)

@@ -1,5 +1,8 @@
 """Comparison with the champion: the chosen candidate's metrics and audit flags beside those of
-the registered model's ``@champion``, so a reviewer sees what promoting this run would change."""
+the registered model's ``@champion``, so a reviewer sees what promoting this run would change.
+
+Metrics are compared on the true outcome when both runs had ground truth, else on the
+recorded outcome (``ground_truth``)."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from typing import Any
 
 from triage.report._text import METRICS, TEXT, WORDS, t
 from triage.report.reader import AuditSource, Champion, RunRecord
+from triage.report.sections import ground_truth
 from triage.report.sections.common import (
     Section,
     Table,
@@ -17,7 +21,7 @@ from triage.report.sections.common import (
     group_label,
     section,
 )
-from triage.report.sections.fairness import AUDITS, disparities
+from triage.report.sections.fairness import AUDITS, disparities, logged_part
 
 COMPARISON_METRICS: tuple[str, ...] = ("auc", "brier", "ece", "under_triage", "recall_at_k_worst")
 
@@ -54,10 +58,12 @@ def comparison_section(
         return section("comparison", lang, available=False, notes=[note])
     mine_c = run.tags.get("chosen_candidate", "")
     theirs_c = other.tags.get("chosen_candidate", "")
+    both_true = ground_truth.has_ground_truth(run) and ground_truth.has_ground_truth(other)
+    outcome = "true" if both_true else "recorded"
     deltas, rows = [], []
     for metric in COMPARISON_METRICS:
-        a = run.metrics.get(f"true.{mine_c}.{metric}")
-        b = other.metrics.get(f"true.{theirs_c}.{metric}")
+        a = run.metrics.get(f"{outcome}.{mine_c}.{metric}")
+        b = other.metrics.get(f"{outcome}.{theirs_c}.{metric}")
         if a is None or b is None:
             continue
         deltas.append({"metric": metric, "this_run": a, "champion": b, "delta": a - b})
@@ -69,7 +75,8 @@ def comparison_section(
             "rows": rows,
         }
     ]
-    notes = [t(TEXT, "champion_intro", lang, model=name, version=version, run=champion_run_id)]
+    intro = TEXT if both_true else ground_truth.TEXT
+    notes = [t(intro, "champion_intro", lang, model=name, version=version, run=champion_run_id)]
     fair_notes, fair_tables, fair_data = _fairness_deltas(audit, champion.audit, lang)
     data = {
         "champion_version": version,
@@ -96,7 +103,8 @@ def _fairness_deltas(
     a, b = mine.run, champion.run
     counts, count_rows = [], []
     for part in AUDITS:
-        x, y = a.metrics.get(f"{part}.flags"), b.metrics.get(f"{part}.flags")
+        x = a.metrics.get(f"{logged_part(a, part)}.flags")
+        y = b.metrics.get(f"{logged_part(b, part)}.flags")
         if x is None or y is None:
             continue
         counts.append({"audit": part, "this_run": x, "champion": y, "delta": x - y})

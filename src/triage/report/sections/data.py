@@ -1,4 +1,9 @@
-"""The data section: where the notices came from, the split windows, the planted label biases."""
+"""The data section: where the notices came from, the split windows, the planted label biases.
+
+A run without ground truth says so; one whose notices were synthesized from an
+aggregates release says it was trained from anonymized aggregates, by which
+method and at what level (``ground_truth``).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from typing import Any
 from triage import labels
 from triage.report._text import TEXT, WORDS, t
 from triage.report.reader import RunRecord
+from triage.report.sections import ground_truth
 from triage.report.sections.common import Section, Table, fact, section
 
 # Sources of the published aggregates end in a URL; the card names the source only.
@@ -40,8 +46,22 @@ def data_section(run: RunRecord, lang: str) -> Section:
     ]
     target = tags.get("target") or run.params.get("target", "")
     facts.append(fact("target", target, lang))
-    notes = [t(TEXT, "data_synthetic" if synthetic else "data_not_synthetic", lang)]
-    notes.append(t(TEXT, "label_bias", lang, target=target))
+    released = ground_truth.from_release(run)
+    if released:
+        facts += ground_truth.release_facts(run, lang)
+        notes = [ground_truth.release_note(run, lang)]
+    else:
+        notes = [t(TEXT, "data_synthetic" if synthetic else "data_not_synthetic", lang)]
+    if ground_truth.has_ground_truth(run):
+        notes.append(t(TEXT, "label_bias", lang, target=target))
+    else:
+        facts.append(
+            ground_truth.fact(
+                "ground_truth", t(ground_truth.WORDS, "none_recorded_only", lang), lang
+            )
+        )
+        notes.append(ground_truth.words("no_ground_truth", lang))
+        notes.append(ground_truth.words("label_bias", lang, target=target))
     tables: list[Table] = []
     data: dict[str, Any] = {}
     if synthetic:
@@ -99,8 +119,9 @@ def _windows(tags: dict[str, str]) -> dict[str, tuple[str, str, str]]:
 
 def _source(tags: dict[str, str]) -> str:
     source = tags.get("data.source", "")
-    if source.startswith("folder "):  # the folder's name, not the local path
-        return f"folder {Path(source[len('folder ') :]).name}"
+    for kind in ("folder", "release"):  # the folder's name, not the local path
+        if source.startswith(f"{kind} "):
+            return f"{kind} {Path(source[len(kind) + 1 :]).name}"
     return source
 
 

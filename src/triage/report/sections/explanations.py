@@ -1,5 +1,6 @@
 """Global explanations: which fields move the chosen model's scores, and whether that ranking
-recovers the generator's true effects (the truth check)."""
+recovers the generator's true effects (the truth check; a run without ground truth says why it
+has none)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from triage.report._text import METRICS, TEXT, WORDS, t
 from triage.report.reader import RunRecord
+from triage.report.sections import ground_truth
 from triage.report.sections.common import (
     Figures,
     Section,
@@ -54,6 +56,8 @@ def explanations_section(run: RunRecord, lang: str, figures: Figures) -> Section
             n=g.get("n_notices", "?"),
         )
     ]
+    if not ground_truth.has_ground_truth(run):
+        notes.append(ground_truth.words("no_truth_check", lang))
     if truth_keys:
         tables.append(
             {

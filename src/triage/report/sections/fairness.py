@@ -2,12 +2,15 @@
 
 Each audit part (true outcome, recorded outcome, the labels themselves) shows its
 flags and its group table; small groups stay suppressed, never shown as numbers.
+A run without ground truth has one part: its audit against the recorded outcome,
+which ``triage audit --run`` logs as a single audit (``logged_part``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from triage.contract.columns import RECORDED_HARM
 from triage.report._text import AUDIT_METRICS, TEXT, WORDS, t
 from triage.report.reader import AuditSource, RunRecord
 from triage.report.sections.common import (
@@ -28,6 +31,21 @@ from triage.report.sections.common import (
 AUDITS: tuple[str, ...] = ("true", "recorded", "labels")
 """Parts of a fairness audit the card shows, in order (``audit/{name}/`` in the audit run)."""
 GROUP_COLUMNS: tuple[str, ...] = ("n", "base_rate", "flag_rate", "fnr", "fpr", "precision")
+SINGLE_AUDIT = "audit"
+"""The name a single audit is logged under (``audit/audit/``, metrics ``audit.*``)."""
+
+
+def logged_part(src: RunRecord, part: str) -> str:
+    """The name an audit part was logged under (its folder and metric prefix): its own, except
+    that a single audit against the recorded outcome (all there is to audit without ground
+    truth) is the ``recorded`` part."""
+    single = (
+        part == "recorded"
+        and f"{part}.flags" not in src.metrics
+        and f"{SINGLE_AUDIT}.flags" in src.metrics
+        and src.params.get("audit.label") == RECORDED_HARM
+    )
+    return SINGLE_AUDIT if single else part
 
 
 def fairness_section(
@@ -77,7 +95,7 @@ def fairness_section(
 
 def disparities(src: RunRecord, part: str) -> dict[tuple[str, str, str], dict[str, Any]]:
     """An audit part's unsuppressed disparities by (feature, group, metric): ratio and flag."""
-    rows = src.csv(f"audit/{part}/disparities.csv") or []
+    rows = src.csv(f"audit/{logged_part(src, part)}/disparities.csv") or []
     return {
         (r["feature"], r["group"], r["metric"]): {
             "ratio": num(r.get("ratio")),
@@ -92,13 +110,14 @@ def _audit_part(
     src: RunRecord, name: str, lang: str, figures: Figures
 ) -> tuple[list[Table], list[dict[str, str]], dict[str, Any]]:
     """One audit part (true / recorded / labels): its flags and its group table, as logged."""
-    groups = src.csv(f"audit/{name}/groups.csv")
+    logged = logged_part(src, name)
+    groups = src.csv(f"audit/{logged}/groups.csv")
     if groups is None:
         return [], [], {}
-    flags = src.csv(f"audit/{name}/flags.csv") or []
+    flags = src.csv(f"audit/{logged}/flags.csv") or []
     title = t(WORDS, f"audit_{name}", lang)
-    n_flags = src.metrics.get(f"{name}.flags")
-    n_disp = src.metrics.get(f"{name}.disparities")
+    n_flags = src.metrics.get(f"{logged}.flags")
+    n_disp = src.metrics.get(f"{logged}.disparities")
     flag_rows: list[dict[str, Any]] = [
         {
             "feature": r["feature"],
@@ -155,8 +174,8 @@ def _audit_part(
     )
     figs = []
     if name != "labels":
-        key = embed_figure(src, f"audit/{name}/disparities.png", figures)
+        key = embed_figure(src, f"audit/{logged}/disparities.png", figures)
         if key:
-            figs.append({"key": key, "caption": f"{title}: audit/{name}/disparities.png"})
+            figs.append({"key": key, "caption": f"{title}: audit/{logged}/disparities.png"})
     data = {"flags": n_flags, "disparities": n_disp, "flag_rows": flag_rows, "groups": group_rows}
     return tables, figs, data

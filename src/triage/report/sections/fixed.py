@@ -1,8 +1,14 @@
-"""Sections whose words are the same for every run: intended use, limitations, sign-off."""
+"""Sections whose words are (nearly) the same for every run: intended use, limitations, sign-off.
+
+The limitations of a run without ground truth, or trained from a release, say so instead
+of speaking of synthetic truth (``ground_truth``).
+"""
 
 from __future__ import annotations
 
 from triage.report._text import TEXT, WORDS, t
+from triage.report.reader import RunRecord
+from triage.report.sections import ground_truth
 from triage.report.sections.common import Section, section
 
 
@@ -39,17 +45,21 @@ def intended_use_section(lang: str) -> Section:
     )
 
 
-def limitations_section(lang: str) -> Section:
+def limitations_section(run: RunRecord, lang: str) -> Section:
+    if ground_truth.has_ground_truth(run):
+        measured = [t(TEXT, k, lang) for k in ("lim_synthetic", "lim_recorded")]
+    else:
+        measured = [ground_truth.words("lim_recorded_only", lang)]
+    if ground_truth.from_release(run):
+        method = ground_truth.release_method(run, lang)
+        measured.append(ground_truth.words("lim_release", lang, method=method))
     return section(
         "limitations",
         lang,
         lists=[
             {
                 "title": t(WORDS, "limitations", lang),
-                "items": [
-                    t(TEXT, k, lang)
-                    for k in ("lim_synthetic", "lim_recorded", "lim_capacity", "lim_intervals")
-                ],
+                "items": measured + [t(TEXT, k, lang) for k in ("lim_capacity", "lim_intervals")],
             },
             {
                 "title": t(WORDS, "ethics", lang),

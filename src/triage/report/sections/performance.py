@@ -1,4 +1,7 @@
-"""Performance against both outcomes with intervals, and recall and precision as capacity varies."""
+"""Performance against both outcomes with intervals, and recall and precision as capacity varies.
+
+Without ground truth there is one outcome, ``recorded``, and no oracle (``ground_truth``).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from typing import Any
 
 from triage.report._text import METRICS, TEXT, WORDS, t
 from triage.report.reader import RunRecord
+from triage.report.sections import ground_truth
 from triage.report.sections.common import (
     OUTCOMES,
     Figures,
@@ -31,29 +35,32 @@ PERFORMANCE_METRICS: tuple[str, ...] = (
 
 def performance_section(run: RunRecord, lang: str, candidates: list[str]) -> Section:
     m = run.metrics
+    truth = ground_truth.has_ground_truth(run)
+    # Without ground truth there is no oracle, so no AUC / oracle to show.
+    metrics = tuple(n for n in PERFORMANCE_METRICS if truth or n != "auc_ratio")
     outcomes: dict[str, list[dict[str, Any]]] = {}
     data: dict[str, Any] = {
         "k": m.get("capacity.k"),
-        "metrics": list(PERFORMANCE_METRICS),
+        "metrics": list(metrics),
         "outcomes": outcomes,
     }
     tables: list[Table] = []
     for outcome in OUTCOMES:
         rows, shown = [], []
         for cand in candidates:
-            found = {name: cell(m, f"{outcome}.{cand}.{name}") for name in PERFORMANCE_METRICS}
+            found = {name: cell(m, f"{outcome}.{cand}.{name}") for name in metrics}
             cells = {k: v for k, v in found.items() if v is not None}
             if not cells:
                 continue
             rows.append({"candidate": cand, "metrics": cells})
-            shown.append([cand] + [interval(cells.get(name)) for name in PERFORMANCE_METRICS])
+            shown.append([cand] + [interval(cells.get(name)) for name in metrics])
         if rows:
             outcomes[outcome] = rows
             tables.append(
                 {
                     "caption": t(WORDS, outcome, lang),
                     "columns": [t(WORDS, "candidate", lang)]
-                    + [t(METRICS, name, lang) for name in PERFORMANCE_METRICS],
+                    + [t(METRICS, name, lang) for name in metrics],
                     "rows": shown,
                 }
             )
@@ -66,7 +73,7 @@ def performance_section(run: RunRecord, lang: str, candidates: list[str]) -> Sec
         level = f"{float(level):.0%}"
     k = data["k"]
     note = t(
-        TEXT,
+        TEXT if truth else ground_truth.TEXT,
         "perf_intro",
         lang,
         level=level,
@@ -79,29 +86,30 @@ def performance_section(run: RunRecord, lang: str, candidates: list[str]) -> Sec
 def capacity_section(run: RunRecord, lang: str, figures: Figures) -> Section:
     curve = run.json("evaluation/capacity_curve.json")
     key = embed_figure(run, "evaluation/capacity_curve.png", figures)
-    if not curve or "true" not in curve.get("outcomes", {}):
+    outcome = ground_truth.headline_outcome(run)
+    if not curve or outcome not in curve.get("outcomes", {}):
         return section("capacity", lang, available=False, notes=[t(TEXT, "no_capacity", lang)])
-    by_cand = curve["outcomes"]["true"]
+    by_cand = curve["outcomes"][outcome]
     per_day, ks = curve["per_day"], curve["k"]
     head = [t(WORDS, "candidate", lang)] + [
         f"{c:g}/{t(WORDS, 'day', lang)} (k={k:,})" for c, k in zip(per_day, ks, strict=True)
     ]
     tables: list[Table] = []
-    data: dict[str, Any] = {"per_day": per_day, "k": ks, "outcome": "true"}
+    data: dict[str, Any] = {"per_day": per_day, "k": ks, "outcome": outcome}
     data["configured_per_day"] = curve.get("configured_per_day")
     for what in ("recall", "precision"):
         name = f"{what}_at_k_worst"
         data[what] = {cand: m[name] for cand, m in by_cand.items()}
         tables.append(
             {
-                "caption": f"{t(METRICS, name, lang)} ({t(WORDS, 'true', lang)})",
+                "caption": f"{t(METRICS, name, lang)} ({t(WORDS, outcome, lang)})",
                 "columns": head,
                 "rows": [[cand] + [fmt(v) for v in m[name]] for cand, m in by_cand.items()],
             }
         )
     configured = curve.get("configured_per_day")
     note = t(
-        TEXT,
+        TEXT if outcome == "true" else ground_truth.TEXT,
         "capacity_intro",
         lang,
         days=f"{curve['days']:.0f}",
