@@ -15,6 +15,7 @@ pairs=(
   "configs/ci_dv.yaml                   src/triage/experiment/configs/ci_dv.yaml"
   "configs/rules.yaml                   src/triage/experiment/configs/rules.yaml"
   "configs/release.yaml                 src/triage/aggregates/configs/release.yaml"
+  "configs/aggregates_utility.yaml      src/triage/aggregates/configs/aggregates_utility.yaml"
 )
 for pair in "${pairs[@]}"; do
   read -r from to <<<"$pair"

@@ -15,6 +15,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
+
+from triage.aggregates.spec import release_spec_path
 import yaml
 
 from triage.experiment.config import (
@@ -104,7 +106,19 @@ def test_package_data_globs_cover_every_data_file_of_the_package():
 @pytest.mark.parametrize(("project", "packaged"), PAIRS, ids=[a for a, _ in PAIRS])
 def test_an_empty_folder_reads_the_packaged_copy(project, packaged, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert resolve_path(project).samefile(REPO / packaged)
+    assert _resolver(project)(project).samefile(REPO / packaged)
+
+
+def _resolver(project: str):
+    """What reads the file: experiment configs and synthetic data, the release spec, the
+    aggregates-utility config."""
+    from triage.pipelines.utility_config import find_utility_config
+
+    if project == "configs/release.yaml":
+        return release_spec_path
+    if project == "configs/aggregates_utility.yaml":
+        return find_utility_config
+    return resolve_path
 
 
 def test_a_file_in_the_working_folder_wins(tmp_path, monkeypatch):

@@ -326,9 +326,25 @@ def packaged_release_spec() -> Path:
     return Path(str(files("triage.aggregates") / "configs" / "release.yaml"))
 
 
+def release_spec_path(path: str | Path | None) -> Path:
+    """The file a spec path names: as given, or the packaged copy of a missing ``configs/...``."""
+    if path is None:
+        return packaged_release_spec()
+    path = Path(path)
+    if not path.exists() and len(path.parts) == 2 and path.parts[0] == "configs":
+        packaged = packaged_release_spec().with_name(path.name)
+        return packaged if packaged.is_file() else path
+    return path
+
+
 def load_release_spec(path: str | Path | None = None) -> ReleaseSpec:
-    """Read and check a release spec; without ``path``, the packaged default."""
-    path = Path(path) if path is not None else packaged_release_spec()
+    """Read and check a release spec; without ``path``, the packaged default.
+
+    ``configs/<name>.yaml`` that is not in the working folder but ships in the
+    package (``configs/release.yaml``) is read from the package, so an
+    installed ``triage`` runs from any folder.
+    """
+    path = release_spec_path(path)
     try:
         text = path.read_text("utf-8")
     except OSError as exc:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import typer
 
+from triage.cli.aggregates import aggregates_app
 from triage.cli.audit import audit_app
 from triage.cli.decisions import decisions_app
 from triage.cli.explain import explain
@@ -39,6 +40,7 @@ app.command()(queue)
 app.command()(explain)
 app.command()(report)
 app.add_typer(audit_app, name="audit")
+app.add_typer(aggregates_app, name="aggregates")
 app.command()(serve)
 app.add_typer(users_app, name="users")
 app.add_typer(decisions_app, name="decisions")
