@@ -15,10 +15,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
-
-from triage.aggregates.spec import release_spec_path
 import yaml
 
+from triage.aggregates.spec import release_spec_path
 from triage.experiment.config import (
     PACKAGED_CONFIGS,
     ConfigError,
