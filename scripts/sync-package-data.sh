@@ -13,6 +13,7 @@ pairs=(
   "configs/dv_witness_sorting.yaml      src/triage/experiment/configs/dv_witness_sorting.yaml"
   "configs/ci.yaml                      src/triage/experiment/configs/ci.yaml"
   "configs/ci_dv.yaml                   src/triage/experiment/configs/ci_dv.yaml"
+  "configs/from_release.yaml            src/triage/experiment/configs/from_release.yaml"
   "configs/rules.yaml                   src/triage/experiment/configs/rules.yaml"
   "configs/release.yaml                 src/triage/aggregates/configs/release.yaml"
   "configs/aggregates_utility.yaml      src/triage/aggregates/configs/aggregates_utility.yaml"

@@ -18,7 +18,7 @@ def run(
         Path,
         typer.Argument(
             help="Experiment config (YAML), e.g. configs/intake_urgency.yaml, or the name of a "
-            "packaged config: ci, ci_dv, dv_witness_sorting, intake_urgency."
+            "packaged config: ci, ci_dv, dv_witness_sorting, from_release, intake_urgency."
         ),
     ],
     quiet: Annotated[

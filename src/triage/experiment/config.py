@@ -333,7 +333,7 @@ def load_config(path: str | Path) -> ExperimentConfig:
     return parse_config(raw, source=str(path))
 
 
-PACKAGED_CONFIGS = ("ci", "ci_dv", "dv_witness_sorting", "intake_urgency")
+PACKAGED_CONFIGS = ("ci", "ci_dv", "dv_witness_sorting", "from_release", "intake_urgency")
 """The experiment configs that ship in the package (copies of the project's ``configs/``)."""
 
 
