@@ -172,6 +172,7 @@ MLFLOW_MODULES = {
     "report/reader.py",  # what a model card reads from a run
     "report/__init__.py",  # the card logged back to its run
     "scoring/scorer.py",  # the registered model a scorer loads
+    "report/utility_report.py",  # the aggregates-utility experiment's run
 }
 
 
