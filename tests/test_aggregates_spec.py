@@ -10,7 +10,12 @@ from typing import Any
 import pytest
 import yaml
 
-from triage.aggregates.attributes import OUTCOMES, attribute_domain, attribute_names
+from triage.aggregates.attributes import (
+    OUTCOMES,
+    attribute_domain,
+    attribute_names,
+    required_attributes,
+)
 from triage.aggregates.spec import (
     ReleaseSpecError,
     load_release_spec,
@@ -22,6 +27,9 @@ from triage.contract import TriageError
 REPO = Path(__file__).resolve().parents[1]
 PROJECT_SPEC = REPO / "configs" / "release.yaml"
 MONTHS = tuple(f"2023-{m:02d}" for m in range(1, 13))
+
+
+REQUIRED = required_attributes()
 
 
 def _raw(**changes: Any) -> dict[str, Any]:
@@ -124,14 +132,26 @@ def test_tables_of_an_attribute_the_domain_lacks_are_left_out():
 
 
 def test_fields_and_exclude_choose_the_attributes():
-    spec = parse_release_spec(_raw(fields=["route", "injury", "main_type"], tables=_extra()))
-    assert spec.attribute_names() == ("route", "main_type", "injury", *OUTCOMES)
+    required = list(REQUIRED)
+    spec = parse_release_spec(_raw(fields=[*required[::-1], "weapon_used"], tables=_extra()))
+    names = spec.attribute_names()
+    assert set(names) == {*required, "weapon_used", *OUTCOMES}
+    assert (
+        names.index("route") < names.index("injury") < names.index("weapon_used")
+    )  # contract order
     spec = parse_release_spec(
         _raw(exclude=["region_urbanity", "siblings"], outcomes=["recorded_tier"], tables=_extra())
     )
     names = spec.attribute_names()
     assert "region_urbanity" not in names and "siblings" not in names
     assert names[-1] == "recorded_tier" and "recorded_harm_90d" not in names
+
+
+def test_a_spec_that_leaves_out_a_required_field_is_refused_naming_it():
+    message = _error(_raw(fields=["route", "injury", "main_type"], tables=_extra()))
+    assert "fields:" in message and "child_sex" in message and "household_type" in message
+    message = _error(_raw(exclude=["child_sex"], tables=_extra()))
+    assert "exclude:" in message and "child_sex" in message
 
 
 def test_an_unknown_field_fails_at_once_with_its_key_path():

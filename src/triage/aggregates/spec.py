@@ -40,6 +40,7 @@ from triage.aggregates.attributes import (
     attribute_names,
     attributes_by_name,
     attributes_of_field,
+    required_attributes,
 )
 from triage.aggregates.tables import table_name
 from triage.contract import notice_fields
@@ -171,6 +172,14 @@ class ReleaseSpec(_Section):
             if self.exclude:
                 problems.append("exclude: only with fields: all (list the fields instead)")
         problems += _name_problems("exclude", self.exclude, allow_outcomes=False)
+        released = set(self.attribute_names())
+        missing = [a for a in required_attributes() if a not in released]
+        if missing:
+            where = "exclude" if self.fields == "all" else "fields"
+            problems.append(
+                f"{where}: {', '.join(missing)} must be released: every notice needs them "
+                "(the notice contract requires them), and notices are synthesized from a release"
+            )
         for i, outcome in enumerate(self.outcomes):
             if outcome in self.outcomes[:i]:
                 problems.append(f"outcomes.{i}: {outcome} is listed twice")

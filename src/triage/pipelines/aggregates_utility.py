@@ -112,7 +112,9 @@ def run_utility(
                 delta=cfg.levels.dp_delta,
             )  # fmt: skip
             stddev = (built.budget or {}).get("noise_stddev")
-            model = fit_model(built.tables, domain, noise_stddev=stddev)
+            model = fit_model(
+                built.tables, domain, noise_stddev=stddev, iterations=cfg.fit_iterations
+            )
             sampled = sample_records(model, n=cfg.synthesize_n, seed=cfg.seed)
             train_notices, synth_outcomes = to_notices(sampled, domain, seed=cfg.seed)
             train_y = synth_outcomes[RECORDED_HARM].to_numpy(int)

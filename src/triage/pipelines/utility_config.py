@@ -52,6 +52,8 @@ class UtilityConfig(_Section):
     """Default: the packaged configs/release.yaml."""
     records: Records = Records()
     synthesize_n: PositiveInt = 200_000
+    fit_iterations: PositiveInt = 4000
+    """Mirror-descent steps of the graphical model (``triage.aggregates.fit``)."""
     levels: Levels = Levels()
     candidates: list[str] = ["lightgbm", "scorecard"]
     experiment: str = "aggregates-utility"

@@ -105,7 +105,8 @@ def utility_figure(table: pd.DataFrame, *, lang: str) -> bytes:
         ax.set_xlabel(_t("eps", lang))
         ax.set_ylabel(_t(label, lang))
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=8, loc="lower right")
+    if axes[0].get_legend_handles_labels()[0]:  # no dp level: the reference lines say it all
+        axes[0].legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
