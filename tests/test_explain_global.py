@@ -13,7 +13,6 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import Pipeline
 
-from triage.cli.explain import MAX_NOTICES, explain_command
 from triage.experiment.explanations import global_step
 from triage.experiment.truth_check import true_effects, truth_check
 from triage.explain import ask_next, explain
@@ -22,7 +21,6 @@ from triage.explain.importance import global_explanation
 from triage.explain.waterfall import explanation_text, waterfall_figure
 from triage.features import NoticeFeatures
 from triage.models import make_candidate
-from triage.notices import write_notices
 from triage.synth.generate import generate
 from triage.synth.spec import load_spec
 from triage.tiers import TierThresholds
@@ -210,13 +208,3 @@ def test_waterfall_and_text_for_one_notice_speak_plainly(fitted, lang):
     else:
         assert "not evidence that the child is safe" in text
     waterfall_figure(e, 0).canvas.draw()
-
-
-def test_explain_refuses_a_large_file_and_an_id_without_a_file(fitted, tmp_path, capsys):
-    big = tmp_path / "many.jsonl"
-    write_notices(fitted["notices_test"].iloc[: MAX_NOTICES + 1], big)
-    assert explain_command("models:/x@champion", str(big), "en", tmp_path) == 2
-    assert "at most 100" in capsys.readouterr().err
-    assert explain_command("models:/x@champion", "SYN2023-0000001", "en", tmp_path) == 2
-    assert "--notices" in capsys.readouterr().err
-    assert explain_command("models:/x@champion", str(big), "fr", tmp_path) == 2

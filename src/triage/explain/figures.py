@@ -1,4 +1,4 @@
-"""The global explanation's figures, drawn headless.
+"""The global explanation's figures, drawn headless, in Japanese or English.
 
 - ``importance``: mean |contribution| per contract field (log-odds), all fields;
 - ``beeswarm``: each notice's contribution for the top fields, coloured by the
@@ -9,7 +9,10 @@
 Each is a plain matplotlib ``Figure`` on the Agg canvas, never pyplot's: a
 background thread can then draw them beside the main thread's figures
 (matplotlib keys its cache of font objects, which are not thread-safe, by
-thread). Figure text is English: the machine has no Japanese font;
+thread). Labels come from ``triage.labels`` and ``TEXT`` in the language asked
+for. matplotlib's own font has no kana or kanji, so a Japanese figure puts the
+installed CJK family first (``triage.explain.fonts``); on a machine without
+one ``figure_lang`` says to draw in English instead of empty boxes.
 ``GlobalExplanation.data()`` gives both labels.
 """
 
@@ -20,22 +23,69 @@ from typing import Any
 
 import numpy as np
 
+from triage.contract.errors import InvalidParameter
+from triage.explain.fonts import use_cjk_font
 from triage.explain.importance import TOP_PLOTS, GlobalExplanation, group_key, key_label, sort_keys
-from triage.labels import field_label
+from triage.labels import LANGS, field_label
+
+TEXT = {
+    "importance_x": (
+        "mean |contribution| (log-odds, before calibration)",
+        "寄与の絶対値の平均（校正前の対数オッズ）",
+    ),
+    "importance_title": (
+        "Global importance: mean absolute contribution per notice field",
+        "全体の重要度：通告の項目ごとの寄与の絶対値の平均",
+    ),
+    "beeswarm_x": ("contribution to the margin (log-odds)", "スコアへの寄与（校正前の対数オッズ）"),
+    "beeswarm_title": (
+        "Contributions of the top fields, one dot per notice\n"
+        "red = yes / higher, blue = no / lower, grey = not known; categories: see dependence",
+        "影響の大きい項目の寄与（点は通告1件）\n"
+        "赤＝あり・大きい、青＝なし・小さい、灰色＝不明。カテゴリーの色は依存図を参照",
+    ),
+    "not_known": ("not known", "不明"),
+    "dependence_y": ("contribution (log-odds)", "寄与（対数オッズ）"),
+}
+"""Fixed phrases of the global figures, (en, ja)."""
 
 
-def global_figures(g: GlobalExplanation, *, top: int = TOP_PLOTS) -> dict[str, Any]:
-    """The importance, beeswarm and dependence figures of ``g`` (``top`` fields in the last two)."""
+def _t(key: str, lang: str) -> str:
+    return TEXT[key][LANGS.index(lang)]
+
+
+def figure_lang(lang: str) -> str:
+    """The language a figure asked for in ``lang`` can be drawn in on this machine.
+
+    Japanese puts the installed CJK family first in matplotlib's sans-serif
+    list and stays Japanese; without one it is English (a caller says so).
+    """
+    if lang not in LANGS:
+        raise InvalidParameter(f"lang: expected one of {list(LANGS)}, got {lang!r}", param="lang")
+    if lang == "ja" and use_cjk_font() is None:
+        return "en"
+    return lang
+
+
+def global_figures(
+    g: GlobalExplanation, *, top: int = TOP_PLOTS, lang: str = "en"
+) -> dict[str, Any]:
+    """The importance, beeswarm and dependence figures of ``g`` (``top`` fields in the last two).
+
+    Drawn in ``figure_lang(lang)``: English when Japanese is asked for and no
+    CJK font is installed.
+    """
+    lang = figure_lang(lang)
     return {
-        "importance": _importance_figure(g.importance),
-        "beeswarm": _beeswarm_figure(g, g.top(top)),
-        "dependence": _dependence_figure(g, g.top(top)),
+        "importance": _importance_figure(g.importance, lang),
+        "beeswarm": _beeswarm_figure(g, g.top(top), lang),
+        "dependence": _dependence_figure(g, g.top(top), lang),
     }
 
 
-def render_figures(g: GlobalExplanation) -> dict[str, bytes]:
+def render_figures(g: GlobalExplanation, *, lang: str = "en") -> dict[str, bytes]:
     """The global figures as PNG bytes (what ``mlflow.log_figure`` would write)."""
-    return {name: png(fig) for name, fig in global_figures(g).items()}
+    return {name: png(fig) for name, fig in global_figures(g, lang=lang).items()}
 
 
 def png(fig: Any) -> bytes:
@@ -55,15 +105,15 @@ def agg_figure(width: float, height: float) -> Any:
     return fig
 
 
-def _importance_figure(importance: dict[str, float]) -> Any:
+def _importance_figure(importance: dict[str, float], lang: str) -> Any:
     fields = list(importance)[::-1]
     fig = agg_figure(7.5, 0.28 * len(fields) + 1.2)
     ax = fig.add_subplot()
     ax.barh(
-        [field_label(f, "en") for f in fields], [importance[f] for f in fields], color="#4c72b0"
+        [field_label(f, lang) for f in fields], [importance[f] for f in fields], color="#4c72b0"
     )
-    ax.set_xlabel("mean |contribution| (log-odds, before calibration)")
-    ax.set_title("Global importance: mean absolute contribution per notice field")
+    ax.set_xlabel(_t("importance_x", lang))
+    ax.set_title(_t("importance_title", lang))
     ax.tick_params(axis="y", labelsize=8)
     return fig
 
@@ -82,7 +132,7 @@ def _colour_values(field_name: str, values: list[Any]) -> tuple[np.ndarray, bool
     return np.array([np.nan if k is None else float(cats.index(k)) for k in keys]), True
 
 
-def _beeswarm_figure(g: GlobalExplanation, top: list[str]) -> Any:
+def _beeswarm_figure(g: GlobalExplanation, top: list[str], lang: str) -> Any:
     import matplotlib as mpl
 
     fig = agg_figure(8, 0.7 * len(top) + 1.5)
@@ -99,18 +149,14 @@ def _beeswarm_figure(g: GlobalExplanation, top: list[str]) -> Any:
         known = np.isfinite(colour)
         rgba[known] = cat_cmap(colour[known] % 10) if categorical else cmap(colour[known])
         ax.scatter(c, row + jitter, s=4, c=rgba, linewidths=0, rasterized=True)
-    ax.set_yticks(range(len(top)), [field_label(f, "en") for f in top[::-1]], fontsize=8)
+    ax.set_yticks(range(len(top)), [field_label(f, lang) for f in top[::-1]], fontsize=8)
     ax.axvline(0, color="black", linewidth=0.6)
-    ax.set_xlabel("contribution to the margin (log-odds)")
-    ax.set_title(
-        "Contributions of the top fields, one dot per notice\n"
-        "red = yes / higher, blue = no / lower, grey = not known; categories: see dependence",
-        fontsize=9,
-    )
+    ax.set_xlabel(_t("beeswarm_x", lang))
+    ax.set_title(_t("beeswarm_title", lang), fontsize=9)
     return fig
 
 
-def _dependence_figure(g: GlobalExplanation, top: list[str]) -> Any:
+def _dependence_figure(g: GlobalExplanation, top: list[str], lang: str) -> Any:
     cols = 3
     rows = int(np.ceil(len(top) / cols))
     fig = agg_figure(4.0 * cols, 3.2 * rows)
@@ -128,18 +174,18 @@ def _dependence_figure(g: GlobalExplanation, top: list[str]) -> Any:
             x = np.array([unknown_x if k is None else float(k) for k in keys])
             ax.scatter(x + rng.uniform(-0.2, 0.2, len(x)), c, s=4, alpha=0.4, linewidths=0)
             if any(k is None for k in keys):
-                ax.annotate("not known", (unknown_x, 0), fontsize=7, ha="center")
+                ax.annotate(_t("not_known", lang), (unknown_x, 0), fontsize=7, ha="center")
         else:
             cats = sort_keys(set(keys))
             x = np.array([cats.index(k) for k in keys], dtype=float)
             ax.scatter(x + rng.uniform(-0.25, 0.25, len(x)), c, s=4, alpha=0.3, linewidths=0)
             means = [c[x == j].mean() for j in range(len(cats))]
             ax.plot(range(len(cats)), means, "D", color="black", markersize=4)
-            labels = [key_label(f, k, "en") for k in cats]
+            labels = [key_label(f, k, lang) for k in cats]
             ax.set_xticks(range(len(cats)), labels, rotation=30, ha="right", fontsize=7)
         ax.axhline(0, color="black", linewidth=0.5)
-        ax.set_title(field_label(f, "en"), fontsize=9)
-        ax.set_ylabel("contribution (log-odds)", fontsize=8)
+        ax.set_title(field_label(f, lang), fontsize=9)
+        ax.set_ylabel(_t("dependence_y", lang), fontsize=8)
     for ax in axes[len(top) :]:
         ax.set_visible(False)
     return fig

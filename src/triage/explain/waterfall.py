@@ -3,7 +3,9 @@
 Both read an ``Explanation`` (``triage.explain.explain``); nothing is
 recomputed. The picture runs from the model's base value through the largest
 factors (the rest summed as "other factors") to the notice's margin, in
-log-odds before calibration; its text is English (no Japanese font here).
+log-odds before calibration, with its labels in the language asked for (in
+English when Japanese is asked and no CJK font is installed:
+``triage.explain.figures.figure_lang``).
 The text gives the model's tier (before the rules' floor) and calibrated risk, the factors as plain
 sentences from the label catalogue, what to ask next (if given), and the
 caution that a low score is not evidence of safety.
@@ -11,15 +13,21 @@ caution that a low score is not evidence of safety.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from typing import Any
 
 import numpy as np
 
+from triage.contract.errors import InvalidParameter
+from triage.explain.figures import agg_figure, figure_lang
 from triage.labels import DECISION_SUPPORT_NOTICE, LANGS, factor_label, tier_label
 
 WATERFALL_TOP = 10
 TEXT_TOP = 8
+NOTICE_LINE = {"en": 110, "ja": 56}
+"""Characters per line of the decision-support notice under a picture (a kanji is twice as wide)."""
+_PHRASE = re.compile(r"[^。、]*[。、]?")
 
 TEXT = {
     "title": ("Explanation of notice {id}", "通告 {id} の説明"),
@@ -43,8 +51,20 @@ TEXT = {
     ),
     "ask": ("What to ask next:", "次に確認すべきこと："),
     "none": ("No factor moved the score.", "スコアを動かした要因はありません。"),
+    # the picture
+    "picture_title": (
+        "Notice {id}: base value {base:+.2f} → this notice {margin:+.2f}",
+        "通告 {id}：基準値 {base:+.2f} → この通告 {margin:+.2f}",
+    ),
+    "picture_axis": (
+        "log-odds of harm before calibration (red raises, blue lowers urgency)",
+        "校正前の危害の対数オッズ（赤は緊急度を上げ、青は下げる方向）",
+    ),
+    "picture_base": ("base value", "基準値"),
+    "picture_margin": ("this notice", "この通告"),
+    "picture_others": ("{n} other factors", "その他の要因（{n}件）"),
 }
-"""Fixed phrases of the text explanation, (en, ja)."""
+"""Fixed phrases of the text explanation and of the picture, (en, ja)."""
 
 
 def _t(key: str, lang: str, **kw) -> str:
@@ -65,7 +85,7 @@ def explanation_text(
     """Plain text for notice ``i``: tier, risk, factor sentences, what to ask, the caution."""
 
     if lang not in LANGS:
-        raise ValueError(f"lang: expected one of {list(LANGS)}, got {lang!r}")
+        raise InvalidParameter(f"lang: expected one of {list(LANGS)}, got {lang!r}", param="lang")
     d = explanation.data(i)
     factors = explanation.factors(i, lang=lang)
     shown, rest = factors[:top], factors[top:]
@@ -92,20 +112,21 @@ def explanation_text(
     return "\n".join(lines) + "\n"
 
 
-def waterfall_figure(explanation: Any, i: int = 0, *, top: int = WATERFALL_TOP):
-    """A waterfall of notice ``i``: base → largest factors → other factors → margin (Agg)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+def waterfall_figure(explanation: Any, i: int = 0, *, lang: str = "en", top: int = WATERFALL_TOP):
+    """A waterfall of notice ``i``: base → largest factors → other factors → margin (Agg).
 
+    Labels in ``figure_lang(lang)``: English when Japanese is asked for and no
+    CJK font is installed.
+    """
+    lang = figure_lang(lang)
     d = explanation.data(i)
-    factors = explanation.factors(i, lang="en")
+    factors = explanation.factors(i, lang=lang)
     shown, rest = factors[:top], factors[top:]
-    steps = [(factor_label(f["feature"], f["value"], "en"), f["contribution"]) for f in shown]
+    steps = [(factor_label(f["feature"], f["value"], lang), f["contribution"]) for f in shown]
     other = sum(f["contribution"] for f in rest) + d["others"]
     if rest or abs(other) > 0:
-        steps.append((f"{len(rest)} other factors", other))
-    fig = Figure(figsize=(8, 0.42 * (len(steps) + 2) + 1.2), dpi=110, layout="constrained")
-    FigureCanvasAgg(fig)
+        steps.append((_t("picture_others", lang, n=len(rest)), other))
+    fig = agg_figure(8, 0.42 * (len(steps) + 2) + 1.2)
     ax = fig.add_subplot()
     start = d["base"]
     ys = np.arange(len(steps))[::-1] + 1
@@ -122,16 +143,36 @@ def waterfall_figure(explanation: Any, i: int = 0, *, top: int = WATERFALL_TOP):
             fontsize=7,
         )
         start += c
+    ends = np.cumsum([d["base"]] + [c for _, c in steps])
+    pad = 0.1 * (float(ends.max() - ends.min()) or 1.0)  # room for the end labels and the dots
+    ax.set_xlim(float(ends.min()) - pad, float(ends.max()) + pad)
     ax.axvline(d["base"], color="grey", linestyle=":", linewidth=0.8)
     ax.axvline(d["margin"], color="black", linewidth=0.8)
-    labels = [label for label, _ in steps]
-    ax.set_yticks(list(ys) + [0, len(steps) + 1], labels + ["margin", "base value"], fontsize=8)
+    labels = [label for label, _ in steps] + [_t("picture_margin", lang), _t("picture_base", lang)]
+    ax.set_yticks(list(ys) + [0, len(steps) + 1], labels, fontsize=8)
     ax.plot([d["base"]], [len(steps) + 1], "o", color="grey")
     ax.plot([d["margin"]], [0], "o", color="black")
-    ax.set_xlabel("log-odds of harm before calibration (red raises, blue lowers urgency)")
-    ax.set_title(
-        f"Notice {d['notice_id']}: base {d['base']:+.2f} → margin {d['margin']:+.2f}",
-        fontsize=9,
+    ax.set_xlabel(_t("picture_axis", lang))
+    title = _t(
+        "picture_title", lang, id=d["notice_id"] or i + 1, base=d["base"], margin=d["margin"]
     )
-    fig.supxlabel(textwrap.fill(DECISION_SUPPORT_NOTICE["en"], 110), fontsize=7, ha="left", x=0.01)
+    ax.set_title(title, fontsize=9)
+    notice = _wrap(DECISION_SUPPORT_NOTICE[lang], NOTICE_LINE[lang])
+    fig.supxlabel(notice, fontsize=7, ha="left", x=0.01)
     return fig
+
+
+def _wrap(text: str, width: int) -> str:
+    """Lines of at most ``width`` characters: at spaces, or in Japanese after 。 and 、."""
+    if " " in text:
+        return textwrap.fill(text, width)
+    lines, line = [], ""
+    for phrase in filter(None, _PHRASE.findall(text)):
+        if line and len(line) + len(phrase) > width:
+            lines.append(line)
+            line = ""
+        line += phrase
+        while len(line) > width:
+            lines.append(line[:width])
+            line = line[width:]
+    return "\n".join([*lines, line] if line else lines)
