@@ -61,7 +61,9 @@ def test_an_sdc_release_publishes_no_small_count_and_passes_its_check(sdc_releas
     res = _triage("aggregates", "check", sdc_release)
     assert res.exit_code == 0, res.output
     for lang in ("ja", "en"):
-        assert (sdc_release / f"report.{lang}.html").read_text("utf-8").startswith("<!DOCTYPE html>")
+        assert (
+            (sdc_release / f"report.{lang}.html").read_text("utf-8").startswith("<!DOCTYPE html>")
+        )
 
 
 def test_a_table_edited_after_release_is_refused_naming_it(sdc_release, tmp_path):
@@ -93,7 +95,9 @@ def test_an_outcomes_file_with_simulator_columns_is_refused_naming_them(agency, 
 
 def test_a_spec_naming_an_unknown_field_fails_fast_with_its_key_path(agency, tmp_path):
     spec = tmp_path / "release.yaml"
-    spec.write_text("release_spec_version: 1\ntables:\n  extra:\n    - [route, chld_age]\n", "utf-8")
+    spec.write_text(
+        "release_spec_version: 1\ntables:\n  extra:\n    - [route, chld_age]\n", "utf-8"
+    )
     start = time.perf_counter()
     res = _triage(
         "aggregates", "release", "--notices", agency / "notices.parquet",
@@ -116,3 +120,43 @@ def test_check_on_a_folder_that_is_no_release_is_one_line(tmp_path):
     res = _triage("aggregates", "check", tmp_path)
     assert res.exit_code in (1, 2)
     assert res.output.startswith("error:") and len(res.output.strip().splitlines()) == 1
+
+
+SMALL_SPEC = """\
+release_spec_version: 1
+fields: [received_month, route, notice_kind, main_type, child_age_years, child_sex, injury,
+         household_type, prior_notices]
+bins:
+  child_age_years: [0, 3, 6, 9, 12, 15]
+  prior_notices: [0, 1, 2, 3, 6]
+"""
+
+
+def test_notices_synthesized_from_a_release_validate_and_carry_recorded_outcomes(agency, tmp_path):
+    from triage.notices import validate_notices
+
+    spec = tmp_path / "small.yaml"
+    spec.write_text(SMALL_SPEC, "utf-8")
+    release = tmp_path / "release"
+    res = _triage(
+        "aggregates", "release", "--notices", agency / "notices.parquet",
+        "--outcomes", agency / "outcomes.parquet", "--k", "5", "--spec", spec, "--out", release,
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "synthesized"
+    res = _triage("aggregates", "synthesize", release, "--n", "3000", "--seed", "2", "--out", out)
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "manifest.json",
+        "notices.parquet",
+        "outcomes.parquet",
+    ]  # fmt: skip  (no truth file: there is none)
+    checked = validate_notices(out / "notices.parquet")
+    assert checked.n_valid == 3000 and not checked.errors
+    outcomes = pd.read_parquet(out / "outcomes.parquet")
+    assert list(outcomes["notice_id"]) == list(checked.valid["notice_id"])
+    assert (
+        set(outcomes[RECORDED_HARM].unique()) <= {0, 1} and 0 < outcomes[RECORDED_HARM].mean() < 0.5
+    )
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    assert manifest["release_method"] == "sdc" and manifest["release_parameters"] == {"k": 5}
