@@ -501,3 +501,15 @@ def test_records_hold_the_valid_notices_as_given_and_the_frame_is_built_on_deman
     assert result.records == [rows[0], rows[2]]  # scored one by one without a frame
     assert result.valid["notice_id"].tolist() == ["A", "C"]
     assert validate_notices(pd.DataFrame([rows[0]])).records is None  # a table has no dicts
+
+
+def test_an_unknown_extension_is_one_line_that_says_which_formats_work(tmp_path):
+    from typer.testing import CliRunner
+
+    from triage.cli.app import app
+
+    (tmp_path / "nope").write_text("{}", "utf-8")
+    res = CliRunner().invoke(app, ["validate", str(tmp_path / "nope")])
+    assert res.exit_code == 2
+    assert res.output.strip().endswith("use .parquet or .jsonl")
+    assert len(res.output.strip().splitlines()) == 1

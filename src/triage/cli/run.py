@@ -34,13 +34,13 @@ def run(
     try:
         config = find_config(config)  # a file, or a packaged config's name (`triage run ci`)
         cfg = load_config(config)
-    except ConfigError as exc:
-        err_console.print(str(exc), markup=False, highlight=False)
+    except ConfigError as exc:  # every problem of the config, each on its own line
+        err_console.print(f"error: {exc}", markup=False, highlight=False)
         raise typer.Exit(1) from None
     try:
         result = run_pipeline(cfg, config_path=config, console=console, quiet=quiet)
     except ConfigError as exc:
-        err_console.print(str(exc), markup=False, highlight=False)
+        err_console.print(f"error: {exc}", markup=False, highlight=False)
         raise typer.Exit(1) from None
     print_run_result(result, console)
 

@@ -47,7 +47,7 @@ def run_validate_notices(
     from rich.table import Table
     from rich.text import Text
 
-    from triage.notices import refused_column_message, shorten, validate_notices, write_records
+    from triage.notices import refused_column_message, validate_notices, write_records
 
     path = Path(path)
     if rejects is not None and Path(rejects).suffix.lower() not in (".jsonl", ".parquet"):
@@ -59,7 +59,11 @@ def run_validate_notices(
         console.print(Text(f"error: no such file: {path}", style="red"))
         return 2
     except (OSError, ValueError, pa.ArrowException) as exc:
-        console.print(Text(f"error: cannot read {path}: {shorten(str(exc))}", style="red"))
+        # One line, long enough for the reader's own advice ("use .parquet or .jsonl"); a
+        # hostile file's bytes in a parser's message are still cut.
+        reason = " ".join(str(exc).split())
+        reason = reason if len(reason) <= 300 else reason[:299] + "…"
+        console.print(Text(f"error: cannot read {path}: {reason}", style="red"))
         return 2
 
     console.print(
