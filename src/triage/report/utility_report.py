@@ -38,6 +38,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "rows": ("個票そのもの", "the rows themselves"),
     "table": ("水準ごとの結果 (95% 区間)", "Results by level (95% intervals)"),
 }
+SDC_STYLES = (":", "--", "-.")
 _COLUMNS = (
     "level",
     "candidate",
@@ -95,13 +96,22 @@ def utility_figure(table: pd.DataFrame, *, lang: str) -> bytes:
                 hi = dp[f"{metric}_high"] - dp[metric]
                 ax.errorbar(dp["value"], dp[metric], yerr=[lo, hi], marker="o", color=color,
                             capsize=3, label=f"{cand} (dp)")  # fmt: skip
-            for _, ref in rows[rows["method"] != "dp"].iterrows():
-                style = "-" if ref["method"] == "rows" else "--"
-                name = _t("rows", lang) if ref["method"] == "rows" else ref["level"]
+            refs = rows[rows["method"] != "dp"]
+            for _, ref in refs.iterrows():
+                style = "-" if ref["method"] == "rows" else SDC_STYLES[len(SDC_STYLES) // 2]
                 ax.axhline(ref[metric], color=color, linestyle=style, linewidth=1, alpha=0.7)
-                ax.annotate(f"{name}", xy=(1.0, ref[metric]), xycoords=("axes fraction", "data"),
-                            fontsize=7, color=color, ha="right", va="bottom")  # fmt: skip
+            # one label per kind of reference line: the sdc levels lie within each other's intervals
+            for method, name in (("rows", _t("rows", lang)), ("sdc", "sdc k = " + ", ".join(
+                f"{v:g}" for v in refs.loc[refs["method"] == "sdc", "value"]))):  # fmt: skip
+                values = refs.loc[refs["method"] == method, metric]
+                if len(values):
+                    ax.annotate(name, xy=(1.0, float(values.mean())), xycoords=("axes fraction", "data"),
+                                fontsize=7, color=color, ha="right", va="bottom")  # fmt: skip
+        epsilons = sorted(table.loc[table["method"] == "dp", "value"].unique())
         ax.set_xscale("log")
+        if epsilons:
+            ax.set_xticks(epsilons, [f"{e:g}" for e in epsilons])
+            ax.minorticks_off()
         ax.set_xlabel(_t("eps", lang))
         ax.set_ylabel(_t(label, lang))
         ax.grid(alpha=0.3)
