@@ -262,3 +262,13 @@ def test_a_decision_below_the_rule_floor_is_recorded_and_flagged(store):
 )
 def test_identifiers_in_a_reason_are_recognised(text, what):
     assert identifier_in_text(text) == what
+
+
+@pytest.mark.parametrize("sent", ["N-1\n", " N-1", "N-1\r\n", "N-1\t"])
+def test_a_notice_id_with_a_line_break_or_spaces_is_refused_not_stripped_onto_another(sent):
+    # Stripping "N-1\n" to "N-1" would record the decision on another notice.
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="no surrounding whitespace"):
+        DecisionInput(notice_id=sent, decided_tier="urgent")
+    assert DecisionInput(notice_id="N-1", decided_tier="urgent").notice_id == "N-1"

@@ -16,7 +16,7 @@ import sqlite3
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from triage.contract import DV_ROUTES, TIERS
 from triage.contract.errors import TriageError
@@ -87,6 +87,15 @@ class DecisionInput(BaseModel):
         pattern=r"^[0-9a-f]{64}$",
         description="score_hash of the suggestion the worker was shown; a newer score is a 409",
     )
+
+    @field_validator("notice_id", mode="before")
+    @classmethod
+    def _id_as_sent(cls, value: Any) -> Any:
+        # Checked before whitespace is stripped: "N-1\n" is not "N-1", and stripping it
+        # would record the decision on another notice.
+        if isinstance(value, str) and value != value.strip():
+            raise ValueError("a notice id has no surrounding whitespace or line break")
+        return value
 
 
 def identifier_in_text(text: str) -> str | None:

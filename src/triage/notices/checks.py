@@ -111,8 +111,10 @@ def _strings_ok(spec: FieldSpec, sub: np.ndarray) -> np.ndarray | bool:
     if spec.enum is not None:
         return pd.Series(sub, dtype=object).isin(spec.enum).to_numpy()
     if spec.pattern is not None:
-        search = re.compile(spec.pattern).search
-        return np.fromiter((search(v) is not None for v in sub), dtype=np.bool_, count=len(sub))
+        # fullmatch, not the schema's search: `$` would also match before a final newline,
+        # and "N-1\n" would pass as a notice id distinct from "N-1"
+        match = re.compile(spec.pattern).fullmatch
+        return np.fromiter((match(v) is not None for v in sub), dtype=np.bool_, count=len(sub))
     if spec.datetime:
         return np.fromiter(map(is_rfc3339, sub), dtype=np.bool_, count=len(sub))
     return True
