@@ -272,3 +272,21 @@ def test_a_notice_id_with_a_line_break_or_spaces_is_refused_not_stripped_onto_an
     with pytest.raises(ValidationError, match="no surrounding whitespace"):
         DecisionInput(notice_id=sent, decided_tier="urgent")
     assert DecisionInput(notice_id="N-1", decided_tier="urgent").notice_id == "N-1"
+
+
+@pytest.mark.parametrize(
+    "reason", ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "-2+3+cmd", "@SUM(1+9)"]
+)
+def test_a_csv_export_never_hands_a_spreadsheet_a_formula(store, tmp_path, reason):
+    from triage.decisions import write_export
+
+    source = tmp_path / "d.jsonl"
+    assert _cli("decisions", "export", "--store", str(store), "--out", str(source)).exit_code == 0
+    rows = [json.loads(line) for line in source.read_text("utf-8").splitlines()]
+    rows[0]["override_reason"] = reason
+    out = write_export(rows, tmp_path / "d.csv")
+    with out.open(encoding="utf-8") as fh:
+        exported = list(csv.DictReader(fh))
+    assert exported[0]["override_reason"] == "'" + reason
+    json_out = write_export(rows, tmp_path / "again.jsonl")  # JSON keeps the text as written
+    assert json.loads(json_out.read_text("utf-8").splitlines()[0])["override_reason"] == reason

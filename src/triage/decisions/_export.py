@@ -88,6 +88,17 @@ def export_rows(
     return out, report
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet reads as the start of a formula (OWASP: CSV injection)."""
+
+
+def _inert(value: Any) -> Any:
+    """A text cell a spreadsheet will show, never run: a leading ``'`` before a formula start."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def write_export(rows: list[dict[str, Any]], out: Path) -> Path:
     suffix = out.suffix.lower()
     if suffix not in EXPORT_SUFFIXES:
@@ -101,7 +112,8 @@ def write_export(rows: list[dict[str, Any]], out: Path) -> Path:
             writer = csv.DictWriter(fh, fieldnames=COLUMNS)
             writer.writeheader()
             for r in rows:
-                writer.writerow({**r, "rules": " ".join(r["rules"])})
+                cells = {k: _inert(v) for k, v in r.items()}
+                writer.writerow({**cells, "rules": " ".join(r["rules"])})
     elif suffix == ".jsonl":
         with tmp.open("w", encoding="utf-8") as fh:
             fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
