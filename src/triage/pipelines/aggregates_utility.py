@@ -121,13 +121,13 @@ def run_utility(
             cells = sum(len(tb.frame) for tb in built.tables)
             supp = sum(int(tb.suppressed().sum()) for tb in built.tables)
             protection = {"suppressed_share": supp / cells if cells else 0.0}
-        released = time.perf_counter() - t
+        synthesis = time.perf_counter() - t  # release, model fit and sampling
         scores = _train_and_judge(
             base, cfg, train_notices, train_y, split, test_notices, test_truth, oracle_cal
         )
         for cand, row in scores.items():
             rows.append({"level": level.name, "method": level.method, "value": level.value,
-                         "candidate": cand, "release_seconds": round(released, 1),
+                         "candidate": cand, "synthesis_seconds": round(synthesis, 1),
                          **protection, **row})  # fmt: skip
         best = max(r["auc_ratio"] for r in scores.values())
         say(
