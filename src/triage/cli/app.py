@@ -29,6 +29,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help (click's formatter): it wraps long defaults such as
+    # models:/intake-urgency@champion, where rich's panels cut them at 80 columns.
+    rich_markup_mode=None,
 )
 
 app.command()(synth)
