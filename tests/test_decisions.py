@@ -124,21 +124,21 @@ def test_editing_a_stored_decision_by_hand_fails_verify_naming_it(store, edit):
     assert "decision 2:" in result.stderr and "BROKEN" in result.stderr
 
 
-def test_an_edit_that_recomputes_its_own_hash_breaks_the_next_link(store):
-    from triage.decisions import canonical_json, chain_hash
+def test_an_edit_that_recomputes_its_own_hash_without_the_key_is_found_at_that_decision(store):
+    import hashlib
+
+    from triage.decisions import canonical_json
 
     db = _raw(store)
     text, prev = db.execute(
         "SELECT record, prev_hash FROM decisions WHERE decision_id = 2"
     ).fetchone()
     record = canonical_json({**json.loads(text), "decided_by": "someone_else"})
-    db.execute(
-        "UPDATE decisions SET record = ?, hash = ? WHERE decision_id = 2",
-        (record, chain_hash(record, prev)),
-    )
+    unkeyed = hashlib.sha256((record + prev).encode()).hexdigest()  # the chain before it had a key
+    db.execute("UPDATE decisions SET record = ?, hash = ? WHERE decision_id = 2", (record, unkeyed))
     db.commit()
     result = _cli("decisions", "verify", "--store", str(store))
-    assert result.exit_code == 1 and "decision 3:" in result.stderr
+    assert result.exit_code == 1 and "decision 2:" in result.stderr
 
 
 def test_removing_a_decision_breaks_the_chain_at_the_next(store):

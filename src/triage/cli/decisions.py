@@ -1,5 +1,11 @@
 """``triage decisions verify`` and ``triage decisions export``: register with
-``app.add_typer(decisions_app, name="decisions")``."""
+``app.add_typer(decisions_app, name="decisions")``.
+
+Both only read: the store is opened read-only and nothing in its folder is
+created or changed. Exit codes: 0 fine, 1 tampering found (or the export
+refused because of it), 2 no usable store (missing, empty, damaged, foreign,
+or its key gone).
+"""
 
 from __future__ import annotations
 
@@ -9,51 +15,75 @@ from typing import Annotated
 import typer
 
 from triage.cli.consoles import console, err_console
-from triage.cli.errors import error_line
+from triage.cli.errors import error_line, flag_message
 from triage.cli.options import StoreOption
 
 decisions_app = typer.Typer(
-    help="The record of people's decisions: check its hash chain, export it for research.",
+    help="The record of people's decisions: check its keyed chain, export it for research.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 
+VERIFY_FLAGS = {"expect_count": "--expect-count", "expect_head": "--expect-head"}
 
-def _open(store: Path | None):
-    from triage.decisions import STORE_ENV, StoreNotFound, connect
 
-    try:
-        return connect(store, create=False)
-    except StoreNotFound as exc:
-        err_console.print(
+def _say(text: str, *, err: bool = False) -> None:
+    (err_console if err else console).print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def _store_error(exc: Exception) -> typer.Exit:
+    from triage.decisions import STORE_ENV, StoreNotFound
+
+    if isinstance(exc, StoreNotFound):
+        _say(
             f"error: no intake store at {exc.path}: give --store or set {STORE_ENV} "
             "(triage serve creates one)",
-            markup=False,
-            highlight=False,
+            err=True,
         )
-        raise typer.Exit(2) from None
+    else:
+        _say(error_line(exc), err=True)
+    return typer.Exit(2)
 
 
 @decisions_app.command()
-def verify(store: StoreOption = None) -> None:
-    """Recompute every decision's hash; exit 1 naming the first decision that was changed."""
-    from triage.decisions import chain_rows, verify_chain
+def verify(
+    store: StoreOption = None,
+    expect_count: Annotated[
+        int | None,
+        typer.Option(min=0, help="The count printed by an earlier verify, kept outside the store."),
+    ] = None,
+    expect_head: Annotated[
+        str | None,
+        typer.Option(help="The head printed by an earlier verify, kept outside the store."),
+    ] = None,
+) -> None:
+    """Check every decision against its keyed hash, its columns and its notice, the
+    append-only triggers and the anchor; exit 1 naming the first problem."""
+    from triage.contract.errors import TriageError
+    from triage.decisions import read_snapshot, verify_store
 
-    conn = _open(store)
-    report = verify_chain(chain_rows(conn))
-    if not report.ok:
-        err_console.print(f"BROKEN: {report.problem}", markup=False, highlight=False)
-        err_console.print(
-            f"the {report.n} decisions before decision {report.broken_id} are intact",
-            markup=False,
+    try:
+        report = read_snapshot(
+            store,
+            lambda conn: verify_store(conn, expect_count=expect_count, expect_head=expect_head),
         )
+    except TriageError as exc:
+        raise _store_error(exc) from None
+    if not report.ok:
+        _say(f"BROKEN: {flag_message(Exception(report.problem), VERIFY_FLAGS)}", err=True)
+        if report.broken_id is not None:
+            _say(
+                f"the {report.n} decisions before decision {report.broken_id} are intact",
+                err=True,
+            )
         raise typer.Exit(1)
-    console.print(
-        f"ok: {report.n} decisions, hash chain intact; head {report.head} "
-        "(keep the head and count elsewhere: a chain cannot show that its last entries were removed)",
-        markup=False,
-        highlight=False,
+    _say(f"ok: {report.n} decisions, chain intact and anchored; head {report.head}")
+    for note in report.notes:
+        _say(f"note: {note}")
+    _say(
+        "keep the count and head outside the store, and check them later with "
+        f"`triage decisions verify --expect-count {report.n} --expect-head {report.head}`"
     )
 
 
@@ -67,17 +97,15 @@ def export(
     ] = False,
 ) -> None:
     """Decisions for research, one row each; no free text beyond the override reason."""
-    from triage.decisions import ExportError, export_rows, store_dir, write_export
+    from triage.contract.errors import TriageError
+    from triage.decisions import ExportError, export_rows, read_snapshot, write_export
 
-    conn = _open(store)
     try:
-        rows, report = export_rows(conn, store=store_dir(store), worker_ids=worker_ids)
+        rows, report = read_snapshot(store, lambda conn: export_rows(conn, worker_ids=worker_ids))
         write_export(rows, out)
     except ExportError as exc:
-        err_console.print(error_line(exc, {"out": "--out"}), markup=False, highlight=False)
+        _say(error_line(exc, {"out": "--out"}), err=True)
         raise typer.Exit(1) from None
-    console.print(
-        f"wrote {len(rows)} decisions to {out} (chain intact, head {report.head})",
-        markup=False,
-        highlight=False,
-    )
+    except TriageError as exc:
+        raise _store_error(exc) from None
+    _say(f"wrote {len(rows)} decisions to {out} (chain intact, head {report.head})")

@@ -2,11 +2,17 @@
 
 Local and embedded, like the MLflow store: ``./intake/intake.db`` unless
 ``--store`` or ``TRIAGE_INTAKE_STORE`` names another folder. The folder also
-keeps the web session secret (``session.key``); it is never committed.
+keeps the web session secret (``session.key``), the chain and pseudonym keys
+(``_key.py``) and the chain's anchor (``_anchor.py``); it is never committed.
+Everything in it is the owner's alone: files 0600 in a 0700 folder.
 
 Decisions are append-only: triggers refuse UPDATE and DELETE, and each row is
-chained to the previous one by hash (``_chain.py``), so an edit that goes
-around the triggers is still found by ``triage decisions verify``.
+chained to the previous one by a keyed hash (``_chain.py``), so an edit that
+goes around the triggers is still found by ``triage decisions verify``.
+
+Readers that must not change anything (``verify``, ``export``) use
+``read_snapshot`` (``_readonly.py``); where the store is and what its format
+is, with the errors for one that cannot be used, is ``_store_format.py``.
 """
 
 from __future__ import annotations
@@ -16,22 +22,36 @@ import sqlite3
 from pathlib import Path
 
 from triage.contract.errors import TriageError
+from triage.decisions._anchor import create_anchor
+from triage.decisions._key import CHAIN_KEY, create_keys, read_key
+from triage.decisions._private import create_private, private_dir, tighten
+from triage.decisions._readonly import open_readonly
+from triage.decisions._store_format import (
+    DB_NAME,
+    FOREIGN,
+    NEWER,
+    SCHEMA_VERSION,
+    SQLITE_CORRUPT,
+    SQLITE_NOTADB,
+    UNKEYED,
+    UNKEYED_VERSION,
+    StoreUnusable,
+    existing_db,
+    has_decisions,
+    schema_version,
+    sqlite_code,
+    store_dir,
+    unusable,
+)
 
+APPEND_ONLY_TRIGGERS = {
+    name: f"CREATE TRIGGER {name} BEFORE {verb} ON decisions\n"
+    "BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END"
+    for name, verb in (("decisions_no_update", "UPDATE"), ("decisions_no_delete", "DELETE"))
+}
+"""The triggers that keep decisions append-only, each as ``sqlite_master.sql`` keeps it."""
 
-class StoreNotFound(TriageError, FileNotFoundError):
-    """The intake store a read-only command needs does not exist; ``path`` is where it looked."""
-
-    def __init__(self, message: str, *, param: str, path: Path) -> None:
-        super().__init__(message, param=param)
-        self.path = path
-
-
-STORE_ENV = "TRIAGE_INTAKE_STORE"
-DEFAULT_STORE = Path("intake")
-DB_NAME = "intake.db"
-SCHEMA_VERSION = 1
-
-_SCHEMA = """
+_SCHEMA_TEMPLATE = """
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -66,10 +86,7 @@ CREATE TABLE IF NOT EXISTS decisions (
     hash        TEXT NOT NULL UNIQUE
 );
 CREATE INDEX IF NOT EXISTS decisions_notice ON decisions(notice_id);
-CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
-BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
-CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON decisions
-BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+{triggers}
 CREATE TABLE IF NOT EXISTS users (
     username      TEXT PRIMARY KEY,
     password_hash TEXT NOT NULL,     -- argon2id, with its parameters and salt
@@ -78,57 +95,90 @@ CREATE TABLE IF NOT EXISTS users (
     active        INTEGER NOT NULL DEFAULT 1
 );
 """
-
-
-def store_dir(store: str | os.PathLike[str] | None = None) -> Path:
-    """The store folder: ``store`` if given, else ``$TRIAGE_INTAKE_STORE``, else ``./intake``."""
-    if store is not None:
-        return Path(store)
-    env = os.environ.get(STORE_ENV)
-    return Path(env) if env else DEFAULT_STORE
+_SCHEMA = _SCHEMA_TEMPLATE.format(
+    triggers="\n".join(
+        sql.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS", 1) + ";"
+        for sql in APPEND_ONLY_TRIGGERS.values()
+    )
+)
 
 
 def connect(
     store: str | os.PathLike[str] | None = None, *, create: bool = True
 ) -> sqlite3.Connection:
-    """A connection to the store's database, its tables created on first use.
+    """A connection to the store's database; a new store gets its tables, keys and anchor.
 
-    ``create=False`` refuses a store that does not exist yet (the read-only
-    commands, ``verify`` and ``export``, never create one as a side effect).
+    ``create=False`` is for readers: it refuses a store that does not exist yet
+    and opens the file read-only (``verify`` and ``export`` never create or
+    write anything; they use :func:`read_snapshot`).
     """
     folder = store_dir(store)
+    if not create:
+        return open_readonly(existing_db(folder), immutable=False)
     path = folder / DB_NAME
-    if not create and not path.is_file():
-        raise StoreNotFound(
-            f"store: no intake store at {path}; set {STORE_ENV} or name another folder "
-            "(triage serve creates one)",
-            param="store",
-            path=path,
-        )
-    folder.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        private_dir(folder)
+        create_private(path)  # an empty 0600 file: SQLite makes it a database
+    # SQLite gives -wal and -shm the database file's mode, so the database is
+    # made private before WAL mode creates them; older stores are tightened here.
+    for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm"):
+        tighten(folder / name)
     # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE when appending).
     conn = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")  # readers never wait for the one writer
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    if create and not _has_schema(conn):
-        conn.executescript(_SCHEMA)
-        conn.execute(
-            "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
-            (str(SCHEMA_VERSION),),
-        )
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")  # readers never wait for the one writer
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        _set_up(conn, folder, path)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        # Only a file that is not a store is said here; a passing fault (a held
+        # lock, a full disk) stays SQLite's error for the caller to answer (503).
+        if sqlite_code(exc) in (SQLITE_CORRUPT, SQLITE_NOTADB):
+            raise unusable(path, exc) from None
+        raise
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
-def _has_schema(conn: sqlite3.Connection) -> bool:
-    """True once the tables exist: later connections only read (no write lock per request)."""
-    try:
-        return (
-            conn.execute("SELECT 1 FROM meta WHERE key = 'schema_version'").fetchone() is not None
+def _set_up(conn: sqlite3.Connection, folder: Path, path: Path) -> None:
+    """Tables, keys and anchor for a new store; an existing one is only checked."""
+    version = schema_version(conn)
+    if version == SCHEMA_VERSION:
+        return  # later connections only read (no write lock per request)
+    if version is None:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and "meta" not in tables:  # another program's database: leave it alone
+            raise StoreUnusable(FOREIGN.format(path=path, table="meta"), path=path)
+        conn.executescript(_SCHEMA)
+    elif version == UNKEYED_VERSION and not has_decisions(conn):
+        pass  # nothing was chained without a key yet: the store just gets its keys
+    elif version == UNKEYED_VERSION:
+        raise StoreUnusable(UNKEYED.format(path=path), path=path)
+    else:
+        raise StoreUnusable(
+            NEWER.format(path=path, got=version, expected=SCHEMA_VERSION), path=path
         )
-    except sqlite3.OperationalError:  # no meta table yet
-        return False
+    # Keys before the version: a store is format 2 only once it has them. An
+    # existing key is kept (create_keys never replaces one).
+    create_keys(folder)
+    create_anchor(folder, read_key(folder, CHAIN_KEY))
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES ('schema_version', ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (str(SCHEMA_VERSION),),
+    )
+
+
+def store_folder(conn: sqlite3.Connection) -> Path:
+    """The folder of the store ``conn`` is open on (where its keys and anchor are)."""
+    for row in conn.execute("PRAGMA database_list").fetchall():
+        if row[1] == "main" and row[2]:
+            return Path(row[2]).parent
+    raise TriageError("store: the connection is not to a store file (in-memory database)")
 
 
 def get_meta(conn: sqlite3.Connection, key: str) -> str | None:

@@ -1,8 +1,10 @@
 """Decisions for research: one row per decision, no free text beyond the override reason.
 
-The export is refused while the chain is broken (a tampered record is not
-research data). Workers appear under a stable pseudonym keyed by a secret in
-the store folder, unless ``worker_ids=True`` asks for the logins.
+The export is refused while ``verify`` finds anything wrong (a tampered record
+is not research data). Workers appear under a stable pseudonym keyed by the
+store's ``worker.key``, unless ``worker_ids=True`` asks for the logins; a
+missing key is an error, never a new key (pseudonyms must stay the same from
+one export to the next).
 """
 
 from __future__ import annotations
@@ -11,14 +13,16 @@ import csv
 import hashlib
 import hmac
 import json
-import secrets
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 from triage.contract.errors import TriageError
-from triage.decisions._chain import ChainReport, verify_chain
+from triage.decisions._chain import ChainReport
+from triage.decisions._db import store_folder
+from triage.decisions._key import WORKER_KEY, read_key
 from triage.decisions._record import chain_rows
+from triage.decisions._verify import verify_store
 
 EXPORT_SUFFIXES = (".csv", ".jsonl", ".parquet")
 COLUMNS: tuple[str, ...] = (
@@ -49,20 +53,12 @@ COLUMNS: tuple[str, ...] = (
 """Exported columns, in order: the record's fields (``decided_by`` as ``worker``), then the chain."""
 
 BAD_SUFFIX = "out: expected a file ending in {suffixes}, got {name!r}"
+CANNOT_WRITE = "out: cannot write {path} ({why})"
 BROKEN = "refusing to export: {problem}. Run `triage decisions verify` and restore the store"
-WORKER_KEY = "worker.key"
 
 
 class ExportError(TriageError, ValueError):
     """The export cannot be written; the message says why."""
-
-
-def _worker_key(store: Path) -> bytes:
-    path = store / WORKER_KEY
-    if not path.is_file():
-        path.write_bytes(secrets.token_bytes(32))
-        path.chmod(0o600)
-    return path.read_bytes()
 
 
 def worker_pseudonym(key: bytes, user: str) -> str:
@@ -70,16 +66,19 @@ def worker_pseudonym(key: bytes, user: str) -> str:
 
 
 def export_rows(
-    conn: sqlite3.Connection, *, store: Path, worker_ids: bool = False
+    conn: sqlite3.Connection, *, store: Path | None = None, worker_ids: bool = False
 ) -> tuple[list[dict[str, Any]], ChainReport]:
-    """Rows of the export, after checking the chain (raises :class:`ExportError` if broken)."""
-    rows = chain_rows(conn).fetchall()
-    report = verify_chain(rows)
+    """Rows of the export, after checking the store (raises :class:`ExportError` if broken).
+
+    ``store`` is the folder holding ``worker.key`` (default: the one ``conn`` is open on).
+    Read in one transaction (:func:`read_snapshot` opens one), the rows are the ones verified.
+    """
+    report = verify_store(conn)
     if not report.ok:
         raise ExportError(BROKEN.format(problem=report.problem))
-    key = None if worker_ids else _worker_key(store)
+    key = None if worker_ids else read_key(store or store_folder(conn), WORKER_KEY)
     out = []
-    for row in rows:
+    for row in chain_rows(conn).rows[: report.n]:
         rec = json.loads(row["record"])
         user = rec["decided_by"]
         rec["worker"] = user if key is None else worker_pseudonym(key, user)
@@ -105,6 +104,15 @@ def write_export(rows: list[dict[str, Any]], out: Path) -> Path:
         raise ExportError(
             BAD_SUFFIX.format(suffixes=", ".join(EXPORT_SUFFIXES), name=out.name), param="out"
         )
+    try:
+        return _write(rows, out, suffix)
+    except OSError as exc:
+        raise ExportError(
+            CANNOT_WRITE.format(path=out, why=exc.strerror or type(exc).__name__), param="out"
+        ) from None
+
+
+def _write(rows: list[dict[str, Any]], out: Path, suffix: str) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     if suffix == ".csv":

@@ -4,15 +4,22 @@ The record keeps the score the worker saw (its hash, model version, tier,
 rule floor, rules that fired, DV route), the notice's hash (never a copy of
 the notice), who decided (the login) and what: the tier and the DV route, an
 override being any difference from the suggestion. An override needs a
-reason; the reason is the only free text kept, and text that looks like an
-identifier (e-mail, phone or individual number, postal code) is refused.
+reason; the reason is the only free text kept: it must have visible text and
+no control characters (``_reason_text.py``), and text that looks like an
+identifier (e-mail, phone or individual number, postal code) is refused
+(``_identifiers.py``).
+
+Appending takes the chain lock, chains the record with the store's key and
+rewrites the anchor (``_anchor.py``) before letting the next writer in.
 """
 
 from __future__ import annotations
 
 import json
-import re
+import logging
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -20,7 +27,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from triage.contract import DV_ROUTES, TIERS
 from triage.contract.errors import TriageError
-from triage.decisions._chain import GENESIS, canonical_json, chain_hash
+from triage.decisions._anchor import chain_lock, write_anchor
+from triage.decisions._chain import GENESIS, ChainRows, canonical_json, chain_hash
+from triage.decisions._db import store_folder
+from triage.decisions._identifiers import identifier_in_text
+from triage.decisions._key import CHAIN_KEY, read_key
+from triage.decisions._reason_text import check_reason_text
 
 RECORD_SCHEMA = "decision/1"
 MAX_REASON = 1000
@@ -45,17 +57,7 @@ STALE_SCORE = (
 UNKNOWN_NOTICE = "notice_id: no notice {notice_id!r} in the store"
 NOT_SCORED = "notice_id: notice {notice_id!r} has no suggestion yet (no model loaded)"
 
-# What an identifier in free text tends to look like. Names cannot be told from
-# ordinary words; the form asks for none, and the export keeps only this field.
-_IDENTIFIER_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("an e-mail address", re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")),
-    (
-        "a phone number",
-        re.compile(r"(?<!\d)0\d{1,4}[-‐ー－(（ ]?\d{1,4}[-‐ー－)） ]?\d{3,4}(?!\d)"),
-    ),
-    ("a postal code", re.compile(r"〒|\b\d{3}-\d{4}\b")),
-    ("an individual number", re.compile(r"(?<!\d)\d{10,}(?!\d)")),
-)
+_log = logging.getLogger(__name__)
 
 
 class DecisionError(TriageError, ValueError):
@@ -97,13 +99,11 @@ class DecisionInput(BaseModel):
             raise ValueError("a notice id has no surrounding whitespace or line break")
         return value
 
-
-def identifier_in_text(text: str) -> str | None:
-    """What kind of identifier ``text`` seems to hold, or None."""
-    for what, pattern in _IDENTIFIER_PATTERNS:
-        if pattern.search(text):
-            return what
-    return None
+    @field_validator("override_reason")
+    @classmethod
+    def _reason_is_text(cls, value: str | None) -> str | None:
+        # After stripping: "" is no reason at all (the form sends one when none is needed).
+        return check_reason_text(value) if value else value
 
 
 def _check(decision: DecisionInput, score: dict[str, Any]) -> tuple[bool, bool, str | None]:
@@ -206,26 +206,52 @@ def record_decision(
         "below_rule_floor": below_floor,
         "override_reason": reason,
     }
-    # BEGIN IMMEDIATE takes the write lock before reading the head, so two
-    # workers deciding at once cannot both chain onto the same previous hash.
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        head = conn.execute(
-            "SELECT decision_id, hash FROM decisions ORDER BY decision_id DESC LIMIT 1"
-        ).fetchone()
-        prev = GENESIS if head is None else head["hash"]
-        fields["decision_id"] = 1 if head is None else head["decision_id"] + 1
-        text = canonical_json(fields)
-        digest = chain_hash(text, prev)
-        conn.execute(
-            "INSERT INTO decisions(decision_id, notice_id, record, prev_hash, hash) VALUES (?, ?, ?, ?, ?)",
-            (fields["decision_id"], decision.notice_id, text, prev, digest),
-        )
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+    folder = store_folder(conn)
+    key = read_key(folder, CHAIN_KEY)
+    # The chain lock spans the append and the anchor write, so anchors are written
+    # in chain order; BEGIN IMMEDIATE takes SQLite's write lock before the head is
+    # read, so no other writer of the database chains onto the same hash either.
+    with chain_lock(folder), _durable(conn):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            head = conn.execute(
+                "SELECT decision_id, hash FROM decisions ORDER BY decision_id DESC LIMIT 1"
+            ).fetchone()
+            prev = GENESIS if head is None else head["hash"]
+            fields["decision_id"] = 1 if head is None else head["decision_id"] + 1
+            text = canonical_json(fields)
+            digest = chain_hash(key, text, prev)
+            conn.execute(
+                "INSERT INTO decisions(decision_id, notice_id, record, prev_hash, hash) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (fields["decision_id"], decision.notice_id, text, prev, digest),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        try:
+            write_anchor(folder, key, fields["decision_id"], digest)
+        except OSError as exc:
+            # The decision is committed: failing now would have it sent again. The
+            # anchor stays one behind, which verify reports and the next decision mends.
+            _log.warning("anchor not rewritten after decision %s: %s", fields["decision_id"], exc)
     return {**fields, "prev_hash": prev, "hash": digest}
+
+
+@contextmanager
+def _durable(conn: sqlite3.Connection) -> Iterator[None]:
+    """Commits synced to disk before returning: a decision is acknowledged, then anchored.
+
+    The store's NORMAL setting may lose the newest commits on power loss (never on
+    a crash of the process); an anchor synced ahead of a lost decision would then
+    look like a removed one. FULL costs one fsync per decision.
+    """
+    conn.execute("PRAGMA synchronous=FULL")
+    try:
+        yield
+    finally:
+        conn.execute("PRAGMA synchronous=NORMAL")
 
 
 def _rows_to_records(rows) -> list[dict[str, Any]]:
@@ -252,8 +278,12 @@ def latest_decisions(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
     return {r["notice_id"]: r for r in _rows_to_records(rows)}
 
 
-def chain_rows(conn: sqlite3.Connection):
-    """Decision rows in chain order, for :func:`verify_chain`."""
-    return conn.execute(
-        "SELECT decision_id, record, prev_hash, hash FROM decisions ORDER BY decision_id"
-    )
+def chain_rows(conn: sqlite3.Connection) -> ChainRows:
+    """Decision rows in chain order with their notices and the store's key, for :func:`verify_chain`."""
+    rows = conn.execute(
+        "SELECT d.decision_id, d.notice_id, d.record, d.prev_hash, d.hash, "
+        "n.notice_json, n.notice_hash AS stored_notice_hash "
+        "FROM decisions d LEFT JOIN notices n ON n.notice_id = d.notice_id "
+        "ORDER BY d.decision_id"
+    ).fetchall()
+    return ChainRows(rows=rows, key=read_key(store_folder(conn), CHAIN_KEY))
