@@ -88,3 +88,17 @@ def test_triage_users_add_list_and_disable(tmp_path):
     assert "tanaka\tdisabled" in listed and "suzuki\tactive" in listed
     conn = connect(tmp_path / "store")
     assert [u["username"] for u in list_users(conn)] == ["suzuki", "tanaka"]
+
+
+@pytest.mark.parametrize("command", [["add", "bob", "--password-stdin"], ["list"], ["disable", "bob"]])
+def test_users_on_a_file_that_is_not_an_intake_store_is_one_line_and_exit_2(tmp_path, command):
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "intake.db").write_text("not a database at all, just text")
+    res = CliRunner().invoke(
+        cli, ["users", *command, "--store", str(store)], input="a long password 123\n"
+    )
+    assert res.exit_code == 2, res.output
+    assert res.output.strip().startswith("error: store:")
+    assert len(res.output.strip().splitlines()) == 1
+    assert (store / "intake.db").read_text() == "not a database at all, just text"

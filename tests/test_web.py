@@ -29,6 +29,8 @@ SAMPLE = REPO / "synthetic" / "sample" / "notices.jsonl"
 TRIAGE = str(Path(sys.executable).with_name("triage"))
 AS_OF = "2024-04-01T09:00:00+09:00"
 PASSWORD = "a long test password"
+MODEL_NAME = "intake-urgency-ci"  # the CI config registers under its own name
+MODEL = f"models:/{MODEL_NAME}@champion"
 OPEN_ROUTES = {"/login", "/api/login", "/healthz"}
 """Routes a stranger may reach (besides /static): the login and the liveness probe."""
 
@@ -54,7 +56,7 @@ def trained_registry(tmp_path_factory) -> Path:
         env = registry_env(root)
         for args in (
             [TRIAGE, "run", str(CI_CONFIG), "--quiet"],
-            [TRIAGE, "promote", "1", "--reason", "web tests"],
+            [TRIAGE, "promote", "1", "--model", MODEL_NAME, "--reason", "web tests"],
         ):
             proc = subprocess.run(
                 args, cwd=root, env=env, capture_output=True, text=True, timeout=300
@@ -72,6 +74,7 @@ def open_web_state(registry: Path, store: Path, **settings):
         for key, value in registry_env(registry).items():
             if key.startswith(("MLFLOW_", "TRIAGE_")):
                 mp.setenv(key, value)
+        settings.setdefault("model", MODEL)
         return open_state(
             WebSettings(store=store, config=CI_CONFIG, **settings), log=lambda _: None
         )
@@ -316,6 +319,7 @@ def test_api_score_gives_the_same_json_as_triage_score(client, registry, tmp_pat
     for lang in ("ja", "en"):
         # The real command, run in this process (a new interpreter would add seconds of imports).
         args = ["score", str(path), "--as-of", AS_OF, "--lang", lang, "--routing-model", ""]
+        args += ["--model", MODEL]
         result = CliRunner().invoke(cli, args)
         assert result.exit_code == 0, result.output
         lines = result.stdout.splitlines()
@@ -347,6 +351,7 @@ def test_each_notice_posted_alone_gets_its_triage_score_line(
     path = tmp_path / "varied.jsonl"
     path.write_text("".join(json.dumps(n) + "\n" for n in notices), "utf-8")
     args = ["score", str(path), "--as-of", AS_OF, "--routing-model", "", "--top", "5"]
+    args += ["--model", MODEL]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
@@ -368,6 +373,16 @@ def test_a_batch_keeps_its_valid_notices_and_names_each_bad_field(client):
     assert "expected one of" in errors[(1, "route")]
     assert "refused" in errors[(2, "phone")]
     assert "1234" not in r.text  # an identifier is never echoed
+
+
+def test_an_identifying_value_in_a_wrong_field_is_not_echoed(client):
+    notice = {**_sample(1)[0], "region_code": "山田太郎 090-1234-5678"}
+    for body in (notice, [notice]):
+        r = client.post("/api/score", json=body, params={"as_of": AS_OF})
+        assert r.status_code == 422
+        (error,) = r.json()["errors"]
+        assert error["field"] == "region_code" and "expected" in error["message"]
+        assert "山田" not in r.text and "1234" not in r.text, r.text
 
 
 def test_one_bad_notice_gets_422_naming_the_field(client):
@@ -556,6 +571,51 @@ def test_unknown_fields_and_tiers_in_a_decision_are_422(client):
     assert r.status_code == 404
 
 
+def test_a_held_write_lock_answers_503_with_retry_after_not_a_500_after_10_s(client, state):
+    import sqlite3
+    import time
+
+    from triage.decisions import DB_NAME
+
+    n = _undecided(client, dv=False)
+    decision = {"notice_id": n["notice"]["notice_id"], "decided_tier": n["score"]["suggested_tier"]}
+    holder = sqlite3.connect(state.settings.store / DB_NAME, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        r = client.post("/api/decisions", json=decision)
+        took = time.monotonic() - started
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert r.status_code == 503 and r.headers["retry-after"].isdigit(), r.text
+    assert "lock" in r.json()["detail"] and took < 5
+    assert r.headers["x-frame-options"] == "DENY"
+    assert client.post("/api/decisions", json=decision).status_code == 201  # sent again: recorded
+
+
+def test_another_workers_login_is_never_shown_next_to_their_decisions(app, client):
+    n = _undecided(client, dv=False)
+    nid = n["notice"]["notice_id"]
+    r = client.post(
+        "/api/decisions", json={"notice_id": nid, "decided_tier": n["score"]["suggested_tier"]}
+    )
+    assert r.status_code == 201 and r.json()["decided_by"] == "worker1"
+    mine = next(e for e in _queue(client)["queue"] if e["notice_id"] == nid)["decision"]
+    assert mine["decided_by_you"] is True
+    with TestClient(app, follow_redirects=False) as other:
+        other.headers["X-CSRF-Token"] = login(other, "worker2")
+        entry = next(e for e in _queue(other)["queue"] if e["notice_id"] == nid)
+        notice = _notice(other, nid)
+        page = other.get(f"/notices/{nid}").text
+    assert entry["decision"]["decided_by_you"] is False
+    assert entry["decision"]["decided_by"] is None
+    (theirs,) = [d for d in notice["decisions"] if d["decision_id"] == r.json()["decision_id"]]
+    assert theirs["decided_by"] is None and "hash" not in theirs
+    assert "worker1" not in json.dumps(entry) + json.dumps(notice["decisions"]) + page
+    assert "他の担当者" in page
+
+
 # ---------------------------------------------------------------- scores stay current
 
 
@@ -621,7 +681,7 @@ def test_an_explicitly_chosen_unpromoted_model_is_flagged_on_every_page(registry
     state = open_web_state(
         registry,
         store,
-        model="models:/intake-urgency/1",
+        model=f"models:/{MODEL_NAME}/1",
         routing_model=None,
         load_sample=False,
         notices=notices,
@@ -629,7 +689,7 @@ def test_an_explicitly_chosen_unpromoted_model_is_flagged_on_every_page(registry
     with TestClient(create_app(state=state), follow_redirects=False) as c:
         login(c)
         page = c.get("/queue").text
-        assert "models:/intake-urgency/1" in page and "昇格済み（champion）ではありません" in page
+        assert f"models:/{MODEL_NAME}/1" in page and "昇格済み（champion）ではありません" in page
         assert "合成サンプル" not in page  # imported notices, not the sample: real clock
 
 
@@ -675,7 +735,8 @@ def serve_cli(registry, monkeypatch):
     def run(*args: str):
         served.clear()
         result = CliRunner().invoke(
-            cli, ["serve", "--config", str(CI_CONFIG), "--routing-model", "", *args]
+            cli,
+            ["serve", "--config", str(CI_CONFIG), "--routing-model", "", "--model", MODEL, *args],
         )
         return result, (served[0] if served else None)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,6 +13,9 @@ from triage.cli.consoles import console, err_console
 from triage.cli.errors import SCORING_FLAGS, flag_message
 from triage.cli.options import StoreOption
 from triage.contract.names import DEFAULT_MODEL, DEFAULT_ROUTING_MODEL
+
+if TYPE_CHECKING:
+    import sqlite3
 
 users_app = typer.Typer(
     help="Logins of the intake page (argon2id password hashes in the intake store).",
@@ -33,6 +36,17 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _open_store(store: Path | None) -> sqlite3.Connection:
+    """The intake store, or one ``error:`` line (a foreign file, a missing key: exit 2)."""
+    from triage.contract.errors import TriageError
+    from triage.decisions import connect
+
+    try:
+        return connect(store)
+    except TriageError as exc:
+        raise _fail(str(exc)) from None
+
+
 @users_app.command("add")
 def add(
     username: Annotated[str, typer.Argument(help="Staff login (letters, digits, . _ -).")],
@@ -42,14 +56,13 @@ def add(
     ] = False,
 ) -> None:
     """Add a login; the password is asked twice without echo (or read from stdin)."""
-    from triage.decisions import connect
     from triage.decisions.users import UserError, add_user
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
-    conn = connect(store)
+    conn = _open_store(store)
     try:
         add_user(conn, username, password)
     except UserError as exc:
@@ -61,11 +74,10 @@ def add(
 
 @users_app.command("disable")
 def disable(username: Annotated[str, typer.Argument()], store: StoreOption = None) -> None:
-    """Disable a login at once (its sessions stop working; its decisions keep its name)."""
-    from triage.decisions import connect
+    """Disable a login at once (its sessions end; its decisions keep its name)."""
     from triage.decisions.users import UserError, set_active
 
-    conn = connect(store)
+    conn = _open_store(store)
     try:
         set_active(conn, username, False)
     except UserError as exc:
@@ -78,10 +90,9 @@ def disable(username: Annotated[str, typer.Argument()], store: StoreOption = Non
 @users_app.command("list")
 def list_(store: StoreOption = None) -> None:
     """Logins, when and by whom they were added, and whether they are active."""
-    from triage.decisions import connect
     from triage.decisions.users import list_users
 
-    conn = connect(store)
+    conn = _open_store(store)
     try:
         for u in list_users(conn):
             state = "active" if u["active"] else "disabled"
@@ -123,9 +134,19 @@ def serve(
             "holds just these; the sample seeds only an empty store given none)."
         ),
     ] = None,
-    https_cookies: Annotated[
-        bool, typer.Option(help="Mark the session cookie Secure (behind a TLS proxy).")
+    behind_tls_proxy: Annotated[
+        bool,
+        typer.Option(
+            "--behind-tls-proxy",
+            "--https-cookies",
+            help="A TLS proxy sits in front: mark the session cookie Secure on every response "
+            "(requests that reach uvicorn over HTTPS get a Secure cookie anyway).",
+        ),
     ] = False,
+    session_idle_minutes: Annotated[
+        float,
+        typer.Option(min=1, help="A session ends after this many minutes without a request."),
+    ] = 30.0,
 ) -> None:
     """The intake team's page and JSON API: queue, explanations, rules, decisions. Login required."""
     raise typer.Exit(
@@ -139,7 +160,8 @@ def serve(
             config=config,
             as_of=as_of,
             notices=notices,
-            https_cookies=https_cookies,
+            behind_tls_proxy=behind_tls_proxy,
+            session_idle_minutes=session_idle_minutes,
         )
     )
 
@@ -155,8 +177,10 @@ def serve_command(
     config: Path,
     as_of: str | None,
     notices: Path | None,
-    https_cookies: bool,
+    behind_tls_proxy: bool,
+    session_idle_minutes: float = 30.0,
 ) -> int:
+    from triage.contract.errors import TriageError
     from triage.decisions import store_dir
     from triage.experiment.config import ConfigError
     from triage.rules import RuleConfigError
@@ -180,7 +204,8 @@ def serve_command(
         config=config,
         as_of=as_of,
         notices=notices,
-        https_cookies=https_cookies,
+        behind_tls_proxy=behind_tls_proxy,
+        session_idle_minutes=session_idle_minutes,
     )
     try:
         serve_web(
@@ -189,6 +214,13 @@ def serve_command(
             port=port,
             log=lambda m: err_console.print(m, markup=False, highlight=False, soft_wrap=True),
         )
-    except (ConfigError, RuleConfigError, NoticeImportError, FileNotFoundError, ValueError) as exc:
+    except (
+        ConfigError,
+        RuleConfigError,
+        NoticeImportError,
+        TriageError,
+        FileNotFoundError,
+        ValueError,
+    ) as exc:
         raise _fail(flag_message(exc, SERVE_FLAGS)) from None
     return 0

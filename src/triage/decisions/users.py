@@ -17,6 +17,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from triage.contract.errors import TriageError
+from triage.decisions.sessions import end_user_sessions
 
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$"
 MIN_PASSWORD = 12
@@ -62,10 +63,16 @@ def add_user(conn: sqlite3.Connection, name: str, password: str) -> None:
 
 
 def set_active(conn: sqlite3.Connection, name: str, active: bool) -> None:
-    """Disable (or re-enable) a login; its past decisions keep naming it."""
+    """Disable (or re-enable) a login; its past decisions keep naming it.
+
+    Disabling also ends the login's web sessions: re-enabling it later must not
+    bring an old (possibly copied) cookie back to life.
+    """
     cur = conn.execute("UPDATE users SET active = ? WHERE username = ?", (int(active), name))
     if cur.rowcount == 0:
         raise UserError(NO_SUCH_USER.format(name=name))
+    if not active:
+        end_user_sessions(conn, name)
 
 
 def authenticate(conn: sqlite3.Connection, name: str, password: str) -> bool:

@@ -287,6 +287,13 @@ UI_TEXT: dict[str, tuple[str, str]] = {
         "Too many failed attempts for this login; try again in a few minutes.",
         "失敗が続いたため、しばらくしてから再度お試しください。",
     ),
+    "login_busy": (
+        "Too many logins are being checked right now; try again in a few seconds.",
+        "ただいまログインの確認が混み合っています。数秒後に再度お試しください。",
+    ),
+    # who decided, as a worker sees it (another worker's login is never shown)
+    "worker_you": ("you", "あなた"),
+    "worker_another": ("another worker", "他の担当者"),
     # queue
     "queue_title": ("Notices in the order to handle them", "対応順の通告一覧"),
     "queue_order": (
@@ -377,7 +384,7 @@ UI_TEXT: dict[str, tuple[str, str]] = {
     "factors_note": (
         "Largest first. Contributions in log-odds before calibration; red raises, blue lowers urgency. "
         "A factor that lowers urgency is not evidence of safety.",
-        "影響の大きい順。寄与は校正前の対数オッズ。赤は緊急度を上げ、青は下げる方向。"
+        "影響の大きい順。寄与は較正前の対数オッズ。赤は緊急度を上げ、青は下げる方向。"
         "下げる方向の要因は安全の根拠ではありません。",
     ),
     "waterfall_base": ("base value", "基準値"),

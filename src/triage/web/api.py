@@ -19,15 +19,20 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from triage.contract import load_schema
 from triage.decisions import DecisionError, DecisionInput, decisions_for
+from triage.labels import ui_text
 from triage.notices import validate_notices
 from triage.scoring import parse_as_of
 from triage.scoring.lines import score_line
-from triage.web.auth_routes import check_login, start_session
+from triage.web.auth_routes import attempt_login
+from triage.web.i18n import request_lang
 from triage.web.intake import stored_notice
 from triage.web.queue import QueueFilters, queue_page
-from triage.web.security import CSRF_HEADER, api_user
+from triage.web.redact import refused_value, without_value
+from triage.web.security import CSRF_HEADER, api_user, current_session, finish_session
+from triage.web.workers import decision_for_viewer
 
 MAX_BATCH = 1000
+NO_NOTICE = "notice_id: no notice with this id in the store"
 router = APIRouter(prefix="/api", tags=["api"])
 User = Annotated[str, Depends(api_user)]
 
@@ -76,47 +81,54 @@ class ProblemOut(BaseModel):
     field: str | None = None
 
 
-def _session_out(request: Request) -> SessionOut:
-    from triage.web.security import csrf_token
-
+def _session_out(session) -> SessionOut:
     return SessionOut(
-        user=request.session["user"],
-        csrf_token=csrf_token(request),
-        lang=request.session.get("lang", "ja"),
+        user=session.user,
+        csrf_token=session.csrf,
+        lang="en" if session.lang == "en" else "ja",
     )
 
 
 @router.post(
     "/login",
     response_model=SessionOut,
-    responses={401: {"model": ProblemOut}, 415: {"model": ProblemOut}, 429: {"model": ProblemOut}},
+    responses={
+        401: {"model": ProblemOut},
+        415: {"model": ProblemOut},
+        429: {
+            "model": ProblemOut,
+            "description": "Too many tries: wait the seconds in the Retry-After header.",
+        },
+    },
 )
-def api_login(request: Request, body: LoginIn) -> SessionOut:
+async def api_login(request: Request, body: LoginIn) -> SessionOut:
     """Log in; the session cookie is set and the CSRF token for later POSTs returned.
 
     Only ``application/json`` is taken: a form on another site cannot send it
-    without a CORS preflight, which this server never answers.
+    without a CORS preflight, which this server never answers. Messages are in
+    the language chosen on the login page, else the ``Accept-Language``'s.
     """
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         raise HTTPException(415, "expected Content-Type: application/json")
-    problem = check_login(request, body.username, body.password)
-    if problem:
-        status = 429 if problem == "login_throttled" else 401
-        raise HTTPException(status, "login or password is wrong" if status == 401 else problem)
-    start_session(request, body.username)
-    return _session_out(request)
+    outcome = await attempt_login(request, body.username, body.password)
+    if outcome.problem:
+        raise HTTPException(
+            outcome.status, ui_text(outcome.problem, request_lang(request)), headers=outcome.headers
+        )
+    return _session_out(outcome.session)
 
 
 @router.post("/logout", status_code=204)
 def api_logout(request: Request, user: User) -> Response:
-    request.session.clear()
+    """End the session: its cookie (and any copy of it) stops working at once."""
+    finish_session(request)
     return Response(status_code=204)
 
 
 @router.get("/session", response_model=SessionOut)
 def api_session(request: Request, user: User) -> SessionOut:
     """Who is logged in, and the CSRF token to send as the X-CSRF-Token header."""
-    return _session_out(request)
+    return _session_out(current_session(request))
 
 
 _SCORE_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -190,10 +202,7 @@ def api_score(
     if len(items) > MAX_BATCH:
         return _unprocessable("body", f"expected at most {MAX_BATCH} notices, got {len(items)}")
     result = validate_notices(items)
-    errors = [
-        {"item": e.row - 1, "notice_id": e.notice_id, "field": e.field, "message": e.message}
-        for e in result.errors
-    ]
+    errors = [_item_error(items, e) for e in result.errors]
     # One notice is scored from its dict (no DataFrame: the fast path); a list as a frame.
     # (A JSON body always keeps its ``records``; only a table source leaves them None.)
     notices = (
@@ -223,6 +232,15 @@ def api_score(
     return Response(text.encode("utf-8"), status_code=status, media_type="application/json")
 
 
+def _item_error(items: list[Any], e: Any) -> dict[str, Any]:
+    """One row error as the API says it: which item, field and rule, never the value sent."""
+    item = items[e.row - 1] if 0 < e.row <= len(items) else None
+    message = without_value(e.message, refused_value(item, e.field))
+    # A refused notice_id is itself the value not to repeat.
+    notice_id = None if e.field == "notice_id" else e.notice_id
+    return {"item": e.row - 1, "notice_id": notice_id, "field": e.field, "message": message}
+
+
 def _unprocessable(field: str, message: str) -> JSONResponse:
     return JSONResponse(
         {
@@ -247,20 +265,29 @@ def api_queue(
         page = queue_page(conn, as_of=state.now(), capacity=state.capacity, filters=filters)
     finally:
         conn.close()
-    return page.data()
+    data = page.data()
+    for entry in data["queue"]:
+        if entry["decision"] is not None:
+            entry["decision"] = decision_for_viewer(entry["decision"], user)
+    return data
 
 
 @router.get("/notices/{notice_id}", responses={404: {"model": ProblemOut}})
 def api_notice(request: Request, user: User, notice_id: str) -> dict[str, Any]:
-    """A stored notice, its current score (with ``score_hash``) and every decision on it."""
+    """A stored notice, its current score (with ``score_hash``) and every decision on it.
+
+    Decisions name their worker only to that worker (``decided_by_you``): the
+    research export's pseudonyms must not be joinable back to logins here.
+    """
     state = request.app.state.web
     conn = state.connect()
     try:
         state.refresh(conn)
         stored = stored_notice(conn, notice_id)
         if stored is None:
-            raise HTTPException(404, f"no notice {notice_id!r} in the store")
-        return {**stored, "decisions": decisions_for(conn, notice_id)}
+            raise HTTPException(404, NO_NOTICE)
+        decisions = [decision_for_viewer(d, user) for d in decisions_for(conn, notice_id)]
+        return {**stored, "decisions": decisions}
     finally:
         conn.close()
 

@@ -1,17 +1,23 @@
-"""The FastAPI application: pages, JSON API, static files, sessions and security headers."""
+"""The FastAPI application: pages, JSON API, static files, sessions, faults and security headers."""
 
 from __future__ import annotations
 
 from importlib import resources
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.sessions import SessionMiddleware
 
 from triage.labels import DECISION_SUPPORT_NOTICE
 from triage.web import api, auth_routes, pages
-from triage.web.security import LoginRequired, LoginThrottle, SecurityHeaders, session_secret
+from triage.web.faults import install_fault_handlers
+from triage.web.headers import SecurityHeaders
+from triage.web.login_limiter import LoginLimiter
+from triage.web.password_checks import PasswordChecks
+from triage.web.security import LoginRequired
+from triage.web.session_cookie import SessionCookie
+from triage.web.session_secret import session_secret
 from triage.web.state import WebSettings, WebState, open_state
 
 SESSION_COOKIE = "triage_session"
@@ -19,12 +25,24 @@ MAX_BODY = 8 * 1024 * 1024
 """Largest request body: 1,000 notices take about 1.5 MB; anything far larger is refused (413)."""
 
 
+class TriageApp(FastAPI):
+    def build_middleware_stack(self) -> Any:
+        # Outside everything, Starlette's ServerErrorMiddleware included: its 500s
+        # would otherwise leave without the security headers.
+        return SecurityHeaders(super().build_middleware_stack())
+
+
 def create_app(settings: WebSettings | None = None, *, state: WebState | None = None) -> FastAPI:
-    """The app over ``settings`` (loads models and the store), or over a ready ``state``."""
+    """The app over ``settings`` (loads models and the store), or over a ready ``state``.
+
+    Raises ``WeakSessionSecret`` before anything else when the session secret is weak.
+    """
     settings = settings or (state.settings if state else WebSettings())
+    secret = session_secret(settings.store)
     state = state or open_state(settings)
-    state.throttle = LoginThrottle()
-    app = FastAPI(
+    state.login_limiter = LoginLimiter()
+    state.password_checks = PasswordChecks()
+    app = TriageApp(
         title="triage: intake team API",
         description=DECISION_SUPPORT_NOTICE["en"],
         docs_url=None,  # Swagger UI and ReDoc load scripts from the internet
@@ -42,14 +60,13 @@ def create_app(settings: WebSettings | None = None, *, state: WebState | None = 
         name="static",
     )
     app.add_middleware(
-        SessionMiddleware,
-        secret_key=session_secret(settings.store),
-        session_cookie=SESSION_COOKIE,
+        SessionCookie,
+        secret=secret,
+        cookie=SESSION_COOKIE,
         max_age=int(settings.session_hours * 3600),
-        same_site="strict",
-        https_only=settings.https_cookies,
+        always_secure=settings.behind_tls_proxy,
     )
-    app.add_middleware(SecurityHeaders)
+    install_fault_handlers(app)
 
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, exc: LoginRequired):

@@ -1,75 +1,134 @@
-"""Login, logout, language: the only pages a stranger may open are the login page and /healthz."""
+"""Login, logout, language: the only pages a stranger may open are the login page and /healthz.
+
+The login routes are ``async``: a login waits for its password check on the
+event loop (see ``password_checks.py``), never in the thread pool the
+logged-in workers' pages and API calls need; the limiter (``login_limiter.py``)
+decides first whether the try may happen at all.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
 
-from triage.decisions.users import authenticate
+from triage.decisions.sessions import StoredSession
 from triage.web.i18n import lang_of
+from triage.web.login_limiter import Refused
+from triage.web.password_checks import TooBusy
 from triage.web.render import render
-from triage.web.security import csrf_ok, page_user, safe_next
+from triage.web.security import (
+    SESSION_ID,
+    begin_session,
+    csrf_ok,
+    finish_session,
+    page_user,
+    safe_next,
+    set_visitor_lang,
+    visitor_lang,
+)
 
 router = APIRouter(include_in_schema=False)
 
+BUSY_RETRY_AFTER = 5
+"""Seconds to wait when too many logins are already waiting for a password check."""
 
-def start_session(request: Request, user: str) -> None:
-    """A fresh session on login: nothing from before it survives but the language."""
-    import secrets
 
+@dataclass(frozen=True)
+class LoginOutcome:
+    session: StoredSession | None = None
+    problem: str | None = None  # the catalogue key of the message: login_failed, login_throttled, login_busy
+    retry_after: int | None = None
+
+    @property
+    def status(self) -> int:
+        if self.problem is None:
+            return 200
+        return 429 if self.retry_after is not None else 401
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def _lang_before_login(request: Request) -> str | None:
+    if SESSION_ID in request.session:  # logging in again: keep that session's language
+        return await run_in_threadpool(visitor_lang, request)
     lang = request.session.get("lang")
-    request.session.clear()
-    request.session.update({"user": user, "csrf": secrets.token_urlsafe(32)})
-    if lang:
-        request.session["lang"] = lang
+    return lang_of(lang) if lang else None
 
 
-def check_login(request: Request, username: str, password: str) -> str | None:
-    """None when the login succeeded, else the key of the message to show."""
+def _replace_session(state, old_id: object, user: str, lang: str | None) -> StoredSession:
+    if isinstance(old_id, str):
+        state.end_session(old_id)  # nothing of an earlier session survives a login
+    return state.open_session(user, lang)
+
+
+async def attempt_login(request: Request, username: str, password: str) -> LoginOutcome:
+    """Check the password (if the limiter allows a try now) and start a session on success."""
     state = request.app.state.web
-    if state.throttle.blocked(username):
-        return "login_throttled"
-    conn = state.connect()
+    lang = await _lang_before_login(request)
+    reservation = state.login_limiter.reserve(username, _client(request))
+    if isinstance(reservation, Refused):
+        return LoginOutcome(problem="login_throttled", retry_after=reservation.retry_after)
     try:
-        ok = authenticate(conn, username, password)
-    finally:
-        conn.close()
+        ok = await state.password_checks.run(state.check_password, username, password)
+    except TooBusy:
+        state.login_limiter.cancelled(reservation)
+        return LoginOutcome(problem="login_busy", retry_after=BUSY_RETRY_AFTER)
+    except Exception:
+        state.login_limiter.cancelled(reservation)  # a store fault: no password was judged
+        raise
     if not ok:
-        state.throttle.failed(username)
-        return "login_failed"
-    state.throttle.succeeded(username)
-    return None
+        state.login_limiter.failed(reservation)
+        return LoginOutcome(problem="login_failed")
+    session = await run_in_threadpool(
+        _replace_session, state, request.session.get(SESSION_ID), username, lang
+    )
+    state.login_limiter.succeeded(reservation)
+    begin_session(request, session)
+    return LoginOutcome(session=session)
 
 
 @router.get("/login")
 def login_page(request: Request, next: str = "/queue", lang: str | None = None):
     if lang:
-        request.session["lang"] = lang_of(lang)
+        set_visitor_lang(request, lang)
     return render(request, "login.html", {"next": safe_next(next), "error": None})
 
 
 @router.post("/login")
-def login(
+async def login(
     request: Request,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=1024)],
     csrf_token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/queue",
 ):
-    if not csrf_ok(request, csrf_token):
-        return render(
-            request, "login.html", {"next": safe_next(next), "error": "err_csrf"}, status=403
+    target = safe_next(next)
+    if not await run_in_threadpool(csrf_ok, request, csrf_token):
+        return await run_in_threadpool(
+            render, request, "login.html", {"next": target, "error": "err_csrf"}, status=403
         )
-    problem = check_login(request, username, password)
-    if problem:
-        status = 429 if problem == "login_throttled" else 401
-        return render(
-            request, "login.html", {"next": safe_next(next), "error": problem}, status=status
+    outcome = await attempt_login(request, username, password)
+    if outcome.problem:
+        page = await run_in_threadpool(
+            render,
+            request,
+            "login.html",
+            {"next": target, "error": outcome.problem},
+            status=outcome.status,
         )
-    start_session(request, username)
-    return RedirectResponse(safe_next(next), status_code=303)
+        page.headers.update(outcome.headers)
+        return page
+    return RedirectResponse(target, status_code=303)
 
 
 @router.post("/logout")
@@ -80,7 +139,7 @@ def logout(
 ):
     if not csrf_ok(request, csrf_token):
         return render(request, "error.html", {"message": "err_csrf"}, status=403)
-    request.session.clear()
+    finish_session(request)
     return RedirectResponse("/login", status_code=303)
 
 
@@ -94,7 +153,7 @@ def switch_language(
 ):
     if not csrf_ok(request, csrf_token):
         return render(request, "error.html", {"message": "err_csrf"}, status=403)
-    request.session["lang"] = lang_of(lang)
+    set_visitor_lang(request, lang)
     return RedirectResponse(safe_next(next), status_code=303)
 
 

@@ -16,8 +16,28 @@ from triage.labels import ui_text as text
 DEFAULT_LANG = "ja"
 
 
+
 def lang_of(value: object) -> str:
     return value if isinstance(value, str) and value in LANGS else DEFAULT_LANG
+
+
+def accept_lang(header: str | None) -> str | None:
+    """The first of our languages an ``Accept-Language`` header names, or None."""
+    for part in (header or "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        for lang in LANGS:
+            if tag == lang or tag.startswith(lang + "-"):
+                return lang
+    return None
+
+
+def request_lang(request) -> str:
+    """For messages to API clients: the language chosen on the login page, else the
+    ``Accept-Language``'s, else Japanese (the page's default)."""
+    chosen = request.session.get("lang")
+    if chosen:
+        return lang_of(chosen)
+    return accept_lang(request.headers.get("accept-language")) or DEFAULT_LANG
 
 
 def tier_text(tier: str | None, lang: str) -> str:
@@ -46,6 +66,10 @@ class Words:
 
     def action(self, action: str) -> str:
         return action_label(action, self.lang)
+
+    def worker(self, who: str) -> str:
+        """``you`` or ``another`` worker, in words (``workers.py`` never passes a login)."""
+        return text(f"worker_{who}", self.lang)
 
     def dv_route(self, route: str | None) -> str:
         return dv_route_label(route, self.lang)

@@ -15,6 +15,7 @@ from triage.web.queue import PAGE_SIZE, QueueFilters, queue_page
 from triage.web.render import render, words
 from triage.web.security import csrf_ok, page_user
 from triage.web.views import notice_view
+from triage.web.workers import decision_for_viewer
 
 router = APIRouter(include_in_schema=False)
 User = Annotated[str, Depends(page_user)]
@@ -73,7 +74,13 @@ def queue(
 
 
 def _notice_page(
-    request: Request, notice_id: str, *, error: str | None = None, form=None, status=200
+    request: Request,
+    notice_id: str,
+    user: str,
+    *,
+    error: str | None = None,
+    form=None,
+    status=200,
 ):
     state = request.app.state.web
     w = words(request)
@@ -81,7 +88,7 @@ def _notice_page(
     try:
         state.refresh(conn)
         stored = stored_notice(conn, notice_id)
-        history = decisions_for(conn, notice_id) if stored else []
+        history = [decision_for_viewer(d, user) for d in decisions_for(conn, notice_id)]
     finally:
         conn.close()
     if stored is None:
@@ -112,7 +119,7 @@ def _notice_page(
 
 @router.get("/notices/{notice_id}")
 def notice(request: Request, user: User, notice_id: str):
-    return _notice_page(request, notice_id)
+    return _notice_page(request, notice_id, user)
 
 
 @router.post("/notices/{notice_id}/decision")
@@ -147,13 +154,13 @@ def decide(
     except ValidationError as exc:
         detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         return _notice_page(
-            request, notice_id, error=w("err_invalid", detail=detail), form=form, status=422
+            request, notice_id, user, error=w("err_invalid", detail=detail), form=form, status=422
         )
     try:
         record = request.app.state.web.record_decision(decision, user)
     except DecisionError as exc:
         return _notice_page(
-            request, notice_id, error=w(f"err_{exc.code}"), form=form, status=exc.status
+            request, notice_id, user, error=w(f"err_{exc.code}"), form=form, status=exc.status
         )
     return RedirectResponse(
         f"/notices/{notice_id}?recorded={record['decision_id']}#history", status_code=303

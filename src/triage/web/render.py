@@ -9,8 +9,8 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
 from triage.labels import value_label
-from triage.web.i18n import Words, lang_of, when_text
-from triage.web.security import CSRF_FIELD, csrf_token
+from triage.web.i18n import Words, when_text
+from triage.web.security import CSRF_FIELD, csrf_token, current_session, visitor_lang
 
 templates = Jinja2Templates(directory=str(resources.files("triage.web") / "templates"))
 templates.env.autoescape = True  # every value is escaped, .html or not
@@ -20,7 +20,7 @@ templates.env.globals.update(
 
 
 def words(request: Request) -> Words:
-    return Words(lang_of(request.session.get("lang")))
+    return Words(visitor_lang(request))
 
 
 def banners(request: Request, w: Words) -> list[dict[str, str]]:
@@ -39,7 +39,8 @@ def banners(request: Request, w: Words) -> list[dict[str, str]]:
 
 def render(request: Request, name: str, context: dict[str, Any], *, status: int = 200):
     w = words(request)
-    user = request.session.get("user")
+    session = current_session(request)
+    user = None if session is None else session.user
     base = {
         "w": w,
         "user": user,

@@ -1,109 +1,111 @@
-"""Logins, CSRF tokens, security headers and the session secret.
+"""Who is logged in, and CSRF tokens.
 
+- Sessions live in the intake store (``triage.decisions.sessions``); the
+  signed cookie holds only the session's random id (``sid``). Logout deletes
+  the row, so the cookie and every copy of it stop working at once, across
+  restarts too; so do an idle or an absolute timeout and disabling the login.
+  Before login the cookie holds only the login form's CSRF token and the
+  chosen language.
 - Every page and API route depends on :func:`page_user` or :func:`api_user`:
   pages send a stranger to the login page (303), the API answers 401. The
-  user must still be active in the store on every request, so disabling a
-  login takes effect at once.
-- CSRF, forms: a synchronizer token kept in the signed session and sent as a
-  hidden field in every form; every form POST compares it in constant time.
+  user must still be active in the store on every request.
+- CSRF, forms: a synchronizer token (the session's, kept in the store; before
+  login, the cookie's) sent as a hidden field in every form; every form POST
+  compares it in constant time.
 - CSRF, JSON API: every non-GET call must carry the same token in the
   ``X-CSRF-Token`` header. A cross-site page can make a browser send the
   cookie, but cannot set a custom header without a CORS preflight, which this
   server never grants; checking the token's value (not only the header's
   presence) also covers a hostile page on a sibling subdomain. The session
   cookie is SameSite=Strict and HttpOnly besides.
-- Headers on every response: a CSP of ``default-src 'self'`` (no inline
-  script; ``data:`` images allowed), nosniff, frame denial, no referrer,
-  ``Cache-Control: no-store`` (case data must not linger in caches).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
-import os
 import secrets
-import threading
-import time
-from collections import deque
-from pathlib import Path
-from typing import Any
 
 from fastapi import HTTPException, Request
 
-SECRET_ENV = "TRIAGE_SESSION_SECRET"
-SECRET_FILE = "session.key"
+from triage.decisions.sessions import StoredSession
+from triage.web.i18n import lang_of
+
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
-
-CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
-HEADERS: tuple[tuple[bytes, bytes], ...] = tuple(
-    (k.lower().encode(), v.encode())
-    for k, v in (
-        ("Content-Security-Policy", CSP),
-        ("X-Content-Type-Options", "nosniff"),
-        ("X-Frame-Options", "DENY"),
-        ("Referrer-Policy", "no-referrer"),
-        ("Cross-Origin-Opener-Policy", "same-origin"),
-        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
-        ("Cache-Control", "no-store"),
-    )
-)
+SESSION_ID = "sid"
+_RESOLVED = "triage_session"
 
 NOT_LOGGED_IN = "not logged in: POST /api/login with your login and password first"
 BAD_CSRF_HEADER = f"missing or wrong {CSRF_HEADER} header (get the token from GET /api/session)"
 BAD_CSRF_FORM = "the form's security token is missing or stale; reload the page and try again"
 
 
-def session_secret(store: Path) -> str:
-    """``$TRIAGE_SESSION_SECRET``, else a random key kept in the store folder (mode 600)."""
-    env = os.environ.get(SECRET_ENV)
-    if env:
-        return env
-    path = store / SECRET_FILE
-    if not path.is_file():
-        store.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+def current_session(request: Request) -> StoredSession | None:
+    """The request's live session (looked up once per request), or None."""
+    if _RESOLVED in request.scope:
+        return request.scope[_RESOLVED]
+    sid = request.session.get(SESSION_ID)
+    found = request.app.state.web.find_session(sid) if isinstance(sid, str) else None
+    if sid is not None and found is None:
+        request.session.clear()  # ended or expired: the browser drops the cookie
+    request.scope[_RESOLVED] = found
+    return found
 
 
-class SecurityHeaders:
-    """ASGI middleware adding ``HEADERS`` to every HTTP response (pure ASGI: no per-request task)."""
+def begin_session(request: Request, session: StoredSession) -> None:
+    """After login: the cookie now holds only the new session's id (nothing from before)."""
+    request.session.clear()
+    request.session[SESSION_ID] = session.session_id
+    request.scope[_RESOLVED] = session
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
 
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+def finish_session(request: Request) -> None:
+    """Logout: the stored session is deleted and the cookie cleared."""
+    session = current_session(request)
+    if session is not None:
+        request.app.state.web.end_session(session.session_id)
+    request.session.clear()
+    request.scope[_RESOLVED] = None
 
-        async def send_with_headers(message) -> None:
-            if message["type"] == "http.response.start":
-                names = {k for k, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in HEADERS if k not in names]
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
-            await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+def visitor_lang(request: Request) -> str:
+    """The session's language, else the one chosen on the login page, else Japanese."""
+    session = current_session(request)
+    if session is not None and session.lang:
+        return lang_of(session.lang)
+    return lang_of(request.session.get("lang"))
+
+
+def set_visitor_lang(request: Request, lang: str) -> None:
+    session = current_session(request)
+    if session is None:
+        request.session["lang"] = lang_of(lang)
+        return
+    request.app.state.web.set_session_lang(session.session_id, lang_of(lang))
+    # This request's own page (if any) speaks the new language at once.
+    request.scope[_RESOLVED] = dataclasses.replace(session, lang=lang_of(lang))
 
 
 def csrf_token(request: Request) -> str:
-    """The session's CSRF token, made on first use."""
+    """The session's CSRF token; before login, the cookie's (made on first use)."""
+    session = current_session(request)
+    if session is not None:
+        return session.csrf
     token = request.session.get("csrf")
-    if not token:
+    if not isinstance(token, str) or not token:
         token = secrets.token_urlsafe(32)
         request.session["csrf"] = token
     return token
 
 
 def csrf_ok(request: Request, given: str | None) -> bool:
-    expected = request.session.get("csrf")
-    return bool(expected and given) and hmac.compare_digest(str(expected), str(given))
+    session = current_session(request)
+    expected = session.csrf if session is not None else request.session.get("csrf")
+    if not isinstance(expected, str) or not expected or not given:
+        return False
+    # As bytes: compare_digest refuses str with non-ASCII characters (a forged token may have them).
+    return hmac.compare_digest(expected.encode(), str(given).encode())
 
 
 class LoginRequired(Exception):
@@ -111,13 +113,8 @@ class LoginRequired(Exception):
 
 
 def _active_user(request: Request) -> str | None:
-    user = request.session.get("user")
-    if not user:
-        return None
-    if not request.app.state.web.user_active(user):
-        request.session.clear()
-        return None
-    return user
+    session = current_session(request)
+    return None if session is None else session.user
 
 
 def page_user(request: Request) -> str:
@@ -145,30 +142,3 @@ def safe_next(target: str | None) -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/queue"
     return target
-
-
-class LoginThrottle:
-    """At most ``limit`` failed logins per name in ``window`` seconds (argon2 slows each try too)."""
-
-    def __init__(self, limit: int = 5, window: float = 900.0) -> None:
-        self.limit, self.window = limit, window
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, name: str, now: float) -> deque[float]:
-        q = self._failures.setdefault(name, deque())
-        while q and q[0] <= now - self.window:
-            q.popleft()
-        return q
-
-    def blocked(self, name: str) -> bool:
-        with self._lock:
-            return len(self._recent(name, time.monotonic())) >= self.limit
-
-    def failed(self, name: str) -> None:
-        with self._lock:
-            self._recent(name, time.monotonic()).append(time.monotonic())
-
-    def succeeded(self, name: str) -> None:
-        with self._lock:
-            self._failures.pop(name, None)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 
 LOOPBACK_ONLY = (
     "warning: serving on {host}, reachable from other machines. Sessions and case data travel "
-    "unencrypted unless a TLS proxy sits in front (then pass --https-cookies)."
+    "unencrypted unless a TLS proxy sits in front (then pass --behind-tls-proxy)."
 )
 
 
@@ -19,11 +20,22 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _log_to_stderr() -> None:
+    """The app's own log (faults answered 503/500, with their cause) goes to stderr."""
+    logger = logging.getLogger("triage.web")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
 def serve(settings, *, host: str = "127.0.0.1", port: int = 8000, log=print) -> None:
     import uvicorn
 
     from triage.web.app import create_app
 
+    _log_to_stderr()
     if not is_loopback(host):
         log(LOOPBACK_ONLY.format(host=host))
     app = create_app(settings)

@@ -23,8 +23,11 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata as md
+import logging
+import sqlite3
 import sys
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,13 +36,28 @@ from typing import Any
 import pandas as pd
 
 from triage.decisions import connect, get_meta, set_meta
-from triage.decisions.users import is_active
+from triage.decisions.sessions import (
+    SessionLimits,
+    StoredSession,
+    end_session,
+    ensure_sessions_table,
+    find_session,
+    open_session,
+    set_session_lang,
+    sweep_sessions,
+    touch_session,
+)
+from triage.decisions.users import authenticate, is_active
 from triage.scoring import DEFAULT_MODEL, DEFAULT_ROUTING_MODEL, parse_as_of
 from triage.scoring.queue import DayCapacity
 from triage.web.intake import import_notice_file, import_notices, refresh_scores
 
 SAMPLE = "synthetic/sample/notices.jsonl"
 SAMPLE_CLOCK_HOUR = 9
+TOUCH_EVERY = 60.0
+"""Seconds between writes of a session's last use (the idle clock is that coarse)."""
+
+log = logging.getLogger("triage.web")
 
 
 @dataclass(frozen=True)
@@ -52,8 +70,19 @@ class WebSettings:
     as_of: str | None = None
     notices: Path | None = None  # notices to import at start
     load_sample: bool = True
-    https_cookies: bool = False
-    session_hours: float = 8.0
+    behind_tls_proxy: bool = False
+    """Mark the session cookie Secure even when a request arrives over plain HTTP (a TLS
+    proxy in front); requests that arrive over HTTPS get a Secure cookie anyway."""
+    session_hours: float = 8.0  # a session ends this long after login, however busy
+    session_idle_minutes: float = 30.0  # ... or after this long without a request
+    busy_timeout_seconds: float = 2.0
+    """How long a web request waits for another writer's lock before answering 503."""
+
+
+def session_limits(settings: WebSettings) -> SessionLimits:
+    return SessionLimits(
+        idle=settings.session_idle_minutes * 60, absolute=settings.session_hours * 3600
+    )
 
 
 def sample_clock(received: pd.Series) -> pd.Timestamp:
@@ -73,7 +102,8 @@ class WebState:
     synthetic: bool
     rules_by_id: dict[str, Any]
     score_lock: threading.Lock = field(default_factory=threading.Lock)
-    throttle: Any = None  # LoginThrottle, set by create_app
+    login_limiter: Any = None  # LoginLimiter, set by create_app
+    password_checks: Any = None  # PasswordChecks, set by create_app
     _local: threading.local = field(default_factory=threading.local, repr=False)
 
     # ------------------------------------------------------------ clock and store
@@ -81,8 +111,18 @@ class WebState:
     def now(self) -> pd.Timestamp:
         return self.fixed_clock if self.fixed_clock is not None else parse_as_of(None)
 
-    def connect(self):
-        return connect(self.settings.store)
+    def connect(self) -> sqlite3.Connection:
+        conn = connect(self.settings.store)
+        # sqlite3's own wait is 10 s; a web request answers 503 sooner instead.
+        conn.execute(f"PRAGMA busy_timeout = {int(self.settings.busy_timeout_seconds * 1000)}")
+        return conn
+
+    def _thread_conn(self) -> sqlite3.Connection:
+        """Each server thread keeps one connection for the checks made on every request."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self.connect()
+        return conn
 
     def record_decision(self, decision: Any, user: Any) -> dict:
         """Append the worker's decision to the store (raises ``DecisionError``)."""
@@ -97,12 +137,49 @@ class WebState:
         finally:
             conn.close()
 
-    def user_active(self, name: str) -> bool:
-        """Checked on every request; each server thread keeps one read connection for it."""
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = self.connect()
-        return is_active(conn, name)
+    # ------------------------------------------------------------ logins and sessions
+
+    @property
+    def session_limits(self) -> SessionLimits:
+        return session_limits(self.settings)
+
+    def check_password(self, user: str, password: str) -> bool:
+        return authenticate(self._thread_conn(), user, password)
+
+    def open_session(self, user: str, lang: str | None) -> StoredSession:
+        conn = self._thread_conn()
+        sweep_sessions(conn, self.session_limits)
+        return open_session(conn, user, lang=lang)
+
+    def find_session(self, session_id: str) -> StoredSession | None:
+        """The live session of an active user with this id, or None; checked on every request."""
+        conn = self._thread_conn()
+        found = find_session(conn, session_id, self.session_limits)
+        if found is None:
+            return None
+        if not is_active(conn, found.user):
+            self._best_effort(conn, end_session, session_id)
+            return None
+        touch_every = min(TOUCH_EVERY, self.session_limits.idle / 4)
+        if time.time() - found.last_seen > touch_every:
+            self._best_effort(conn, touch_session, session_id)
+        return found
+
+    def end_session(self, session_id: str) -> None:
+        end_session(self._thread_conn(), session_id)
+
+    def set_session_lang(self, session_id: str, lang: str) -> None:
+        set_session_lang(self._thread_conn(), session_id, lang)
+
+    def _best_effort(self, conn: sqlite3.Connection, write, *args: Any) -> None:
+        """A bookkeeping write that must not hold up the request: skipped if the store is busy."""
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            write(conn, *args)
+        except sqlite3.OperationalError as exc:
+            log.warning("session bookkeeping skipped: %s", exc)
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(self.settings.busy_timeout_seconds * 1000)}")
 
     def refresh(self, conn) -> int:
         """Re-score what the clock or a model change made stale (see ``intake.py``)."""
@@ -191,6 +268,8 @@ def open_state(settings: WebSettings, *, log=_log_stderr) -> WebState:
     capacity = _capacity(settings.config)
     conn = connect(settings.store)
     try:
+        ensure_sessions_table(conn)
+        sweep_sessions(conn, session_limits(settings))
         # The notices first: a file that gives the store nothing stops the start
         # before the models load. The sample seeds only an empty store that was
         # given no notices of its own, so --notices serves exactly that file.

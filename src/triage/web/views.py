@@ -91,6 +91,8 @@ def _rule(rule_id: str, rules_by_id: dict[str, Any], w: Words) -> dict[str, str]
 
 
 def decision_view(d: dict[str, Any], w: Words) -> dict[str, Any]:
+    """One decision for the page; ``d`` as ``workers.decision_for_viewer`` left it."""
+    who = w.worker("you" if d.get("decided_by_you") else "another")
     return {
         "id": d["decision_id"],
         "tier": w.tier(d["decided_tier"]),
@@ -99,9 +101,9 @@ def decision_view(d: dict[str, Any], w: Words) -> dict[str, Any]:
         "overridden": d["tier_overridden"] or d["dv_route_overridden"],
         "below_floor": d["below_rule_floor"],
         "reason": d["override_reason"],
-        "by": w("decided_by", user=d["decided_by"], when=when_text(d["decided_at"])),
+        "by": w("decided_by", user=who, when=when_text(d["decided_at"])),
         "model": d["model"],
-        "hash": d["hash"][:16],
+        "hash": d["hash"][:16] if d.get("hash") else "",
     }
 
 
