@@ -175,20 +175,22 @@ def explain_command(
         return 2
     if _looks_like_file(notice):
         path = Path(notice)
-        if not path.is_file():
-            _err(ERRORS["no_file"].format(path=path))
-            return 2
+    elif notices is None:
+        _err(ERRORS["needs_file"].format(notice=notice))
+        return 2
     else:
-        if notices is None:
-            _err(ERRORS["needs_file"].format(notice=notice))
-            return 2
         path = Path(notices)
-        if not path.is_file():
-            _err(ERRORS["no_file"].format(path=path))
-            return 2
+    if not path.exists():
+        _err(ERRORS["no_file"].format(path=path))
+        return 2
+    from triage.notices import NoticeFileError
+
     try:
         frame, rejected = _read(path)
-    except (ValueError, OSError) as exc:  # an unknown suffix, a damaged Parquet file
+    except NoticeFileError as exc:  # a folder, an unknown suffix, a damaged or foreign file
+        _err(ERRORS["unreadable"].format(path=path, reason=exc.reason))
+        return 2
+    except (ValueError, OSError) as exc:  # a backstop: the reader says why
         _err(ERRORS["unreadable"].format(path=path, reason=_one_line(exc)))
         return 2
     if not _looks_like_file(notice):

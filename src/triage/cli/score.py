@@ -28,7 +28,9 @@ def _load_scorer(model: str, routing_model: str | None, rules: Path | None):
             model, routing_model=routing_model, rules=rules_path if rules_path.exists() else None
         )
     except (ModelUnavailable, ValueError) as exc:
-        err_console.print(error_line(exc, SCORING_FLAGS), markup=False, highlight=False)
+        err_console.print(
+            error_line(exc, SCORING_FLAGS), markup=False, highlight=False, soft_wrap=True
+        )
         raise typer.Exit(2) from None
 
 
@@ -44,18 +46,42 @@ def _note_missing_routing(scorer, frame, routing_model: str | None) -> None:
 
 
 def _read_valid(path: Path):
-    """Valid notices as a frame; each bad line reported on stderr. Returns (frame, n_rejected)."""
+    """Valid notices as a frame; each bad line reported on stderr. Returns (frame, n_rejected).
+
+    A file that cannot be read at all is one ``error:`` line and exit 2.
+    """
+    from triage.contract.errors import TriageError
     from triage.notices import validate_notices
 
-    if not path.is_file():
-        err_console.print(f"error: {path}: no such file", markup=False)
+    if not path.exists():
+        err_console.print(f"error: {path}: no such file", markup=False, highlight=False)
         raise typer.Exit(2)
-    result = validate_notices(path)
+    try:
+        result = validate_notices(path)
+    except TriageError as exc:  # a folder, a damaged or foreign file, not UTF-8
+        err_console.print(error_line(exc), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
     for e in result.errors:
         where = f"line {e.row}" + (f" ({e.notice_id})" if e.notice_id else "")
         field = f"{e.field}: " if e.field and not e.message.startswith(f"{e.field}:") else ""
-        err_console.print(f"{path}: {where}: {field}{e.message}", markup=False, highlight=False)
+        err_console.print(
+            f"{path}: {where}: {field}{e.message}", markup=False, highlight=False, soft_wrap=True
+        )
     return result.valid, result.n_rejected
+
+
+def _refuse_far_past(when, frame) -> None:
+    """Exit 2 when ``--as-of`` is more than a year before the earliest notice (a wrong year
+    would make every notice look received in the future, none of them overdue)."""
+    from triage.notices import refuse_as_of_long_before
+
+    try:
+        refuse_as_of_long_before(when, frame["received_at"])
+    except ValueError as exc:
+        err_console.print(
+            error_line(exc, SCORING_FLAGS), markup=False, highlight=False, soft_wrap=True
+        )
+        raise typer.Exit(2) from None
 
 
 def score(
@@ -85,8 +111,10 @@ def score(
 ) -> None:
     """One JSON line per valid notice on stdout (score.schema.json), in input order.
 
-    Bad lines go to stderr with line number, field and expectation. Exit 0 when
-    every line was valid, 3 when some were rejected, 2 for usage errors.
+    Bad lines go to stderr with line number, field and expectation (never the
+    value). Exit 0 when every line was valid, 3 when some were rejected, 2 for
+    usage errors, an unreadable file or an --as-of more than a year before the
+    earliest notice.
     """
     from triage.scoring import parse_as_of
     from triage.scoring.lines import score_line
@@ -98,6 +126,7 @@ def score(
     except ValueError as exc:
         raise typer.BadParameter(flag_message(exc, SCORING_FLAGS), param_hint="--as-of") from None
     frame, rejected = _read_valid(notices)
+    _refuse_far_past(when, frame)
     scorer = _load_scorer(model, routing_model or None, rules)
     _note_missing_routing(scorer, frame, routing_model)
     records = scorer.score(frame, as_of=when, lang=lang, explain=explain, top=top)
@@ -144,6 +173,7 @@ def queue(
         err_console.print(str(exc), markup=False)
         raise typer.Exit(2) from None
     frame, rejected = _read_valid(notices)
+    _refuse_far_past(when, frame)
     scorer = _load_scorer(model, routing_model or None, rules)
     _note_missing_routing(scorer, frame, routing_model)
     view = build_queue(

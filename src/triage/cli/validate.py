@@ -14,6 +14,7 @@ import typer
 
 from triage.cli.consoles import console as default_console
 from triage.cli.consoles import err_console as default_err_console
+from triage.cli.errors import error_line
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -42,11 +43,15 @@ def run_validate_notices(
     path: str | os.PathLike[str], *, rejects: Path | None, console: Console
 ) -> int:
     """Validate a notice file for the CLI; exit code 0 all valid, 1 rows rejected or
-    columns refused, 2 file missing or unreadable."""
+    columns refused, 2 file missing or unreadable (one ``error:`` line, never a traceback).
+
+    The rejects file holds each rejected row's number, its problems and the
+    values that passed; a value at fault is never written, nor printed."""
     import pyarrow as pa
     from rich.table import Table
     from rich.text import Text
 
+    from triage.contract.errors import TriageError
     from triage.notices import refused_column_message, validate_notices, write_records
 
     path = Path(path)
@@ -55,15 +60,11 @@ def run_validate_notices(
         return 2
     try:
         result = validate_notices(path)
-    except FileNotFoundError:
-        console.print(Text(f"error: no such file: {path}", style="red"))
+    except TriageError as exc:  # the file as a whole: missing, a folder, damaged, not UTF-8
+        console.print(Text(error_line(exc), style="red"), soft_wrap=True)
         return 2
-    except (OSError, ValueError, pa.ArrowException) as exc:
-        # One line, long enough for the reader's own advice ("use .parquet or .jsonl"); a
-        # hostile file's bytes in a parser's message are still cut.
-        reason = " ".join(str(exc).split())
-        reason = reason if len(reason) <= 300 else reason[:299] + "…"
-        console.print(Text(f"error: cannot read {path}: {reason}", style="red"))
+    except (OSError, ValueError, pa.ArrowException) as exc:  # a backstop: the reader says why
+        console.print(Text(f"error: cannot read {path}: {_cut(exc)}", style="red"), soft_wrap=True)
         return 2
 
     console.print(
@@ -88,9 +89,20 @@ def run_validate_notices(
         if more > 0:
             console.print(Text(f"… and {more} more"))
     if rejects is not None:
-        write_records(result.rejected, rejects)
+        try:
+            write_records(result.rejected, rejects)
+        except OSError as exc:
+            console.print(Text(f"error: cannot write {rejects}: {_cut(exc)}", style="red"))
+            return 2
         console.print(Text(f"wrote {result.n_rejected} rejected rows to {rejects}"))
     return 0 if result.ok else 1
+
+
+def _cut(exc: BaseException) -> str:
+    # One line, long enough for a reader's own advice; a hostile file's bytes in a
+    # parser's message are still cut.
+    reason = " ".join(str(exc).split()) or type(exc).__name__
+    return reason if len(reason) <= 300 else reason[:299] + "…"
 
 
 def run_validate_config(path: Path, *, console: Console, err_console: Console) -> int:

@@ -3,33 +3,33 @@
 Both give the checks the same thing, a column's values and kinds by name
 (:meth:`Batch.column`), and take back the positions of the valid and the
 rejected rows. Lines or items that are not objects never enter the columns:
-they arrive as ``extra_errors`` and ``extra_rejected``.
+they arrive as ``extra_errors`` and ``extra_rejected`` (an empty record: what
+such a line held is never kept).
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
-import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from triage.contract import identifier_reason, notice_fields
+from triage.contract import notice_fields
+from triage.contract.errors import InvalidParameter
 from triage.notices.frame import to_notice_frame
-from triage.notices.kinds import ABSENT, MISSING_KEY, OTHER, STR, object_kinds, table_column
-from triage.notices.messages import NOT_AN_OBJECT_ROW, describe_value
+from triage.notices.kinds import (
+    ABSENT,
+    MISSING_KEY,
+    kind_of_type,
+    object_kinds,
+    table_column,
+)
+from triage.notices.messages import NOT_AN_OBJECT_ROW, describe_kind
 from triage.notices.missing import is_missing
 from triage.notices.read import RawNotices, RowError
 from triage.notices.write import plain
-
-UNPARSED_LINE_KEY = "_unparsed_line"
-"""Key of a rejects record holding a line that is not a JSON object (text withheld: null)."""
-
-_JSON_KEY = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:')
 
 
 class Batch(ABC):
@@ -57,9 +57,9 @@ class Batch(ABC):
 
     @abstractmethod
     def rejected_records(
-        self, positions: list[int], refused: Mapping[str, str]
+        self, positions: list[int], withheld: Sequence[Set[str]]
     ) -> list[dict[str, Any]]:
-        """The rows at ``positions`` as records, without the ``refused`` columns."""
+        """The rows at ``positions`` as records, each without its ``withheld`` fields."""
 
     @abstractmethod
     def valid_frame(self, positions: np.ndarray) -> pd.DataFrame:
@@ -76,7 +76,10 @@ class TableBatch(Batch):
     def __init__(self, frame: pd.DataFrame, row_numbers: np.ndarray | None = None) -> None:
         if frame.columns.duplicated().any():
             dup = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
-            raise ValueError(f"duplicated column names: {dup}")
+            raise InvalidParameter(
+                f"notices: column {dup[0]!r} appears more than once; expected one column per field",
+                param="notices",
+            )
         frame = frame.reset_index(drop=True)
         frame.columns = [str(c) for c in frame.columns]
         n = len(frame)
@@ -91,13 +94,15 @@ class TableBatch(Batch):
         return self.frame[name].notna().to_numpy()
 
     def rejected_records(
-        self, positions: list[int], refused: Mapping[str, str]
+        self, positions: list[int], withheld: Sequence[Set[str]]
     ) -> list[dict[str, Any]]:
         if not positions:
             return []
-        keep = [c for c in self.frame.columns if c not in refused]
-        rows = self.frame.iloc[positions][keep].to_dict("records")
-        return [{str(k): plain(v) for k, v in row.items() if not is_missing(v)} for row in rows]
+        rows = self.frame.iloc[positions].to_dict("records")
+        return [
+            {str(k): plain(v) for k, v in row.items() if str(k) not in drop and not is_missing(v)}
+            for row, drop in zip(rows, withheld, strict=True)
+        ]
 
     def valid_frame(self, positions: np.ndarray) -> pd.DataFrame:
         contract = notice_fields().all
@@ -130,12 +135,12 @@ class RecordsBatch(Batch):
         self.records = dicts
         self.record_columns = columns
         for number, rec in not_objects:
-            got = describe_value(rec, STR if isinstance(rec, str) else OTHER)
+            rec_type: type = type(rec)
+            got = describe_kind(rec, kind_of_type(rec_type))
             self.extra_errors.append(
                 (number, RowError(number, None, None, NOT_AN_OBJECT_ROW.format(got=got)))
             )
-            text = json.dumps(rec, ensure_ascii=False, default=str)
-            self.extra_rejected.append((number, {UNPARSED_LINE_KEY: withhold(text)}))
+            self.extra_rejected.append((number, {}))
 
     def _read_column(self, name: str) -> tuple[Any, np.ndarray]:
         values = self.record_columns[name]
@@ -146,9 +151,12 @@ class RecordsBatch(Batch):
         return np.fromiter((v is not MISSING_KEY for v in values), dtype=np.bool_, count=self.n)
 
     def rejected_records(
-        self, positions: list[int], refused: Mapping[str, str]
+        self, positions: list[int], withheld: Sequence[Set[str]]
     ) -> list[dict[str, Any]]:
-        return [{k: v for k, v in self.records[p].items() if k not in refused} for p in positions]
+        return [
+            {k: v for k, v in self.records[p].items() if str(k) not in drop}
+            for p, drop in zip(positions, withheld, strict=True)
+        ]
 
     def valid_frame(self, positions: np.ndarray) -> pd.DataFrame:
         columns: dict[str, Any] = {}
@@ -175,21 +183,8 @@ def raw_batch(raw: RawNotices) -> Batch:
         batch = RecordsBatch(raw.records or [], raw.row_numbers)
     for error in raw.errors:
         batch.extra_errors.append((error.row, error))
-        text = raw.bad_lines.get(error.row)
-        batch.extra_rejected.append(
-            (error.row, {UNPARSED_LINE_KEY: None if text is None else withhold(text)})
-        )
+        batch.extra_rejected.append((error.row, {}))
     return batch
-
-
-def withhold(text: str) -> str | None:
-    """The raw text of a bad line, or None when it names an identifier-like field."""
-    for key in _JSON_KEY.findall(text):
-        with contextlib.suppress(ValueError):
-            key = json.loads(f'"{key}"')
-        if identifier_reason(key) is not None:
-            return None
-    return text
 
 
 def _record_columns(records: list[dict[str, Any]]) -> dict[str, np.ndarray]:

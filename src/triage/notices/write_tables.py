@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 
 from triage.contract import notice_fields
 from triage.notices.datetimes import format_datetimes
+from triage.notices.json_text import json_line
 from triage.notices.missing import is_missing
 from triage.notices.write import atomic_write, plain
 
@@ -48,16 +49,9 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
         names = list(cols)
 
         def write_jsonl(p: Path) -> None:
-            with open(p, "w", encoding="utf-8", newline="\n") as fh:
+            with open(p, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as fh:
                 for row in zip(*cols.values(), strict=True):
-                    fh.write(
-                        json.dumps(
-                            dict(zip(names, row, strict=True)),
-                            ensure_ascii=False,
-                            default=_json_default,
-                        )
-                        + "\n"
-                    )
+                    fh.write(json_line(dict(zip(names, row, strict=True)), _json_default) + "\n")
 
         atomic_write(path, write_jsonl)
     elif suffix == ".csv":
@@ -81,7 +75,8 @@ def write_records(records: Iterable[Mapping[str, Any]], path: str | os.PathLike[
     """Write loose records (e.g. rejected rows) to ``.jsonl`` or ``.parquet``.
 
     Keys are written as they come; values that do not fit one Parquet type per
-    column are stored there as JSON text.
+    column are stored there as JSON text. JSON Lines are strict JSON: a
+    non-finite number is written as the string ``"NaN"`` / ``"Infinity"``.
     """
     path = Path(path)
     rows = list(records)
@@ -89,9 +84,11 @@ def write_records(records: Iterable[Mapping[str, Any]], path: str | os.PathLike[
     if suffix in (".jsonl", ".json"):
 
         def write_jsonl(p: Path) -> None:
-            with open(p, "w", encoding="utf-8", newline="\n") as fh:
+            # backslashreplace: a lone surrogate (JSON allows "\ud800") is written as that
+            # escape, not refused by the UTF-8 encoder.
+            with open(p, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as fh:
                 for rec in rows:
-                    fh.write(json.dumps(rec, ensure_ascii=False, default=_json_default) + "\n")
+                    fh.write(json_line(rec, _json_default) + "\n")
 
         atomic_write(path, write_jsonl)
     elif suffix == ".parquet":
