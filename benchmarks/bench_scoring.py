@@ -43,7 +43,15 @@ def main() -> None:
         env["TRIAGE_CACHE_DIR"] = str(work / "cache")
         for cmd in (
             [str(BIN / "triage"), "run", str(REPO / "configs" / "ci.yaml"), "--quiet"],
-            [str(BIN / "triage"), "promote", "1", "--reason", "benchmark"],
+            [
+                str(BIN / "triage"),
+                "promote",
+                "1",
+                "--model",
+                "intake-urgency-ci",
+                "--reason",
+                "benchmark",
+            ],
             [
                 str(BIN / "triage"),
                 "synth",
@@ -61,7 +69,15 @@ def main() -> None:
             if proc.returncode != 0:
                 sys.exit(proc.stderr)
         notices = work / "d" / "notices.jsonl"
-        score = [str(BIN / "triage"), "score", str(notices), "--as-of", "2024-04-01T09:00:00+09:00"]
+        score = [
+            str(BIN / "triage"),
+            "score",
+            str(notices),
+            "--as-of",
+            "2024-04-01T09:00:00+09:00",
+            "--model",
+            "models:/intake-urgency-ci@champion",
+        ]
         explained = [*score, "--explain"]
         score = [*score, "--no-explain"]
         base, _ = timed(

@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 CI_DV = REPO / "configs" / "ci_dv.yaml"
 CI_INTAKE = REPO / "configs" / "ci.yaml"
 TRIAGE = str(Path(sys.executable).with_name("triage"))
-MODEL = "dv-witness-routing"
+MODEL = "dv-witness-routing-ci"  # the CI config's own name, never the production model's
 NAMES = ("dv_checklist", "scorecard", "lightgbm", "oracle", "oracle_cut")
 
 
@@ -74,7 +74,7 @@ def test_run_prints_routing_table_for_checklist_model_and_oracle(dv_run):
     for name in (*NAMES, "dv_checklist_rule"):
         assert name in out, name
     assert "57%" in out  # the 2023 survey reference
-    assert "models:/dv-witness-routing/1 (alias @candidate)" in out
+    assert f"models:/{MODEL}/1 (alias @candidate)" in out
 
 
 @pytest.mark.slow
@@ -155,7 +155,7 @@ def test_the_printed_promote_command_promotes_the_routing_model_as_printed(dv_ru
     work, proc = dv_run
     (line,) = [line for line in proc.stdout.splitlines() if "triage promote" in line]
     printed = line[line.index("triage promote") :]
-    assert printed == "triage promote 1 --model dv-witness-routing --reason '...'"
+    assert printed == f"triage promote 1 --model {MODEL} --reason '...'"
     # A copy of the store: the other tests read it without a champion.
     shutil.copytree(work / "mlruns", tmp_path / "mlruns")
     words = shlex.split(printed.replace("'...'", "'reviewed the routing table'"))

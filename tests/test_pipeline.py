@@ -25,6 +25,9 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
+MODEL = "intake-urgency-ci"  # the CI config's own name, never the production model's
+
+
 def _run(
     args: list[str], cwd: Path, env: dict[str, str], timeout: int = 300
 ) -> subprocess.CompletedProcess:
@@ -106,10 +109,12 @@ def test_model_is_registered_as_candidate_never_champion(local_run):
 
     work, _ = local_run
     client = _client(work)
-    version = client.get_model_version_by_alias("intake-urgency", "candidate")
+    version = client.get_model_version_by_alias(MODEL, "candidate")
     assert str(version.version) == "1"
     with pytest.raises(MlflowException):
-        client.get_model_version_by_alias("intake-urgency", "champion")
+        client.get_model_version_by_alias(MODEL, "champion")
+    with pytest.raises(MlflowException):  # the production model is not touched
+        client.get_registered_model("intake-urgency")
 
 
 def test_registered_model_loads_with_stock_pyfunc_in_a_fresh_process(local_run):
@@ -117,7 +122,7 @@ def test_registered_model_loads_with_stock_pyfunc_in_a_fresh_process(local_run):
     sample = REPO / "synthetic" / "sample" / "notices.jsonl"
     code = f"""
 import json, mlflow, pandas as pd
-model = mlflow.pyfunc.load_model("models:/intake-urgency@candidate")
+model = mlflow.pyfunc.load_model("models:/{MODEL}@candidate")
 rows = [json.loads(l) for l in open({str(sample)!r}, encoding="utf-8").read().splitlines()[:200]]
 p = model.predict(pd.DataFrame(rows))
 print(json.dumps({{"shape": list(p.shape), "min": float(p.min()), "max": float(p.max()),
@@ -145,17 +150,27 @@ def test_same_config_and_seed_give_the_same_metrics(local_run, tmp_path):
 def test_promotion_needs_a_reason_and_records_it(local_run):
     work, _ = local_run
     env = _env(MLFLOW_TRACKING_URI=f"sqlite:///{work / 'mlruns' / 'mlflow.db'}")
-    refused = _run([TRIAGE, "promote", "1", "--reason", "  "], work, env)
+    refused = _run([TRIAGE, "promote", "1", "--model", MODEL, "--reason", "  "], work, env)
     assert refused.returncode == 2 and "reason" in refused.stderr
     ok = _run(
-        [TRIAGE, "promote", "1", "--reason", "reviewed the model card on 2026-11-26"], work, env
+        [
+            TRIAGE,
+            "promote",
+            "1",
+            "--model",
+            MODEL,
+            "--reason",
+            "reviewed the model card on 2026-11-26",
+        ],
+        work,
+        env,
     )
     assert ok.returncode == 0, ok.stderr
     client = _client(work)
-    version = client.get_model_version_by_alias("intake-urgency", "champion")
+    version = client.get_model_version_by_alias(MODEL, "champion")
     assert str(version.version) == "1"
     assert version.tags["champion.reason"] == "reviewed the model card on 2026-11-26"
-    missing = _run([TRIAGE, "promote", "99", "--reason", "x"], work, env)
+    missing = _run([TRIAGE, "promote", "99", "--model", MODEL, "--reason", "x"], work, env)
     assert missing.returncode == 1
 
 
@@ -227,10 +242,7 @@ def test_run_against_a_real_mlflow_server(tmp_path):
             [client.get_experiment_by_name("intake-urgency-ci").experiment_id]
         )
         assert run.data.metrics["true.oracle.auc"] > 0.7
-        assert (
-            client.get_model_version_by_alias("intake-urgency", "candidate").run_id
-            == run.info.run_id
-        )
+        assert client.get_model_version_by_alias(MODEL, "candidate").run_id == run.info.run_id
     finally:
         server.terminate()
         server.wait(timeout=30)

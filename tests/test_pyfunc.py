@@ -25,12 +25,13 @@ CI_CONFIG = REPO / "configs" / "ci.yaml"
 BIN = Path(sys.executable).parent
 TRIAGE = str(BIN / "triage")
 AS_OF = "2024-04-01T09:00:00+09:00"
-MODEL = "models:/intake-urgency@candidate"
+MODEL = "models:/intake-urgency-ci@candidate"  # the CI config's own name
 
 
-def _env(uri: str) -> dict[str, str]:
+def _env(uri: str, cache: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
     env["MLFLOW_TRACKING_URI"] = uri
+    env["TRIAGE_CACHE_DIR"] = str(cache)  # never the user's ~/.cache
     return env
 
 
@@ -76,7 +77,7 @@ def store(tmp_path_factory):
     and ``triage score``'s risk for each of them."""
     work = tmp_path_factory.mktemp("pyfunc")
     uri = f"sqlite:///{work / 'mlflow.db'}"
-    env = _env(uri)
+    env = _env(uri, work / "cache")
     proc = _run([TRIAGE, "run", str(CI_CONFIG), "--quiet"], work, env)
     assert proc.returncode == 0, proc.stderr + proc.stdout
     for fmt in ("parquet", "jsonl"):

@@ -216,7 +216,7 @@ def bare_run(store):
     exp = client.get_experiment_by_name("intake-urgency-ci")
     run = client.create_run(exp.experiment_id, tags={"chosen_candidate": "scorecard"})
     rid = run.info.run_id
-    client.log_param(rid, "mlflow.registered_model", "intake-urgency")
+    client.log_param(rid, "mlflow.registered_model", "intake-urgency-ci")
     for key, value in {
         "true.scorecard.auc": 0.71,
         "true.scorecard.auc_low": 0.69,
@@ -229,7 +229,7 @@ def bare_run(store):
 
 
 @contextmanager
-def champion(client, version: str, model: str = "intake-urgency"):
+def champion(client, version: str, model: str = "intake-urgency-ci"):
     client.set_registered_model_alias(model, "champion", version)
     try:
         yield
@@ -274,6 +274,32 @@ def test_lang_ja_gives_japanese_headings_and_en_english(cards):
     assert "## 性能" in cards["ja"][1][1].read_text("utf-8")
 
 
+def test_the_card_lists_the_monotone_constraints_the_lightgbm_candidate_was_fitted_under(cards):
+    # The CI config leaves LightGBM's `monotone` at its default (True): the card must not
+    # say that no constraint was recorded, and the Japanese card gives the reasons in Japanese.
+    for lang, word in (("ja", "単調性制約"), ("en", "monotone constraints")):
+        card, _ = cards[lang]
+        model = _section(card, "model")
+        captions = [tb["caption"] for tb in model.get("tables", [])]
+        table = next(tb for tb in model["tables"] if tb["caption"].startswith(word))
+        assert "lightgbm" in table["caption"], captions
+        assert {row[1] for row in table["rows"]} >= {"prior_notices", "dv_strangulation=yes"}
+    ja_rows = next(
+        tb for tb in _section(cards["ja"][0], "model")["tables"] if "単調性制約" in tb["caption"]
+    )["rows"]
+    assert all(re.search(r"[ぁ-んァ-ン一-龥]", row[2]) for row in ja_rows)
+
+
+def test_the_japanese_card_asks_the_checklist_questions_in_japanese(cards):
+    def questions(lang):
+        model = _section(cards[lang][0], "model")
+        return next(tb for tb in model["tables"] if "checklist" in tb["caption"])["rows"]
+
+    assert [r[0] for r in questions("ja")] == [r[0] for r in questions("en")]
+    assert all(re.search(r"[ぁ-んァ-ン一-龥]", r[1]) for r in questions("ja"))
+    assert all(r[1].endswith("?") for r in questions("en"))
+
+
 def test_every_performance_number_is_the_logged_metric(store, cards):
     client, _, run_id, _ = store
     logged = client.get_run(run_id).data.metrics
@@ -297,6 +323,19 @@ def test_every_performance_number_is_the_logged_metric(store, cards):
                 assert f"{cell['estimate']:.3f}" in " ".join(shown)
                 n_checked += 1
     assert n_checked >= 40
+
+
+def test_the_dv_card_states_its_capacity_as_configured_and_no_missing_k(dv):
+    for lang in ("en", "ja"):
+        card = build_card(dv.runs["dv-witness-sorting-ci"], lang=lang, client=dv.client)
+        text = json.dumps(card, ensure_ascii=False)
+        assert "k = ?" not in text and "k=?" not in text
+        routing = next(s for s in card["sections"] if s["data"].get("settings"))
+        per_day = routing["data"]["settings"]["routing.cgc_per_day"]
+        shown = {f["key"]: f["value"] for f in routing["facts"]}
+        assert shown["routing.cgc_per_day"] == f"{per_day:,.6g}"
+        assert "." not in shown["routing.cgc_per_day"] or per_day != int(per_day)
+        assert shown["routing.survey_municipality_share"].endswith("%")
 
 
 def test_tier_confusion_and_truth_check_trace_to_the_run(store, cards):
@@ -391,7 +430,7 @@ def test_comparison_with_the_champion_gives_metric_deltas(store, bare_run):
 def test_comparison_gives_fairness_deltas_when_both_runs_are_audited(planted):
     client = planted.client
     mine, theirs = planted.runs[PLANTED_RUN], planted.runs["intake-urgency-ci"]
-    assert client.get_model_version("intake-urgency", "1").run_id == theirs
+    assert client.get_model_version("intake-urgency-ci", "1").run_id == theirs
     with champion(client, "1"):
         card = build_card(mine, lang="en", client=client)
     comp = _section(card, "comparison")

@@ -19,6 +19,10 @@ CI_CONFIG = REPO / "configs" / "ci.yaml"
 SAMPLE = REPO / "synthetic" / "sample" / "notices.jsonl"
 TRIAGE = str(Path(sys.executable).with_name("triage"))
 AS_OF = "2024-04-01T09:00:00+09:00"
+# The CI configs register under their own names, never the production models'.
+URGENCY = "intake-urgency-ci"
+ROUTING = "dv-witness-routing-ci"
+MODEL = ["--model", f"models:/{URGENCY}@champion"]
 
 pytestmark = pytest.mark.slow
 
@@ -39,7 +43,7 @@ def _run(args, cwd, env, stdin=None):
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    """A registry holding a trained intake-urgency model, not yet promoted."""
+    """A registry holding a trained intake-urgency (CI) model, not yet promoted."""
     work = tmp_path_factory.mktemp("score")
     proc = _run([TRIAGE, "run", str(CI_CONFIG), "--quiet"], work, _env(work))
     assert proc.returncode == 0, proc.stderr
@@ -48,7 +52,9 @@ def store(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def champion(store):
-    proc = _run([TRIAGE, "promote", "1", "--reason", "test fixture"], store, _env(store))
+    proc = _run(
+        [TRIAGE, "promote", "1", "--model", URGENCY, "--reason", "test fixture"], store, _env(store)
+    )
     assert proc.returncode == 0, proc.stderr
     return store
 
@@ -61,14 +67,16 @@ def _validator():
 
 
 def test_without_a_champion_the_message_says_how_to_promote(store):
-    proc = _run([TRIAGE, "score", str(SAMPLE), "--as-of", AS_OF], store, _env(store))
+    proc = _run([TRIAGE, "score", str(SAMPLE), "--as-of", AS_OF, *MODEL], store, _env(store))
     assert proc.returncode == 2
     assert "triage promote" in proc.stderr and "@champion" in proc.stderr
 
 
 def test_every_line_conforms_to_the_score_schema_in_input_order(champion):
     proc = _run(
-        [TRIAGE, "score", str(SAMPLE), "--as-of", AS_OF, "--lang", "en"], champion, _env(champion)
+        [TRIAGE, "score", str(SAMPLE), "--as-of", AS_OF, "--lang", "en", *MODEL],
+        champion,
+        _env(champion),
     )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
@@ -80,7 +88,7 @@ def test_every_line_conforms_to_the_score_schema_in_input_order(champion):
         errors = list(validator.iter_errors(record))
         assert not errors, f"line {i + 1}: {errors[0].message}"
         assert record["notice_id"] == ids[i]
-        assert record["model"] == "models:/intake-urgency/1"
+        assert record["model"] == f"models:/{URGENCY}/1"
         floor = record["rule_floor"]
         if floor is not None:
             assert TIERS.index(record["suggested_tier"]) <= TIERS.index(floor)
@@ -97,7 +105,7 @@ def test_every_line_conforms_to_the_score_schema_in_input_order(champion):
 
 
 def test_japanese_is_the_default_language(champion):
-    proc = _run([TRIAGE, "score", str(SAMPLE), "--as-of", AS_OF], champion, _env(champion))
+    proc = _run([TRIAGE, "score", str(SAMPLE), "--as-of", AS_OF, *MODEL], champion, _env(champion))
     first = json.loads(proc.stdout.splitlines()[0])
     assert "担当職員" in first["decision_support_notice"]
 
@@ -111,7 +119,7 @@ def test_bad_lines_are_named_and_the_valid_ones_still_scored(champion, tmp_path)
     lines = [json.dumps(r) for r in rows] + ['{"notice_id": "X1", "route": ']
     bad = tmp_path / "mixed.jsonl"
     bad.write_text("\n".join(lines) + "\n", "utf-8")
-    proc = _run([TRIAGE, "score", str(bad), "--as-of", AS_OF], champion, _env(champion))
+    proc = _run([TRIAGE, "score", str(bad), "--as-of", AS_OF, *MODEL], champion, _env(champion))
     assert proc.returncode == 3
     scored = [json.loads(line)["notice_id"] for line in proc.stdout.splitlines()]
     assert scored == [rows[0]["notice_id"], rows[4]["notice_id"]]
@@ -126,15 +134,17 @@ def test_usage_errors_exit_2(champion):
     env = _env(champion)
     assert (
         _run(
-            [TRIAGE, "score", str(SAMPLE), "--as-of", "2024-04-01T09:00:00"], champion, env
+            [TRIAGE, "score", str(SAMPLE), "--as-of", "2024-04-01T09:00:00", *MODEL], champion, env
         ).returncode
         == 2
     )
-    assert _run([TRIAGE, "score", "missing.jsonl"], champion, env).returncode == 2
-    assert _run([TRIAGE, "score", str(SAMPLE), "--lang", "fr"], champion, env).returncode == 2
+    assert _run([TRIAGE, "score", "missing.jsonl", *MODEL], champion, env).returncode == 2
+    assert (
+        _run([TRIAGE, "score", str(SAMPLE), "--lang", "fr", *MODEL], champion, env).returncode == 2
+    )
     assert (
         _run(
-            [TRIAGE, "score", str(SAMPLE), "--model", "models:/intake-urgency/9"], champion, env
+            [TRIAGE, "score", str(SAMPLE), "--model", f"models:/{URGENCY}/9"], champion, env
         ).returncode
         == 2
     )
@@ -151,6 +161,7 @@ def test_queue_orders_by_tier_then_deadline_overdue_first(champion):
             "--json",
             "--config",
             str(CI_CONFIG),
+            *MODEL,
         ],  # fmt: skip
         champion,
         _env(champion),
@@ -174,11 +185,11 @@ def test_python_api_gives_the_same_records_as_the_cli(champion, monkeypatch):
     for key, value in _env(champion).items():
         if key.startswith(("MLFLOW_", "TRIAGE_")):
             monkeypatch.setenv(key, value)
-    scorer = Scorer.load(routing_model=None)
+    scorer = Scorer.load(f"models:/{URGENCY}@champion", routing_model=None)
     frame = validate_notices(SAMPLE).valid.head(50)
     api = scorer.score(frame, as_of=AS_OF, lang="en")
-    cli = _run([TRIAGE, "score", str(SAMPLE), "--as-of", AS_OF, "--lang", "en", "--routing-model", ""],
-               champion, _env(champion))  # fmt: skip
+    cli = _run([TRIAGE, "score", str(SAMPLE), "--as-of", AS_OF, "--lang", "en", *MODEL,
+                "--routing-model", ""], champion, _env(champion))  # fmt: skip
     assert api == [json.loads(line) for line in cli.stdout.splitlines()[:50]]
 
 
@@ -188,9 +199,7 @@ def routed(champion):
     env = _env(champion)
     proc = _run([TRIAGE, "run", str(REPO / "configs" / "ci_dv.yaml"), "--quiet"], champion, env)
     assert proc.returncode == 0, proc.stderr
-    promoted = _run(
-        [TRIAGE, "promote", "1", "--model", "dv-witness-routing", "--reason", "test"], champion, env
-    )
+    promoted = _run([TRIAGE, "promote", "1", "--model", ROUTING, "--reason", "test"], champion, env)
     assert promoted.returncode == 0, promoted.stderr
     return champion
 
@@ -208,8 +217,8 @@ def test_dv_witness_notices_take_the_routing_models_tier(routed, monkeypatch):
     from triage.scoring import Scorer
 
     _use_store(routed, monkeypatch)
-    scorer = Scorer.load()
-    assert scorer.routing is not None and scorer.routing.uri == "models:/dv-witness-routing/1"
+    scorer = Scorer.load(f"models:/{URGENCY}@champion", routing_model=f"models:/{ROUTING}@champion")
+    assert scorer.routing is not None and scorer.routing.uri == f"models:/{ROUTING}/1"
     frame = validate_notices(SAMPLE).valid
     dv = (frame["notice_kind"] == "dv_witness").to_numpy()
     _, tiers = scorer.model_tiers(frame)
@@ -279,7 +288,7 @@ def test_one_notice_as_a_dict_scores_exactly_as_in_a_frame(routed, monkeypatch):
     from triage.scoring.lines import score_line
 
     _use_store(routed, monkeypatch)
-    scorer = Scorer.load()
+    scorer = Scorer.load(f"models:/{URGENCY}@champion", routing_model=f"models:/{ROUTING}@champion")
     assert scorer.routing is not None
     sample = [json.loads(line) for line in SAMPLE.read_text("utf-8").splitlines()]
     cases = _varied(sample)
@@ -304,7 +313,7 @@ def test_one_notice_as_a_dict_scores_exactly_as_in_a_frame(routed, monkeypatch):
 def test_the_cli_prints_the_shared_score_line_formatter(champion):
     from triage.scoring.lines import score_line
 
-    proc = _run([TRIAGE, "score", str(SAMPLE), "--as-of", AS_OF, "--routing-model", ""],
+    proc = _run([TRIAGE, "score", str(SAMPLE), "--as-of", AS_OF, *MODEL, "--routing-model", ""],
                 champion, _env(champion))  # fmt: skip
     lines = proc.stdout.splitlines()
     assert lines and all(score_line(json.loads(line)) == line for line in lines)

@@ -144,10 +144,15 @@ def test_the_wheel_runs_from_an_empty_folder(tmp_path):
     assert "oracle" in proc.stdout
     assert (work / "reports" / "intake-urgency-ci").is_dir()
 
-    _ok(_run([triage, "promote", "1", "--reason", "wheel test"], work, env), "triage promote")
+    # The CI config registers under its own name, so the champion is intake-urgency-ci's.
+    promote = [triage, "promote", "1", "--model", "intake-urgency-ci", "--reason", "wheel test"]
+    _ok(_run(promote, work, env), "triage promote")
+    model = ["--model", "models:/intake-urgency-ci@champion"]
 
     proc = _run(
-        [triage, "score", "syn/notices.parquet", "--as-of", "2024-04-01T09:00:00+09:00"], work, env
+        [triage, "score", "syn/notices.parquet", "--as-of", "2024-04-01T09:00:00+09:00", *model],
+        work,
+        env,
     )
     _ok(proc, "triage score")
     lines = proc.stdout.splitlines()
@@ -158,7 +163,7 @@ def test_the_wheel_runs_from_an_empty_folder(tmp_path):
     port = _free_port()
     log = (tmp_path / "serve.log").open("w")
     server = subprocess.Popen(
-        [str(triage), "serve", "--port", str(port), "--store", "./intake"],
+        [str(triage), "serve", "--port", str(port), "--store", "./intake", *model],
         cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:

@@ -32,4 +32,8 @@ def main(name: str, argv: list[str] | None = None) -> None:
     except TriageError as exc:
         err_console.print(f"error: {exc}", markup=False, highlight=False)
         sys.exit(1)
+    except KeyboardInterrupt:
+        from triage.cli.run import exit_interrupted
+
+        exit_interrupted()
     print_run_result(result, console)

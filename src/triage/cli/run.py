@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shlex
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -42,7 +44,34 @@ def run(
     except ConfigError as exc:
         err_console.print(f"error: {exc}", markup=False, highlight=False)
         raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        exit_interrupted()
     print_run_result(result, console)
+
+
+def exit_interrupted() -> NoReturn:
+    """Say in one line that SIGTERM or SIGINT stopped the run, and exit with 128 + its number.
+
+    ``os._exit``, not ``sys.exit``: the pipeline's background threads (the
+    bootstrap, the explanations' refits) would otherwise hold the exit for
+    minutes, and the MLflow run is already marked KILLED.
+    """
+    import signal
+
+    from triage.tracking.interrupts import received_signal
+
+    signum = received_signal() or signal.SIGINT
+    name = signal.Signals(signum).name
+    err_console.print(
+        f"error: stopped by {name}; the MLflow run (if one was open) is marked KILLED "
+        "and the model's aliases are left as they were",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,  # one line, however wide
+    )
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(128 + signum)
 
 
 def promote(
@@ -58,8 +87,12 @@ def promote(
 
     try:
         record = do_promote(model, version, reason=reason, alias=alias)
-    except ValueError as exc:
-        err_console.print(error_line(exc, {"reason": "--reason"}), markup=False)
+    except ValueError as exc:  # no reason given, or a version that is not complete
+        err_console.print(
+            error_line(exc, {"reason": "--reason", "version": "VERSION"}),
+            markup=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(2) from None
     except Exception as exc:  # noqa: BLE001 - MLflow's own errors say what is missing
         err_console.print(f"error: cannot promote {model} version {version}: {exc}", markup=False)

@@ -46,8 +46,11 @@ class TestPredictions:
 
 @dataclass(frozen=True)
 class RunArtefacts(Generic[Cut]):
-    """What a run registers besides its figures: the model, an input example, the cuts."""
+    """What a run registers besides its figures: the model and the cuts.
+
+    (Its input example is a made-up template, ``triage.tracking.input_example``,
+    never notices of the run's data.)
+    """
 
     cuts: dict[str, Cut]  # candidate and oracle → tier thresholds (urgency) or route cut (DV)
     model: Pipeline  # notices in, calibrated probabilities out: exactly what was evaluated
-    example: pd.DataFrame  # a few test notices, the registered model's input example

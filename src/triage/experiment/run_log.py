@@ -1,12 +1,18 @@
-"""The MLflow run of an experiment: opened with its config and provenance, its model registered.
+"""The MLflow run of an experiment: opened with its config and provenance, closed with its status.
 
 Params are the flattened config; tags say what made the run (data
 fingerprint, generator spec version and seed or the release the notices were
 synthesized from, whether the data had ground truth, git commit, package
-versions). A release's manifest is logged as ``release/manifest.json``.
-Each pipeline logs its own figures and artefacts into the run this module
-opens (``urgency_log``, ``routing_log``). The chosen model is registered with
-the alias ``candidate``; promotion is a person's act (``triage promote``).
+versions) and which process runs it (host, pid, a heartbeat: see
+``triage.tracking.run_owner``). A release's manifest is logged as
+``release/manifest.json``. Each pipeline logs its own figures and artefacts
+into the run this module opens (``urgency_log``, ``routing_log``).
+
+The run ends ``FINISHED`` only when everything in it is logged, ``KILLED``
+when SIGTERM or SIGINT stops it, ``FAILED`` on an error; RUNNING runs whose
+process is gone are marked ``FAILED`` before it opens. Its model is
+registered after it finished (``register_run_model``), with the alias
+``candidate``; promotion is a person's act (``triage promote``).
 """
 
 from __future__ import annotations
@@ -23,7 +29,17 @@ import yaml
 
 from triage.experiment.run_inputs import RunInputs
 from triage.experiment.training import Candidate
-from triage.tracking import ensure_experiment, environment_tags, use_tracking
+from triage.tracking import (
+    LoggedModel,
+    ensure_experiment,
+    environment_tags,
+    mark_stale_runs,
+    register_version,
+    use_tracking,
+)
+from triage.tracking.fault_points import hold_for_fault_test
+from triage.tracking.interrupts import signals_interrupt
+from triage.tracking.run_owner import HEARTBEAT_TAG, Heartbeat, now_utc, owner_tags, stamp
 
 
 @dataclass(frozen=True)
@@ -62,36 +78,72 @@ class OpenRun:
 
 @contextmanager
 def experiment_run(inputs: RunInputs, *, chosen: str, target: str) -> Iterator[OpenRun]:
-    """Open the experiment's MLflow run with the flat config as params and its provenance tags."""
+    """Open the experiment's MLflow run with the flat config as params and its provenance tags.
+
+    Leaving the block ends the run: ``FINISHED``, or ``KILLED`` on SIGTERM or
+    SIGINT (re-raised as ``KeyboardInterrupt``), or ``FAILED`` on an error.
+    """
     import mlflow
+    from mlflow import MlflowClient
 
     cfg = inputs.cfg
     uri = use_tracking()
     experiment_id = ensure_experiment(cfg.mlflow.experiment, uri)
-    with mlflow.start_run(experiment_id=experiment_id, run_name=cfg.name) as run:
-        mlflow.log_params(cfg.flat())
-        mlflow.set_tags(
-            {
-                **environment_tags(),
-                **inputs.data.tags(),
-                "pipeline": cfg.pipeline,
-                "target": target,
-                "chosen_candidate": chosen,
-                "decision_support_only": "true",
-                **inputs.split.summary(),
-            }
-        )
-        _log_recording_bias(mlflow, inputs)
-        for path, document in inputs.data.documents.items():  # a release's manifest
-            mlflow.log_dict(document, path)
-        yield OpenRun(
-            tracking_uri=uri,
-            experiment_id=experiment_id,
-            run_id=run.info.run_id,
-            chosen=chosen,
-            model_name=cfg.mlflow.registered_model,
-            alias=cfg.mlflow.alias,
-        )
+    mark_stale_runs(uri)
+    client = MlflowClient(uri)
+    with signals_interrupt():
+        run = mlflow.start_run(experiment_id=experiment_id, run_name=cfg.name)
+        run_id = run.info.run_id
+        heartbeat = Heartbeat(lambda: client.set_tag(run_id, HEARTBEAT_TAG, stamp(now_utc())))
+        status = "FAILED"
+        try:
+            mlflow.set_tags(owner_tags())
+            heartbeat.start()
+            mlflow.log_params(cfg.flat())
+            mlflow.set_tags(
+                {
+                    **environment_tags(),
+                    **inputs.data.tags(),
+                    "pipeline": cfg.pipeline,
+                    "target": target,
+                    "chosen_candidate": chosen,
+                    "decision_support_only": "true",
+                    **inputs.split.summary(),
+                }
+            )
+            _log_recording_bias(mlflow, inputs)
+            for path, document in inputs.data.documents.items():  # a release's manifest
+                mlflow.log_dict(document, path)
+            hold_for_fault_test("run_opened")
+            yield OpenRun(
+                tracking_uri=uri,
+                experiment_id=experiment_id,
+                run_id=run_id,
+                chosen=chosen,
+                model_name=cfg.mlflow.registered_model,
+                alias=cfg.mlflow.alias,
+            )
+            status = "FINISHED"
+        except KeyboardInterrupt:
+            status = "KILLED"
+            raise
+        finally:
+            heartbeat.stop()
+            mlflow.end_run(status)
+
+
+def register_run_model(
+    run: OpenRun, model: LoggedModel, *, tags: dict[str, str], description: str
+) -> LoggedRun:
+    """Register the finished run's model with the tags scoring needs, then move its alias."""
+    version = register_version(
+        model,
+        registered_model=run.model_name,
+        alias=run.alias,
+        tags=tags,
+        description=description,
+    )
+    return run.logged(version)
 
 
 def config_text(inputs: RunInputs, *, as_json: bool = False) -> str:

@@ -1,11 +1,13 @@
 """What an intake-urgency run logs into its MLflow run (``run_log.experiment_run``), in two steps.
 
 ``log_urgency_model`` logs what needs no evaluation figures (the config, the
-reliability and capacity figures, the candidates' tables, the registered
-model); ``log_urgency_assessment`` then logs the figures with their intervals
-and describes the model version. The pipeline calls them in that order inside
-one run and resolves its background bootstrap between them, so the bootstrap
-runs while the model is logged and each step is handed plain values.
+reliability and capacity figures, the candidates' tables, the model, not yet
+registered); ``log_urgency_assessment`` then logs the figures with their
+intervals and returns the model version's description. The pipeline calls
+them in that order inside one run and resolves its background bootstrap
+between them, so the bootstrap runs while the model is logged and each step
+is handed plain values. The model is registered, with ``tier_tags``, once the
+run has finished (``run_log.register_run_model``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from triage.experiment.run_log import (
 from triage.experiment.training import TrainedCandidates
 from triage.labels import DECISION_SUPPORT_NOTICE
 from triage.tiers import TierThresholds
-from triage.tracking import log_and_register
+from triage.tracking import LoggedModel, log_model
 
 UrgencyArtefacts = RunArtefacts[TierThresholds]
 
@@ -43,8 +45,8 @@ def log_urgency_model(
     trained: TrainedCandidates,
     artefacts: UrgencyArtefacts,
     test: TestPredictions,
-) -> str:
-    """Everything that needs no evaluation figures, the registered model last; its version."""
+) -> LoggedModel:
+    """Everything that needs no evaluation figures, the model last (logged, not registered)."""
     import mlflow
 
     from triage.evaluation import reliability_figure
@@ -60,14 +62,7 @@ def log_urgency_model(
     mlflow.log_figure(fig, f"evaluation/reliability_{headline}_outcome.png")
     log_model_tables(mlflow, trained.candidates)
     _log_capacity_curve(mlflow, inputs, test=test, scores=scores)
-    version, _ = log_and_register(
-        artefacts.model,
-        example_notices=artefacts.example,
-        registered_model=cfg.mlflow.registered_model,
-        alias=cfg.mlflow.alias,
-        version_tags=tier_tags(artefacts.cuts[trained.chosen]),
-    )
-    return version
+    return log_model(artefacts.model)
 
 
 def log_urgency_assessment(
@@ -75,12 +70,9 @@ def log_urgency_assessment(
     trained: TrainedCandidates,
     artefacts: UrgencyArtefacts,
     assessment: Assessment,
-    *,
-    model_version: str,
-) -> None:
-    """Every figure with its interval, the tables behind them, and the model version's description."""
+) -> str:
+    """Every figure with its interval and the tables behind them; the model version's description."""
     import mlflow
-    from mlflow import MlflowClient
 
     cfg, split, chosen = inputs.cfg, inputs.split, trained.chosen
     metrics = assessment.flat_metrics()
@@ -129,14 +121,11 @@ def log_urgency_assessment(
             f"test AUC {headline['auc']:.3f} against recorded outcomes "
             "(no ground truth: evaluated against recorded outcomes only). "
         )
-    description = (
+    return (
         f"{chosen} candidate, calibrated ({cfg.calibration.method}) on "
         f"{calibration[0].date()}..{calibration[1].date()}; "
         + judged
         + DECISION_SUPPORT_NOTICE["en"]
-    )
-    MlflowClient().update_model_version(
-        cfg.mlflow.registered_model, model_version, description=description
     )
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from triage.contract.errors import TriageError
 from triage.notices.file_errors import one_line
 from triage.notices.messages import NOT_AN_OBJECT, NOT_JSON, quoted_key
 
@@ -45,7 +46,7 @@ _OPEN = np.frombuffer(b"[{", dtype=np.uint8)
 _CLOSE = np.frombuffer(b"]}", dtype=np.uint8)
 
 
-class _Refused(ValueError):
+class _Refused(TriageError, ValueError):
     """Raised inside the parser's hooks; its message is the line's error."""
 
 

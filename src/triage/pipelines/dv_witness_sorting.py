@@ -1,6 +1,6 @@
 """DV-witness sorting: dv_witness notices → temporal split → features → candidates →
 calibration → capacity-aware routing (CGC or municipality) → evaluation against the
-oracle → MLflow. Run it with ``triage run configs/dv_witness_sorting.yaml`` or with
+oracle → MLflow → model card → registration (last, once the run has finished). Run it with ``triage run configs/dv_witness_sorting.yaml`` or with
 ``mlflow run pipelines -e dv_witness_sorting ...``.
 """
 
@@ -24,8 +24,9 @@ from triage.experiment.routing import (
     route_target,
 )
 from triage.experiment.routing_assessment import assess_routing
-from triage.experiment.routing_log import log_routing
+from triage.experiment.routing_log import log_routing, routing_target, routing_version_tags
 from triage.experiment.run_inputs import RunArtefacts, RunInputs
+from triage.experiment.run_log import experiment_run, register_run_model
 from triage.experiment.split import temporal_split
 from triage.experiment.training import (
     check_candidate_params,
@@ -35,6 +36,7 @@ from triage.experiment.training import (
 from triage.features import NoticeFeatures
 from triage.pipelines.results import RoutingResult
 from triage.report import log_card
+from triage.tracking.fault_points import hold_for_fault_test
 
 if TYPE_CHECKING:
     from triage.experiment.progress import Console
@@ -73,6 +75,7 @@ def run(
         trained = train_candidates(
             cfg, X[split.train], y[split.train], X[split.calibration], y[split.calibration], names
         )
+        hold_for_fault_test("training")
     with steps("routing cuts"):
         per_day, days = routing.cgc_per_day, split.days("calibration")
         risk_cal = trained.risk_cal()
@@ -92,14 +95,22 @@ def run(
             n_boot=cfg.evaluation.n_boot, seed=cfg.seed, level=cfg.evaluation.level,
             bins=cfg.evaluation.ece_bins,
         )  # fmt: skip
-    with steps("MLflow"):
-        inputs = RunInputs(cfg, config_path, data.with_fingerprint(fingerprinting.result()), split)
-        model = scoring_pipeline(features, trained.best)
-        artefacts = RunArtefacts(cuts=cuts, model=model, example=data.notices.iloc[test[:3]])
-        logged = log_routing(inputs, trained, artefacts, assessment)
-    with steps("model card"):
-        card_dir = reports / cfg.name
-        log_card(logged.run_id, lang="ja", keep=card_dir)
+    inputs = RunInputs(cfg, config_path, data.with_fingerprint(fingerprinting.result()), split)
+    model = scoring_pipeline(features, trained.best)
+    artefacts = RunArtefacts(cuts=cuts, model=model)
+    card_dir = reports / cfg.name
+    with experiment_run(inputs, chosen=trained.chosen, target=routing_target(cfg)) as opened:
+        with steps("MLflow"):
+            logged_model, description = log_routing(inputs, trained, artefacts, assessment)
+        with steps("model card"):
+            log_card(opened.run_id, lang="ja", keep=card_dir)
+    with steps("registration"):  # last: the run finished with everything in it
+        logged = register_run_model(
+            opened,
+            logged_model,
+            tags=routing_version_tags(artefacts, trained.chosen),
+            description=description,
+        )
     return RoutingResult(
         logged=logged,
         assessment=assessment,

@@ -13,7 +13,12 @@ the recorded outcomes only (``Dataset.reference``).
 Background work stays in ``run``, which holds its ``Future``s and resolves each
 at the step that needs it: the data's fingerprint when the MLflow run opens,
 the bootstrap between logging the model and logging the figures, the
-explanations once the run is logged. The steps are handed plain values.
+explanations before the card. The steps are handed plain values.
+
+Registration is the last step, after the run has finished with everything in
+it (figures, test predictions, explanations, card): the version is created
+with its cut points, then ``@candidate`` moves. A run stopped anywhere before
+leaves the alias where it was.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from triage.experiment.data import (
 from triage.experiment.explanations import log_global_step, start_global_step
 from triage.experiment.progress import Steps
 from triage.experiment.run_inputs import RunArtefacts, RunInputs, TestPredictions
-from triage.experiment.run_log import experiment_run
+from triage.experiment.run_log import experiment_run, register_run_model
 from triage.experiment.split import temporal_split
 from triage.experiment.training import (
     check_candidate_params,
@@ -42,11 +47,12 @@ from triage.experiment.training import (
     train_candidates,
 )
 from triage.experiment.truth_check import prefetch_true_effects
-from triage.experiment.urgency_log import log_urgency_assessment, log_urgency_model
+from triage.experiment.urgency_log import log_urgency_assessment, log_urgency_model, tier_tags
 from triage.features import NoticeFeatures
 from triage.pipelines.results import UrgencyResult
 from triage.report import log_card
 from triage.tiers import thresholds_for
+from triage.tracking.fault_points import hold_for_fault_test
 
 if TYPE_CHECKING:
     from triage.experiment.progress import Console
@@ -87,6 +93,7 @@ def run(
         y_train, y_cal = (truth[w][target].to_numpy(int) for w in ("train", "calibration"))
     with steps("candidates and calibration"):
         trained = train_candidates(cfg, X_train, y_train, X_cal, y_cal, names)
+        hold_for_fault_test("training")
     with steps("tier thresholds"):
         cal_days = split.days("calibration")
         risk_cal = trained.risk_cal()
@@ -118,26 +125,34 @@ def run(
     test = TestPredictions(
         notices=notices_test, truth=truth_test, risks=risks, tiers=tiers, reference=reference
     )
-    artefacts = RunArtefacts(cuts=thresholds, model=model, example=notices_test.iloc[:3])
-    with steps("evaluation and MLflow"):
-        inputs = RunInputs(cfg, config_path, data.with_fingerprint(fingerprinting.result()), split)
-        with experiment_run(inputs, chosen=trained.chosen, target=cfg.target) as opened:
-            version = log_urgency_model(inputs, trained, artefacts, test)
+    artefacts = RunArtefacts(cuts=thresholds, model=model)
+    inputs = RunInputs(cfg, config_path, data.with_fingerprint(fingerprinting.result()), split)
+    card_dir = reports / cfg.name
+    # Everything is logged inside the run, so a FINISHED run is a complete one; the
+    # model is registered after it, as the last step (run_log.register_run_model).
+    with experiment_run(inputs, chosen=trained.chosen, target=cfg.target) as opened:
+        with steps("evaluation and MLflow"):
+            logged_model = log_urgency_model(inputs, trained, artefacts, test)
             assessed = assessment.result()  # the bootstrap ran while the model was logged
-            log_urgency_assessment(inputs, trained, artefacts, assessed, model_version=version)
-        logged = opened.logged(version)
-        log_test_predictions(
-            logged.run_id,
-            notices=notices_test,
-            truth=truth_test,
-            scores=risks[trained.chosen],
-            tiers=tiers[trained.chosen],
-            include_sensitive=cfg.features.include_sensitive,
+            description = log_urgency_assessment(inputs, trained, artefacts, assessed)
+            log_test_predictions(
+                opened.run_id,
+                notices=notices_test,
+                truth=truth_test,
+                scores=risks[trained.chosen],
+                tiers=tiers[trained.chosen],
+                include_sensitive=cfg.features.include_sensitive,
+            )
+        if explained is not None:
+            with steps("explanations and truth check" if spec is not None else "explanations"):
+                log_global_step(explained.result())
+        with steps("model card"):
+            log_card(opened.run_id, lang="ja", keep=card_dir)
+    with steps("registration"):
+        logged = register_run_model(
+            opened,
+            logged_model,
+            tags=tier_tags(thresholds[trained.chosen]),
+            description=description,
         )
-    if explained is not None:
-        with steps("explanations and truth check" if spec is not None else "explanations"):
-            log_global_step(explained.result(), run_id=logged.run_id)
-    with steps("model card"):
-        card_dir = reports / cfg.name
-        log_card(logged.run_id, lang="ja", keep=card_dir)
     return UrgencyResult(logged=logged, assessment=assessed, card_dir=card_dir)

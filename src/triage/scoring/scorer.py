@@ -6,12 +6,12 @@ floor the model cannot lower, and every record says that a person decides.
 
 Start-up matters (``import mlflow`` alone costs about 1.5 s): the registry is
 asked once which version an alias points at, and that version's files are
-kept in a local cache, so later runs read the model straight from disk.
+kept in a local cache (``model_cache``), checked against the digest recorded
+at registration on every load, so later runs read the model from disk.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -103,10 +103,6 @@ def _parse_models_uri(uri: str) -> tuple[str, str | None, str | None]:
     return name, None, version
 
 
-def _cache_root() -> Path:
-    return Path(os.environ.get("TRIAGE_CACHE_DIR", Path.home() / ".cache" / "triage"))
-
-
 @overload
 def load_model(uri: str, *, required: Literal[True] = True) -> LoadedModel: ...
 @overload
@@ -117,6 +113,7 @@ def load_model(uri: str, *, required: bool = True) -> LoadedModel | None:
     from mlflow.exceptions import MlflowException
 
     from triage.tracking import LOCAL_DIR, use_tracking
+    from triage.tracking.version_readiness import missing_cut_points
 
     name, alias, version = _parse_models_uri(uri)
     if not os.environ.get("MLFLOW_TRACKING_URI") and not (LOCAL_DIR / "mlflow.db").is_file():
@@ -144,45 +141,33 @@ def load_model(uri: str, *, required: bool = True) -> LoadedModel | None:
             ) from None
         raise ModelUnavailable(f"model version {uri} does not exist in {tracking}") from None
     tags = dict(mv.tags or {})
-    if not ({"tier.immediate", "tier.urgent"} <= set(tags) or "route.cgc_cut" in tags):
+    missing = missing_cut_points(tags)
+    if missing is not None:
         raise ModelUnavailable(
-            f"models:/{name}/{mv.version} carries no cut points (tags tier.immediate and tier.urgent, "
-            "or route.cgc_cut); register models with `triage run`"
+            f"models:/{name}/{mv.version} carries {missing}; register models with `triage run`"
         )
     return LoadedModel(
-        uri=f"models:/{name}/{mv.version}", pipeline=_cached_pipeline(tracking, name, mv), tags=tags
+        uri=f"models:/{name}/{mv.version}", pipeline=_registered_pipeline(name, mv), tags=tags
     )
 
 
-def _cached_pipeline(tracking: str, name: str, mv) -> Any:
-    """The version's pipeline, from the local cache when it is there.
+def _registered_pipeline(name: str, mv) -> Any:
+    """The version's pipeline, through the checked local cache (``model_cache``)."""
+    from triage.scoring.model_cache import load_registered
+    from triage.tracking.model_file import UntrustedModel
+    from triage.tracking.version_readiness import MODEL_DIGEST_TAG
 
-    The registry holds the model in skops format (safe to load, but importing
-    skops alone costs about 3 s). The first load goes through skops with the
-    trusted types recorded at logging time; the object is then kept beside the
-    downloaded files with joblib, which later runs read in a fraction of that.
-    """
-    import joblib
+    def download(folder: Path) -> None:
+        import mlflow.artifacts
 
-    key = hashlib.sha256(f"{tracking}|{mv.source}|{mv.version}".encode()).hexdigest()[:20]
-    local = _cache_root() / "models" / f"{name}-{mv.version}-{key}"
-    fast = local / "pipeline.joblib"
-    if fast.is_file():
-        return joblib.load(fast)
-    import mlflow.artifacts
-    import mlflow.sklearn
+        os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # stderr: bad lines
+        mlflow.artifacts.download_artifacts(artifact_uri=mv.source, dst_path=str(folder))
 
-    if not (local / "MLmodel").is_file():
-        os.environ.setdefault(
-            "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false"
-        )  # keep stderr for bad lines
-        local.parent.mkdir(parents=True, exist_ok=True)
-        mlflow.artifacts.download_artifacts(artifact_uri=mv.source, dst_path=str(local))
-    pipeline = mlflow.sklearn.load_model(str(local))
-    tmp = fast.with_suffix(".tmp")
-    joblib.dump(pipeline, tmp)
-    tmp.replace(fast)  # atomic: a half-written cache file is never read
-    return pipeline
+    digest = (mv.tags or {}).get(MODEL_DIGEST_TAG)
+    try:
+        return load_registered(name, str(mv.version), digest, download)
+    except UntrustedModel as exc:
+        raise ModelUnavailable(f"models:/{name}/{mv.version}: {exc}") from None
 
 
 def parse_as_of(as_of: str | datetime | None) -> pd.Timestamp:

@@ -1,9 +1,21 @@
 """MLflow: where runs go, what each run records, and how models are registered and promoted.
 
 Embedded default: a SQLite tracking store and an artefact folder under
-``./mlruns`` in the working folder, unless ``MLFLOW_TRACKING_URI`` is set.
-Nothing is promoted automatically: a person promotes a version with
-``triage promote VERSION --reason ...``, and the reason is kept on it.
+``./mlruns`` in the working folder, unless ``MLFLOW_TRACKING_URI`` is set. A
+SQLite store is created and migrated under a lock file beside it
+(``store_lock``), so first runs started together do not collide.
+
+A model version is registered only once it is complete (``register_version``):
+its run has finished and the version is created with the tags scoring needs,
+then the alias moves. Nothing is promoted automatically: a person promotes a
+version with ``triage promote VERSION --reason ...``, which refuses an
+incomplete version (``version_readiness``), and the reason is kept on it. A
+run killed without a chance to close is marked ``FAILED`` by the next run
+(``run_owner``); one stopped by SIGTERM or SIGINT ends ``KILLED``
+(``interrupts``).
+
+The mlflow imports stay in this module (tests/test_architecture.py lists where
+mlflow is imported); the rules live in small mlflow-free modules beside it.
 
 Layer: tracking, between the domain and analysis: audits, experiments, scoring and
 reports all read or write runs and models. May import the domain, labels, notices and
@@ -13,30 +25,34 @@ contract.
 from __future__ import annotations
 
 import getpass
-import importlib.metadata as md
 import os
-import platform
-import subprocess
+import tempfile
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from triage.contract.errors import InvalidParameter
+from triage.contract.errors import InvalidParameter, TriageError
 from triage.contract.names import CHAMPION
+from triage.tracking.fault_points import hold_for_fault_test
+from triage.tracking.input_example import input_example, json_frame
+from triage.tracking.model_file import MODEL_FILE, sha256_of, trusted_types
+from triage.tracking.provenance import (
+    CORE_PACKAGES,
+    environment_tags,
+    git_commit,
+    package_versions,
+    pip_requirements,
+)
+from triage.tracking.run_owner import STALE_NOTE_TAG, stale_reason
+from triage.tracking.store_lock import sqlite_path, store_lock
+from triage.tracking.version_readiness import MODEL_DIGEST_TAG, readiness_problem
 
 LOCAL_DIR = Path("mlruns")
-CORE_PACKAGES = (
-    "urgency-triage",
-    "numpy",
-    "pandas",
-    "scikit-learn",
-    "lightgbm",
-    "shap",
-    "fairlearn",
-    "mlflow",
-    "pyarrow",
-    "pydantic",
-)
+
+
+class VersionNotReady(TriageError, ValueError):
+    """A model version that is not complete may not be promoted; the message says why."""
 
 
 def tracking_uri() -> str:
@@ -54,92 +70,87 @@ def ui_hint(uri: str) -> str:
     return f"open {uri} in a browser (the MLflow server)"
 
 
+_prepared: set[str] = set()
+
+
+def _prepare_store(uri: str) -> None:
+    """Create or migrate a SQLite store's tables under its lock, once per process."""
+    database = sqlite_path(uri)
+    if database is None or uri in _prepared:
+        return
+    from mlflow import MlflowClient
+
+    with store_lock(database):
+        try:
+            client = MlflowClient(uri, registry_uri=uri)
+            client.search_experiments(max_results=1)  # opening the stores creates their tables
+            client.search_registered_models(max_results=1)
+        except Exception:  # noqa: BLE001 - not a store (a corrupt or foreign file): the
+            return  # caller's first real call fails the same way, and says so in its words
+    _prepared.add(uri)
+
+
 def use_tracking() -> str:
     import mlflow
 
     uri = tracking_uri()
+    _prepare_store(uri)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     return uri
 
 
 def ensure_experiment(name: str, uri: str) -> str:
-    """The experiment's id; a new local experiment keeps its artefacts in ./mlruns/artifacts."""
+    """The experiment's id; a new local experiment keeps its artefacts in ./mlruns/artifacts.
+
+    Looked up and created under the store's lock: two first runs must not both create it.
+    """
+    from contextlib import nullcontext
+
     from mlflow import MlflowClient
 
     client = MlflowClient(uri)
     exp = client.get_experiment_by_name(name)
     if exp is not None:
         return exp.experiment_id
-    location = None
-    if uri.startswith("sqlite:") and not os.environ.get("MLFLOW_TRACKING_URI"):
-        location = (LOCAL_DIR / "artifacts").resolve().as_uri()
-    return client.create_experiment(name, artifact_location=location)
+    database = sqlite_path(uri)
+    with store_lock(database) if database is not None else nullcontext():
+        exp = client.get_experiment_by_name(name)
+        if exp is not None:
+            return exp.experiment_id
+        location = None
+        if uri.startswith("sqlite:") and not os.environ.get("MLFLOW_TRACKING_URI"):
+            location = (LOCAL_DIR / "artifacts").resolve().as_uri()
+        return client.create_experiment(name, artifact_location=location)
 
 
-def package_versions() -> dict[str, str]:
-    out = {}
-    for name in CORE_PACKAGES:
-        try:
-            out[name] = md.version(name)
-        except md.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
+def mark_stale_runs(uri: str) -> list[str]:
+    """Mark ``FAILED`` (with a note tag) every RUNNING run of the store whose process is gone.
 
+    Called when a run starts: a run killed with ``kill -9`` cannot close
+    itself. Returns the ids of the runs marked.
+    """
+    from mlflow import MlflowClient
+    from mlflow.entities import ViewType
 
-def git_commit(cwd: Path | None = None) -> str:
-    try:
-        sha = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=5,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return sha + ("+dirty" if dirty else "")
-
-
-def environment_tags() -> dict[str, str]:
-    tags = {f"version.{k}": v for k, v in package_versions().items()}
-    tags["python"] = platform.python_version()
-    tags["platform"] = platform.platform()
-    tags["git_commit"] = git_commit(Path(__file__).resolve().parent)
-    tags["mlflow.source.git.commit"] = tags["git_commit"].removesuffix("+dirty")
-    return tags
-
-
-def pip_requirements() -> list[str]:
-    """Pinned requirements for the logged model, given so MLflow need not infer them (slow)."""
-    wanted = ("urgency-triage", "numpy", "pandas", "scikit-learn", "lightgbm", "pyarrow", "skops")
-    reqs = []
-    for name in wanted:
-        try:
-            reqs.append(f"{name}=={md.version(name)}")
-        except md.PackageNotFoundError:
-            continue
-    return reqs
-
-
-def trusted_types(model: Any) -> list[str]:
-    """Types skops may load for this model: ours and our dependencies', nothing else."""
-    import skops.io as sio
-
-    allowed = ("triage.", "sklearn.", "lightgbm.", "numpy.", "scipy.", "collections.", "builtins.")
-    found = sio.get_untrusted_types(data=sio.dumps(model))
-    strange = [t for t in found if not t.startswith(allowed)]
-    if strange:
-        raise TypeError(f"model holds types that should not be serialised: {strange}")
-    return found
+    client = MlflowClient(uri)
+    ids = [e.experiment_id for e in client.search_experiments(view_type=ViewType.ALL)]
+    marked = []
+    for start in range(0, len(ids), 100):
+        for run in client.search_runs(
+            ids[start : start + 100],
+            filter_string="attributes.status = 'RUNNING'",
+            run_view_type=ViewType.ALL,
+            max_results=1000,
+        ):
+            reason = stale_reason(run.data.tags)
+            if reason is None:
+                continue
+            note = f"marked FAILED by the next run on {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC: {reason}"
+            client.set_tag(run.info.run_id, STALE_NOTE_TAG, note)
+            client.set_terminated(run.info.run_id, "FAILED")
+            marked.append(run.info.run_id)
+    return marked
 
 
 def notice_features_step(pipeline: Any):
@@ -204,68 +215,113 @@ def notice_signature(pipeline: Any):
     return ModelSignature(inputs=Schema(cols), outputs=outputs)
 
 
-def json_frame(notices, columns: list[str] | None = None):
-    """Notices as JSON would carry them: the pyfunc model's input form.
+@dataclass(frozen=True)
+class LoggedModel:
+    """A model logged to a run but not registered yet: where it is and its file's digest."""
 
-    With ``columns``, only those of them the JSON holds (a field a JSON line
-    leaves out, such as a DV detail of a general notice, is left out here too).
-    """
-    import json
-    import tempfile
-
-    import pandas as pd
-
-    from triage.notices import write_notices
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "n.jsonl"
-        write_notices(notices, path)
-        records = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
-    frame = pd.DataFrame(records)
-    if columns is not None:
-        frame = frame[[c for c in columns if c in frame.columns]]
-    return frame
+    uri: str  # models:/m-... (MLflow's logged-model id)
+    sha256: str  # of model.skops, recorded on the version it becomes
 
 
-def log_and_register(
-    pipeline: Any,
-    *,
-    example_notices,
-    registered_model: str,
-    alias: str,
-    description: str | None = None,
-    version_tags: dict[str, str] | None = None,
-) -> tuple[str, str]:
-    """Log the scoring pipeline to the active run, register it, set the alias. Returns (version, uri).
+def log_model(pipeline: Any) -> LoggedModel:
+    """Log the scoring pipeline to the active run (skops format, signature, a made-up example).
 
-    Without ``description`` the version gets none yet (a caller adds it once its figures are in).
+    Not registered: ``register_version`` does that once the run is complete.
     """
     import mlflow
-    from mlflow import MlflowClient
 
     signature = notice_signature(pipeline)
     info = mlflow.sklearn.log_model(
         pipeline,
         name="model",
         signature=signature,
-        input_example=json_frame(example_notices, columns=signature.inputs.input_names()),
+        input_example=input_example(signature.inputs.input_names()),
         pip_requirements=pip_requirements(),
         pyfunc_predict_fn="predict_proba",
         skops_trusted_types=trusted_types(pipeline),
-        registered_model_name=registered_model,
     )
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # stderr stays readable
+    with tempfile.TemporaryDirectory(prefix="triage-model-") as tmp:
+        # The digest of the file as stored, read back from the artefact store.
+        local = mlflow.artifacts.download_artifacts(artifact_uri=info.model_uri, dst_path=tmp)
+        digest = sha256_of(Path(local) / MODEL_FILE)
+    return LoggedModel(uri=info.model_uri, sha256=digest)
+
+
+def register_version(
+    model: LoggedModel,
+    *,
+    registered_model: str,
+    alias: str,
+    tags: dict[str, str],
+    description: str | None = None,
+) -> str:
+    """Register a logged model as a new version with ``tags``, then move ``alias`` to it.
+
+    The last step of a run, after the run has finished: the version is created
+    with its tags (the cut points scoring needs, the model file's digest) in
+    one call, and only then does the alias move, so an alias never points at
+    a version that is missing something. Returns the version.
+    """
+    import mlflow
+    from mlflow import MlflowClient
+
+    all_tags = {**{k: str(v) for k, v in tags.items()}, MODEL_DIGEST_TAG: model.sha256}
+    mv = mlflow.register_model(model.uri, registered_model, tags=all_tags)
+    version = str(mv.version)
     client = MlflowClient()
-    version = str(info.registered_model_version)
-    client.set_registered_model_alias(registered_model, alias, version)
     if description is not None:
         client.update_model_version(registered_model, version, description=description)
-    for key, value in (version_tags or {}).items():
-        client.set_model_version_tag(registered_model, version, key, str(value))
+    hold_for_fault_test("version_created")
+    client.set_registered_model_alias(registered_model, alias, version)
+    return version
+
+
+def log_and_register(
+    pipeline: Any,
+    *,
+    example_notices=None,
+    registered_model: str,
+    alias: str,
+    description: str | None = None,
+    version_tags: dict[str, str] | None = None,
+) -> tuple[str, str]:
+    """Log the pipeline to the active run and register it at once. Returns (version, uri).
+
+    For models built outside ``triage run`` (tests, notebooks), whose run is
+    still open. ``example_notices`` is accepted for callers of the old
+    signature and ignored: the input example is always the made-up template.
+    """
+    logged = log_model(pipeline)
+    version = register_version(
+        logged,
+        registered_model=registered_model,
+        alias=alias,
+        tags=version_tags or {},
+        description=description,
+    )
     return version, f"models:/{registered_model}/{version}"
 
 
+def check_ready(client: Any, name: str, version: str) -> None:
+    """``VersionNotReady`` unless ``name`` version ``version`` is complete (see ``version_readiness``)."""
+    mv = client.get_model_version(name, version)
+    status = client.get_run(mv.run_id).info.status if mv.run_id else None
+    problem = readiness_problem(dict(mv.tags or {}), status)
+    if problem is not None:
+        raise VersionNotReady(
+            f"version: {name} version {version} cannot be promoted: {problem}; "
+            "promote a version whose run finished (see `triage run`)",
+            param="version",
+        )
+
+
 def promote(name: str, version: str, *, reason: str, alias: str = CHAMPION) -> dict[str, str]:
-    """A person's decision: point ``alias`` at ``version`` and record who, when and why."""
+    """A person's decision: point ``alias`` at ``version`` and record who, when and why.
+
+    Refused (``VersionNotReady``) for a version whose run did not finish or
+    that lacks the cut points scoring needs: promoting it would stop all scoring.
+    """
     from mlflow import MlflowClient
 
     if not reason.strip():
@@ -276,6 +332,7 @@ def promote(name: str, version: str, *, reason: str, alias: str = CHAMPION) -> d
     use_tracking()
     client = MlflowClient()
     client.get_model_version(name, version)  # raises a clear MlflowException if absent
+    check_ready(client, name, version)
     record = {
         f"{alias}.reason": reason.strip(),
         f"{alias}.promoted_by": getpass.getuser(),
@@ -292,3 +349,29 @@ def promote(name: str, version: str, *, reason: str, alias: str = CHAMPION) -> d
         client.set_model_version_tag(name, version, key, value)
     client.set_registered_model_alias(name, alias, version)
     return record
+
+
+__all__ = [
+    "CORE_PACKAGES",
+    "LOCAL_DIR",
+    "LoggedModel",
+    "VersionNotReady",
+    "check_ready",
+    "ensure_experiment",
+    "environment_tags",
+    "git_commit",
+    "json_frame",
+    "log_and_register",
+    "log_model",
+    "mark_stale_runs",
+    "notice_features_step",
+    "notice_signature",
+    "package_versions",
+    "pip_requirements",
+    "promote",
+    "register_version",
+    "tracking_uri",
+    "trusted_types",
+    "ui_hint",
+    "use_tracking",
+]
