@@ -397,3 +397,12 @@ def test_scorecard_design_is_the_matrix_in_float64_and_fits_as_the_dense_one():
         X.astype(np.float64), y
     )
     np.testing.assert_allclose(card.coef_, dense.coef_[0], atol=1e-8)
+
+
+def test_every_checklist_question_reads_in_japanese_and_english():
+    from triage.models.checklist import CHECKLIST
+    from triage.models.dv_checklist import DV_CHECKLIST
+
+    for q in CHECKLIST + DV_CHECKLIST:
+        assert q.text_ja and q.text_in("ja") == q.text_ja, q.id
+        assert q.text_in("en") == q.text

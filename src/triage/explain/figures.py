@@ -31,13 +31,13 @@ from triage.labels import LANGS, field_label
 TEXT = {
     "importance_x": (
         "mean |contribution| (log-odds, before calibration)",
-        "寄与の絶対値の平均（校正前の対数オッズ）",
+        "寄与の絶対値の平均（較正前の対数オッズ）",
     ),
     "importance_title": (
         "Global importance: mean absolute contribution per notice field",
         "全体の重要度：通告の項目ごとの寄与の絶対値の平均",
     ),
-    "beeswarm_x": ("contribution to the margin (log-odds)", "スコアへの寄与（校正前の対数オッズ）"),
+    "beeswarm_x": ("contribution to the margin (log-odds)", "スコアへの寄与（較正前の対数オッズ）"),
     "beeswarm_title": (
         "Contributions of the top fields, one dot per notice\n"
         "red = yes / higher, blue = no / lower, grey = not known; categories: see dependence",

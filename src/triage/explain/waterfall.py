@@ -47,7 +47,7 @@ TEXT = {
     ),
     "scale": (
         "(contributions in log-odds before calibration; base {base:+.2f} → {margin:+.2f})",
-        "（寄与は校正前の対数オッズ。基準値 {base:+.2f} → {margin:+.2f}）",
+        "（寄与は較正前の対数オッズ。基準値 {base:+.2f} → {margin:+.2f}）",
     ),
     "ask": ("What to ask next:", "次に確認すべきこと："),
     "none": ("No factor moved the score.", "スコアを動かした要因はありません。"),
@@ -58,7 +58,7 @@ TEXT = {
     ),
     "picture_axis": (
         "log-odds of harm before calibration (red raises, blue lowers urgency)",
-        "校正前の危害の対数オッズ（赤は緊急度を上げ、青は下げる方向）",
+        "較正前の危害の対数オッズ（赤は緊急度を上げ、青は下げる方向）",
     ),
     "picture_base": ("base value", "基準値"),
     "picture_margin": ("this notice", "この通告"),

@@ -72,20 +72,53 @@ ALLEGED_FIELD = "alleged_types"
 ALLEGED_PREFIXES: tuple[str, str] = ("alleged", "main_type")
 """Column prefixes of ``alleged_types``: multi-hot and main (first) type."""
 
-MONOTONE_INCREASING: dict[str, str] = {
-    "prior_notices": "each earlier notice is more evidence of a pattern, never of safety",
-    "dv_repeat_count": "each earlier police-attended DV incident is more evidence of escalation",
-    "injury=serious": "serious harm has already happened (assessment sheet: 重大な結果)",
-    "injury_head_face=yes": "head and face injuries are the ones that kill young children",
-    "weapon_used=yes": "a weapon raises the severity of the next incident",
-    "child_requests_protection=yes": "the child's own account; a low score must never overrule it",
-    "sexual_abuse_disclosure=yes": "the child's own account of sexual abuse",
-    "child_fears_home=yes": "the child's own account of danger at home",
-    "dv_strangulation=yes": "strangulation is the strongest known marker of lethal DV",
-    "dv_weapon=yes": "a weapon in a DV incident raises its lethality",
-    "dv_child_injured=yes": "the child was hurt in the DV incident",
+MONOTONE_INCREASING: dict[str, tuple[str, str]] = {
+    "prior_notices": (
+        "each earlier notice is more evidence of a pattern, never of safety",
+        "過去の通告が増えることは、繰り返しの証拠であり、安全の証拠にはならない",
+    ),
+    "dv_repeat_count": (
+        "each earlier police-attended DV incident is more evidence of escalation",
+        "警察が対応した過去のDV事案が増えることは、エスカレートの証拠である",
+    ),
+    "injury=serious": (
+        "serious harm has already happened (assessment sheet: 重大な結果)",
+        "重大な結果がすでに生じている（アセスメントシート：重大な結果）",
+    ),
+    "injury_head_face=yes": (
+        "head and face injuries are the ones that kill young children",
+        "頭部・顔面の外傷は乳幼児の死亡につながる外傷である",
+    ),
+    "weapon_used=yes": (
+        "a weapon raises the severity of the next incident",
+        "凶器の使用は次の事案の重大性を高める",
+    ),
+    "child_requests_protection=yes": (
+        "the child's own account; a low score must never overrule it",
+        "子ども本人の訴え。低いスコアがそれを覆してはならない",
+    ),
+    "sexual_abuse_disclosure=yes": (
+        "the child's own account of sexual abuse",
+        "性的虐待についての子ども本人の訴え",
+    ),
+    "child_fears_home=yes": (
+        "the child's own account of danger at home",
+        "家庭内の危険についての子ども本人の訴え",
+    ),
+    "dv_strangulation=yes": (
+        "strangulation is the strongest known marker of lethal DV",
+        "首絞めはDVによる死亡の最も強い指標である",
+    ),
+    "dv_weapon=yes": (
+        "a weapon in a DV incident raises its lethality",
+        "DV事案での凶器は致死性を高める",
+    ),
+    "dv_child_injured=yes": (
+        "the child was hurt in the DV incident",
+        "子どもがDV事案でけがをした",
+    ),
 }
-"""Output columns whose effect on risk can only be upward, and why.
+"""Output columns whose effect on risk can only be upward, and why (English, Japanese).
 
 The single place where monotone directions are declared. Kept deliberately
 short: only factors where domain knowledge (and the national assessment sheet)

@@ -43,7 +43,8 @@ class Question:
     """One yes/no question: fires when all of ``all_of`` and any of ``any_of`` hold.
 
     An empty ``any_of`` imposes nothing. ``tier`` is the tier a "yes" leads to;
-    ``standard`` questions only add to the count.
+    ``standard`` questions only add to the count. ``text`` is English, ``text_ja``
+    the same question in Japanese.
     """
 
     id: str
@@ -51,6 +52,11 @@ class Question:
     tier: str
     any_of: tuple[Condition, ...] = ()
     all_of: tuple[Condition, ...] = ()
+    text_ja: str = ""
+
+    def text_in(self, lang: str) -> str:
+        """The question as a worker reads it: Japanese for ``ja`` when it has one, else English."""
+        return self.text_ja if lang == "ja" and self.text_ja else self.text
 
     def __post_init__(self) -> None:
         if self.tier not in TIERS:
@@ -72,6 +78,7 @@ CHECKLIST: tuple[Question, ...] = (
         "protection_request",
         "Does the child ask for protection, or disclose sexual abuse?",
         "immediate",
+        text_ja="子ども本人が保護を求めている、または性的虐待を打ち明けているか",
         any_of=_yes("child_requests_protection=yes", "sexual_abuse_disclosure=yes"),
     ),
     # Sheet Q3: serious harm has already happened.
@@ -79,6 +86,7 @@ CHECKLIST: tuple[Question, ...] = (
         "serious_injury",
         "Is there a serious injury, or an injury to the head or face?",
         "immediate",
+        text_ja="重いけが、または頭部・顔面のけががあるか",
         any_of=_yes("injury=serious", "injury_head_face=yes"),
     ),
     # Sheet Q4: the next incident is likely to be serious.
@@ -86,12 +94,14 @@ CHECKLIST: tuple[Question, ...] = (
         "weapon",
         "Was a weapon used?",
         "immediate",
+        text_ja="凶器が使われたか",
         any_of=_yes("weapon_used=yes"),
     ),
     Question(
         "infant_injured",
         "Is the child an infant (0-2 years) with any injury?",
         "immediate",
+        text_ja="乳幼児（0〜2歳）でけががあるか",
         any_of=_yes("injury=minor", "injury=serious"),
         all_of=(("child_age_years", "<=", 2.0),),
     ),
@@ -99,6 +109,7 @@ CHECKLIST: tuple[Question, ...] = (
         "dv_lethal",
         "In a DV incident, was there strangulation or a weapon, or was the child hurt?",
         "immediate",
+        text_ja="DV事案で首絞めや凶器があったか、または子どもがけがをしたか",
         any_of=_yes("dv_strangulation=yes", "dv_weapon=yes", "dv_child_injured=yes"),
     ),
     # Sheet Q5: abuse is likely to recur.
@@ -106,18 +117,21 @@ CHECKLIST: tuple[Question, ...] = (
         "prior_protection",
         "Was the child protected before, or is the child returning home after protection?",
         "urgent",
+        text_ja="過去に一時保護されたことがある、または保護からの家庭復帰後か",
         any_of=_yes("prior_protection=yes", "returning_home_after_protection=yes"),
     ),
     Question(
         "repeat_notices",
         "Were there two or more earlier notices?",
         "urgent",
+        text_ja="過去の通告が2回以上あるか",
         any_of=(("prior_notices", ">=", 2.0),),
     ),
     Question(
         "contact_refused",
         "Does the caregiver refuse contact or visits?",
         "urgent",
+        text_ja="保護者が接触や訪問を拒否しているか",
         any_of=_yes("contact_refused=yes"),
     ),
     # Sheet Q6: the child shows the effects of abuse.
@@ -125,12 +139,14 @@ CHECKLIST: tuple[Question, ...] = (
         "child_fears_home",
         "Is the child afraid to go home?",
         "urgent",
+        text_ja="子どもが家に帰ることを怖がっているか",
         any_of=_yes("child_fears_home=yes"),
     ),
     Question(
         "child_unseen",
         "Has no agency seen the child (missed health checks, not enrolled, no service)?",
         "urgent",
+        text_ja="どの機関も子どもを確認していないか（健診未受診、未就園・未就学、サービス未利用）",
         any_of=_yes("missed_health_checks=yes", "not_enrolled=yes", "no_service_use=yes"),
     ),
     # Sheet Q7-Q8: caregiver and household risk factors (add weight only).
@@ -138,18 +154,21 @@ CHECKLIST: tuple[Question, ...] = (
         "caregiver_risk",
         "Does a caregiver use drugs or alcohol, or have a mental illness?",
         "standard",
+        text_ja="保護者に薬物・アルコールの使用、または精神疾患があるか",
         any_of=_yes("caregiver_substance_use=yes", "caregiver_mental_illness=yes"),
     ),
     Question(
         "dv_in_home",
         "Is there domestic violence in the home?",
         "standard",
+        text_ja="家庭内にDVがあるか",
         any_of=_yes("dv_in_home=yes", "dv_physical_assault=yes"),
     ),
     Question(
         "isolation",
         "Is the family isolated, or was the caregiver under 20 at the child's birth?",
         "standard",
+        text_ja="家族が孤立している、または保護者が20歳未満で子どもを出産したか",
         any_of=_yes("socially_isolated=yes", "young_caregiver=yes"),
     ),
 )

@@ -36,12 +36,14 @@ DV_CHECKLIST: tuple[Question, ...] = (
         "dv_lethal_violence",
         "Degree of violence: was there strangulation or a weapon?",
         "immediate",
+        text_ja="暴力の程度：首絞めや凶器があったか",
         any_of=_yes("dv_strangulation=yes", "dv_weapon=yes"),
     ),
     Question(
         "dv_physical_violence",
         "Degree of violence: was the partner physically assaulted, or was anyone arrested?",
         "standard",
+        text_ja="暴力の程度：パートナーへの身体的暴力があった、または逮捕者が出たか",
         any_of=_yes("dv_physical_assault=yes", "dv_arrest=yes"),
     ),
     # The child's state.
@@ -49,6 +51,7 @@ DV_CHECKLIST: tuple[Question, ...] = (
         "child_harmed",
         "Child's state: was the child injured, or does the child ask for protection?",
         "immediate",
+        text_ja="子どもの状態：子どもがけがをした、または保護を求めているか",
         any_of=_yes(
             "dv_child_injured=yes",
             "injury=minor",
@@ -60,6 +63,7 @@ DV_CHECKLIST: tuple[Question, ...] = (
         "child_distressed",
         "Child's state: is the child afraid to go home, or did the child step in?",
         "urgent",
+        text_ja="子どもの状態：家に帰ることを怖がっている、または止めに入ったか",
         any_of=_yes("child_fears_home=yes", "dv_child_intervened=yes"),
     ),
     # Number of earlier notices.
@@ -67,12 +71,14 @@ DV_CHECKLIST: tuple[Question, ...] = (
         "earlier_notices",
         "Earlier notices: was the child notified before?",
         "urgent",
+        text_ja="過去の通告：子どもは以前に通告されたことがあるか",
         any_of=(("prior_notices", ">=", 1.0),),
     ),
     Question(
         "repeated_dv",
         "Earlier notices: were the police called to DV in this home twice or more before?",
         "standard",
+        text_ja="過去の通告：この家庭のDVで警察が2回以上呼ばれたことがあるか",
         any_of=(("dv_repeat_count", ">=", 2.0),),
     ),
     # Family composition.
@@ -80,6 +86,7 @@ DV_CHECKLIST: tuple[Question, ...] = (
         "infant_in_family",
         "Family composition: is the child an infant (0-2 years), or is the victim pregnant?",
         "standard",
+        text_ja="家族構成：子どもが乳幼児（0〜2歳）、または被害者が妊娠中か",
         any_of=(("child_age_years", "<=", 2.0), ("dv_victim_pregnant=yes", ">=", 1.0)),
     ),
     # Caregiver alcohol dependence.
@@ -87,6 +94,7 @@ DV_CHECKLIST: tuple[Question, ...] = (
         "alcohol",
         "Alcohol: was the perpetrator drinking, or does a caregiver depend on alcohol or drugs?",
         "standard",
+        text_ja="飲酒：加害者が飲酒していた、または保護者がアルコールや薬物に依存しているか",
         any_of=_yes("dv_alcohol=yes", "caregiver_substance_use=yes"),
     ),
 )

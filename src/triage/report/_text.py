@@ -118,17 +118,22 @@ TEXT: dict[str, tuple[str, str]] = {
         "この実行ではスコアカード表が記録されていない。",
     ),
     "no_monotone": (
-        "No monotone constraints were logged for this run.",
-        "この実行では単調性制約が記録されていない。",
+        "No candidate of this run was fitted under monotone constraints.",
+        "この実行の候補モデルはいずれも単調性制約なしで学習された。",
+    ),
+    "monotone_caption": (
+        "monotone constraints ({candidates}): these inputs can only raise the predicted risk",
+        "単調性制約（{candidates}）：これらの入力は予測リスクを上げる方向にしか働かない",
     ),
     "perf_intro": (
-        "Test period; estimate [{level} interval] from {n_boot} bootstrap resamples; "
-        "capacity k = {k}. 'oracle' scores with the true probability of harm (the best "
+        "Test period; estimate [{level} interval] from {n_boot} bootstrap resamples{capacity}. "
+        "'oracle' scores with the true probability of harm (the best "
         "possible); 'checklist' is the rule baseline closest to current practice.",
-        "テスト期間。推定値［{level}区間］、ブートストラップ {n_boot} 回。対応能力 k = {k}。"
+        "テスト期間。推定値［{level}区間］、ブートストラップ {n_boot} 回{capacity}。"
         "「oracle」は真の危害確率による採点（到達可能な上限）、「checklist」は現行の実務に最も近い"
         "ルールベースの基準。",
     ),
+    "capacity_k": ("; capacity k = {k}", "。対応能力 k = {k}"),
     "no_performance": (
         "No performance metrics were logged for this run.",
         "この実行では性能指標が記録されていない。",
@@ -333,6 +338,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "rule": ("rule", "ルール"),
     "floor": ("tier floor", "区分の下限"),
     "item": ("item", "項目"),
+    "reason": ("reason", "理由"),
     "true_tier": ("true tier", "真の区分"),
     "this_run": ("this run", "この実行"),
     "champion": ("champion", "champion"),

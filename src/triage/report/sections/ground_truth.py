@@ -51,10 +51,10 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "perf_intro": (
         "Test period, recorded outcome; estimate [{level} interval] from {n_boot} bootstrap "
-        "resamples; capacity k = {k}. Without ground truth there is no oracle to compare "
+        "resamples{capacity}. Without ground truth there is no oracle to compare "
         "with; 'checklist' is the rule baseline closest to current practice.",
-        "テスト期間、記録上の結果。推定値［{level}区間］、ブートストラップ {n_boot} 回。"
-        "対応能力 k = {k}。真値がないため比較する oracle はない。「checklist」は現行の実務に最も近い"
+        "テスト期間、記録上の結果。推定値［{level}区間］、ブートストラップ {n_boot} 回"
+        "{capacity}。真値がないため比較する oracle はない。「checklist」は現行の実務に最も近い"
         "ルールベースの基準。",
     ),
     "calibration_intro": (

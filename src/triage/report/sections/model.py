@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from triage import labels
+from triage.features import MONOTONE_INCREASING
+from triage.models.checklist import CHECKLIST
 from triage.report._text import TEXT, WORDS, t
 from triage.report.reader import RunRecord
 from triage.report.sections.common import (
@@ -32,15 +35,9 @@ def model_section(run: RunRecord, lang: str, candidates: list[str]) -> Section:
         facts.append(fact("thresholds", " / ".join(fmt(run.metrics[e]) for e in edges), lang))
     notes: list[str] = []
     tables: list[Table] = []
-    monotone = {k: v for k, v in p.items() if "monoton" in k}
-    if monotone:
-        tables.append(
-            {
-                "caption": "monotone constraints",
-                "columns": [t(WORDS, "item", lang), t(WORDS, "value", lang)],
-                "rows": [[k, v] for k, v in sorted(monotone.items())],
-            }
-        )
+    constrained = monotone_candidates(p, candidates)
+    if constrained:
+        tables.append(monotone_table(constrained, lang))
     else:
         notes.append(t(TEXT, "no_monotone", lang))
     points = run.csv("models/scorecard_points.csv")
@@ -73,9 +70,57 @@ def model_section(run: RunRecord, lang: str, candidates: list[str]) -> Section:
                     t(WORDS, "tier", lang),
                 ],
                 "rows": [
-                    [q.get("id", ""), q.get("question", ""), tier_name(q.get("tier", ""), lang)]
+                    [
+                        q.get("id", ""),
+                        question_text(q.get("id", ""), q.get("question", ""), lang),
+                        tier_name(q.get("tier", ""), lang),
+                    ]
                     for q in questions
                 ],
             }
         )
     return section("model", lang, facts=facts, notes=notes, tables=tables, data={"chosen": chosen})
+
+
+MONOTONE_BY_DEFAULT = {"lightgbm": True, "tree": False}
+"""Whether each constrainable candidate applies ``MONOTONE_INCREASING`` when its config is silent
+(``MonotoneLGBM(monotone=True)``, ``TreeModel(monotone=False)``)."""
+
+
+def monotone_candidates(params: dict[str, str], candidates: list[str]) -> list[str]:
+    """The run's candidates whose models were fitted under the monotone constraints."""
+    out = []
+    for name, default in MONOTONE_BY_DEFAULT.items():
+        if name not in candidates:
+            continue
+        given = params.get(f"candidates.{name}.params.monotone")
+        if given is None and default or (given or "").lower() == "true":
+            out.append(name)
+    return out
+
+
+def _factor(column: str, lang: str) -> str:
+    """``injury=serious`` → "Injury: serious"; a count column → its field's label."""
+    field, _, value = column.partition("=")
+    try:
+        return labels.factor_label(field, value, lang) if value else labels.field_label(field, lang)
+    except (KeyError, ValueError):
+        return column
+
+
+def monotone_table(constrained: list[str], lang: str) -> Table:
+    """Which inputs can only raise the predicted risk, in the candidates that enforce it."""
+    return {
+        "caption": t(TEXT, "monotone_caption", lang).format(candidates=", ".join(constrained)),
+        "columns": [t(WORDS, "feature", lang), t(WORDS, "item", lang), t(WORDS, "reason", lang)],
+        "rows": [
+            [_factor(column, lang), column, reasons[0 if lang == "en" else 1]]
+            for column, reasons in MONOTONE_INCREASING.items()
+        ],
+    }
+
+
+def question_text(qid: str, logged: str, lang: str) -> str:
+    """A checklist question in the card's language; the logged (English) text if it is not ours."""
+    own = next((q for q in CHECKLIST if q.id == qid and q.text == logged), None)
+    return own.text_in(lang) if own else logged

@@ -78,7 +78,8 @@ def performance_section(run: RunRecord, lang: str, candidates: list[str]) -> Sec
         lang,
         level=level,
         n_boot=run.params.get("evaluation.n_boot", "?"),
-        k=f"{k:,.0f}" if k is not None else "?",
+        # A DV-routing run has no capacity k (its capacity is a number a day, in its section).
+        capacity="" if k is None else t(TEXT, "capacity_k", lang, k=f"{k:,.0f}"),
     )
     return section("performance", lang, notes=[note], tables=tables, data=data)
 

@@ -86,7 +86,7 @@ def routing_section(run: RunRecord, lang: str, candidates: list[str]) -> Section
     settings = {k: m[k] for k in ROUTING_SETTINGS if k in m}
     cuts = {k.split(".")[1]: v for k, v in m.items() if _CUT.fullmatch(k)}
     data.update({"settings": settings, "cuts": cuts})
-    facts = [fact(k, fmt(v), lang) for k, v in settings.items()]
+    facts = [fact(k, _setting(k, v), lang) for k, v in settings.items()]
     if cuts:
         tables.append(
             {
@@ -105,3 +105,8 @@ def routing_section(run: RunRecord, lang: str, candidates: list[str]) -> Section
         per_day="?" if per_day is None else f"{per_day:g}",
     )
     return section("routing", lang, notes=[note], facts=facts, tables=tables, data=data)
+
+
+def _setting(key: str, value: float) -> str:
+    """A routing setting as configured: a share in percent, a capacity as the count it is."""
+    return f"{value:.0%}" if key.endswith("_share") else f"{value:,.6g}"
