@@ -534,7 +534,25 @@ def test_json_rows_are_accepted_exactly_when_jsonschema_accepts_them(rows):
         path.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
         from_file = validate_notices(path)
         assert _actual_valid(from_file, len(rows)) == expected
-        assert [e.message for e in from_file.errors] == [e.message for e in result.errors]
+        # A line holding NaN or Infinity is not JSON, so the file reader refuses the whole
+        # line where the in-memory path names the field; every other message is the same.
+        strict = [_strict_json(r) for r in rows]
+        assert [e.message for e in from_file.errors if strict[e.row - 1]] == [
+            e.message for e in result.errors if strict[e.row - 1]
+        ]
+        assert all(
+            e.message.startswith("line is not valid JSON")
+            for e in from_file.errors
+            if not strict[e.row - 1]
+        )
+
+
+def _strict_json(row) -> bool:
+    try:
+        json.dumps(row, allow_nan=False)
+    except ValueError:
+        return False
+    return True
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
