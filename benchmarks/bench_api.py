@@ -29,11 +29,15 @@ from pathlib import Path
 
 import numpy as np
 
+import live_server  # benchmarks/live_server.py: the script's folder is on sys.path
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 AS_OF = "2024-04-01T09:00:00+09:00"
 PASSWORD = "benchmark password"
 GOAL_P99_MS = 50.0
+MODEL = f"models:/{live_server.model_name()}@champion"
+"""The CI config registers under its own name (never the production ``intake-urgency``)."""
 
 
 def _free_port() -> int:
@@ -61,7 +65,11 @@ def _time(fn, n: int, warmup: int = 50) -> list[float]:
 def _setup(work: Path, env: dict[str, str]) -> None:
     for cmd, stdin in (
         ([str(BIN / "triage"), "run", str(REPO / "configs" / "ci.yaml"), "--quiet"], None),
-        ([str(BIN / "triage"), "promote", "1", "--reason", "benchmark"], None),
+        (
+            [str(BIN / "triage"), "promote", "1", "--model", live_server.model_name()]
+            + ["--reason", "benchmark"],
+            None,
+        ),
         (
             [str(BIN / "triage"), "users", "add", "bench", "--store", str(work / "intake")]
             + ["--password-stdin"],
@@ -77,7 +85,7 @@ def _start_server(work: Path, env: dict[str, str], port: int) -> subprocess.Pope
     import httpx
 
     cmd = [str(BIN / "triage"), "serve", "--port", str(port), "--store", str(work / "intake")]
-    cmd += ["--routing-model", "", "--config", str(REPO / "configs" / "ci.yaml")]
+    cmd += ["--model", MODEL, "--routing-model", "", "--config", str(REPO / "configs" / "ci.yaml")]
     log = work / "serve.log"  # a file, not a pipe: a full pipe would stall the server
     with log.open("w") as fh:
         proc = subprocess.Popen(cmd, env=env, cwd=work, stderr=fh, stdout=fh, text=True)
@@ -113,7 +121,7 @@ def main() -> None:
         from triage.scoring import Scorer
         from triage.scoring.lines import score_line
 
-        scorer = Scorer.load(routing_model=None)
+        scorer = Scorer.load(MODEL, routing_model=None)
         frame = validate_notices([notice]).valid
         record = validate_notices([notice]).records[0]
         load_before = os.getloadavg()

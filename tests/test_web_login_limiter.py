@@ -7,9 +7,11 @@ instead of 5, argon2 ran without a bound, and the 429 body was a catalogue key.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
+from collections.abc import Iterator
 
 import anyio
 import httpx
@@ -18,8 +20,9 @@ from fastapi.testclient import TestClient
 
 from bare_web import PASSWORD, SECRET, add_worker, bare_app
 from triage.labels import ui_text
-from triage.web.login_limiter import LimiterPolicy, LoginLimiter, Refused, Reservation
+from triage.web.login_limiter import LimiterPolicy, LoginLimiter, Pending, Refused, Reservation
 from triage.web.password_checks import PasswordChecks, TooBusy
+from triage.web.serve import uvicorn_options
 
 
 class Clock:
@@ -87,6 +90,29 @@ def test_a_success_does_not_wipe_an_address_record_of_guessing_others():
     limiter.succeeded(mine)
     assert isinstance(_fail(limiter, "a3", "10.0.0.9"), Reservation)
     assert isinstance(limiter.reserve("a4", "10.0.0.9"), Refused)
+
+
+def test_tries_in_flight_are_not_failures_and_wait_instead_of_being_refused():
+    """H6 finding 6: a try counted as a failure before its password was checked, so correct
+    logins at once from one address (an office behind one NAT) were told 'too many failures'."""
+    limiter = LoginLimiter(LimiterPolicy(free_per_pair=3, free_per_client=10), clock=Clock())
+    first = [limiter.reserve(f"worker{i}", "10.0.0.9") for i in range(10)]
+    assert all(isinstance(r, Reservation) for r in first)
+    # The address's free tries are all in flight: the eleventh waits, it is not refused.
+    assert isinstance(limiter.reserve("worker10", "10.0.0.9"), Pending)
+    settled = limiter.settled
+    for r in first:
+        limiter.succeeded(r)
+    assert limiter.settled == settled + 10
+    later = [limiter.reserve(f"worker{i}", "10.0.0.9") for i in range(10, 20)]
+    assert all(isinstance(r, Reservation) for r in later)  # right passwords cost nothing
+    # Three guesses in flight at one login hold its free tries; once they fail, it backs off.
+    guesses = [limiter.reserve("sato", "10.0.0.7") for _ in range(3)]
+    assert isinstance(limiter.reserve("sato", "10.0.0.7"), Pending)
+    for g in guesses:
+        assert isinstance(g, Reservation)
+        limiter.failed(g)
+    assert isinstance(limiter.reserve("sato", "10.0.0.7"), Refused)
 
 
 def test_the_limiter_forgets_old_keys_and_stays_bounded():
@@ -178,15 +204,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server(store):
-    """The app on a real uvicorn on loopback, in a thread."""
+@contextlib.contextmanager
+def _serving(app, **uvicorn_options) -> Iterator[str]:
+    """``app`` on a real uvicorn on loopback, in a thread; yields its base URL."""
     import uvicorn
 
-    app = bare_app(store)
-    # A long first wait: tries that arrive a second late must not pass as the next allowed one.
-    app.state.web.login_limiter = LoginLimiter(LimiterPolicy(base_delay=60))
-    config = uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=_free_port(), log_level="warning", **uvicorn_options
+    )
     uv = uvicorn.Server(config)
     thread = threading.Thread(target=uv.run, daemon=True)
     thread.start()
@@ -194,9 +219,20 @@ def server(store):
     while not uv.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{config.port}"
-    uv.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{config.port}"
+    finally:
+        uv.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def server(store):
+    app = bare_app(store)
+    # A long first wait: tries that arrive a second late must not pass as the next allowed one.
+    app.state.web.login_limiter = LoginLimiter(LimiterPolicy(base_delay=60))
+    with _serving(app, **uvicorn_options(app.state.web.settings)) as url:
+        yield url
 
 
 def test_forty_tries_at_once_check_only_the_free_tries(server):
@@ -220,3 +256,62 @@ def test_forty_tries_at_once_check_only_the_free_tries(server):
     # 401: a password was checked (and was wrong); 429: refused before any hashing.
     free = LimiterPolicy().free_per_pair
     assert sorted(statuses) == [401] * free + [429] * (40 - free), statuses
+
+
+def _logins_at_once(url: str, bodies: list[dict], headers: dict | None = None) -> list[int]:
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def attempt(body: dict) -> None:
+        r = httpx.post(f"{url}/api/login", json=body, headers=headers or {}, timeout=60)
+        with lock:
+            statuses.append(r.status_code)
+
+    threads = [threading.Thread(target=attempt, args=(b,)) for b in bodies]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return statuses
+
+
+def _app(store, policy: LimiterPolicy, **settings):
+    app = bare_app(store, **settings)
+    app.state.web.login_limiter = LoginLimiter(policy)
+    return app
+
+
+def test_correct_logins_at_once_from_one_address_all_get_in(store):
+    """H6 finding 6: 50 correct logins at once from one address got 167 429s of 218 tries."""
+    add_worker(store, "worker2")
+    # Small limits, so that a few argon2 checks show it: 5 logins at once from one address
+    # exceed its 3 free tries, and 3 at one login exceed the login's 2.
+    app = _app(store, LimiterPolicy(free_per_pair=2, free_per_client=3))
+    bodies = [{"username": f"worker{1 + i % 2}", "password": PASSWORD} for i in range(5)]
+    with _serving(app, **uvicorn_options(app.state.web.settings)) as url:
+        statuses = _logins_at_once(url, bodies)
+    assert statuses == [200] * 5, statuses
+
+
+def _guess(url: str, forwarded_for: str) -> int:
+    body = {"username": "worker1", "password": "a wrong guess"}
+    headers = {"X-Forwarded-For": forwarded_for}
+    return httpx.post(f"{url}/api/login", json=body, headers=headers, timeout=60).status_code
+
+
+def test_x_forwarded_for_names_the_client_only_behind_a_trusted_proxy(store):
+    """H6 finding 6: uvicorn believed X-Forwarded-For from 127.0.0.1 by default, so a guesser
+    there could pose as a new address on every try; behind a TLS proxy it must be believed."""
+    one_free = LimiterPolicy(free_per_pair=1, base_delay=60)
+    direct = _app(store, one_free)
+    with _serving(direct, **uvicorn_options(direct.state.web.settings)) as url:
+        assert [_guess(url, "203.0.113.1") for _ in range(2)] == [401, 429]
+        assert _guess(url, "203.0.113.2") == 429  # the same connection: the same client
+    proxied = _app(store, one_free, behind_tls_proxy=True, trusted_proxy="127.0.0.1")
+    with _serving(proxied, **uvicorn_options(proxied.state.web.settings)) as url:
+        assert [_guess(url, "203.0.113.1") for _ in range(2)] == [401, 429]
+        assert _guess(url, "203.0.113.2") == 401  # another client behind the proxy
+    elsewhere = _app(store, one_free, behind_tls_proxy=True, trusted_proxy="192.0.2.1")
+    with _serving(elsewhere, **uvicorn_options(elsewhere.state.web.settings)) as url:
+        # Not from the trusted proxy: the header is ignored, the connection's address counts.
+        assert [_guess(url, "203.0.113.1"), _guess(url, "203.0.113.2")] == [401, 429]

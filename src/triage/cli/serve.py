@@ -143,6 +143,15 @@ def serve(
             "(requests that reach uvicorn over HTTPS get a Secure cookie anyway).",
         ),
     ] = False,
+    trusted_proxy: Annotated[
+        str,
+        typer.Option(
+            help="With --behind-tls-proxy: the proxy's address (or comma-separated addresses). "
+            "Only a request from it may name the client's address in X-Forwarded-For (the "
+            "login limiter counts tries per client address); without --behind-tls-proxy the "
+            "header is never trusted."
+        ),
+    ] = "127.0.0.1",
     session_idle_minutes: Annotated[
         float,
         typer.Option(min=1, help="A session ends after this many minutes without a request."),
@@ -161,6 +170,7 @@ def serve(
             as_of=as_of,
             notices=notices,
             behind_tls_proxy=behind_tls_proxy,
+            trusted_proxy=trusted_proxy,
             session_idle_minutes=session_idle_minutes,
         )
     )
@@ -178,6 +188,7 @@ def serve_command(
     as_of: str | None,
     notices: Path | None,
     behind_tls_proxy: bool,
+    trusted_proxy: str = "127.0.0.1",
     session_idle_minutes: float = 30.0,
 ) -> int:
     from triage.contract.errors import TriageError
@@ -205,6 +216,7 @@ def serve_command(
         as_of=as_of,
         notices=notices,
         behind_tls_proxy=behind_tls_proxy,
+        trusted_proxy=trusted_proxy,
         session_idle_minutes=session_idle_minutes,
     )
     try:

@@ -26,15 +26,40 @@ from triage.scoring.lines import score_line
 from triage.web.auth_routes import attempt_login
 from triage.web.i18n import request_lang
 from triage.web.intake import stored_notice
-from triage.web.queue import QueueFilters, queue_page
+from triage.web.json_body import Utf8JsonRoute
+from triage.web.problems import ProblemOut, ScoreBatch, ScoreProblem, problem
+from triage.web.queue import QueueFilters
 from triage.web.redact import refused_value, without_value
 from triage.web.security import CSRF_HEADER, api_user, current_session, finish_session
 from triage.web.workers import decision_for_viewer
 
 MAX_BATCH = 1000
 NO_NOTICE = "notice_id: no notice with this id in the store"
-router = APIRouter(prefix="/api", tags=["api"])
+COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ProblemOut, "description": "Not logged in (or the session ended)."},
+    403: {"model": ProblemOut, "description": "A POST without the right X-CSRF-Token header."},
+    413: {"model": ProblemOut, "description": "The body is larger than the server takes."},
+    415: {"model": ProblemOut, "description": "A body sent as anything but application/json."},
+    422: {
+        "model": ProblemOut,
+        "description": "The request does not fit the API (the body not JSON in UTF-8, a field "
+        "or query parameter missing or invalid): ``detail`` names the field and the rule.",
+    },
+    503: {
+        "model": ProblemOut,
+        "description": "The intake store cannot be used just now (its lock held, the disk "
+        "full): nothing was recorded; try again after the seconds in Retry-After.",
+    },
+}
+"""Answers any route may give (every route reads the store: the session is kept there)."""
+router = APIRouter(
+    prefix="/api", tags=["api"], route_class=Utf8JsonRoute, responses=COMMON_RESPONSES
+)
 User = Annotated[str, Depends(api_user)]
+
+
+def component(name: str) -> str:
+    return f"#/components/schemas/{name}"
 
 
 def _schema(name: str) -> dict[str, Any]:
@@ -54,31 +79,12 @@ class SessionOut(BaseModel):
     lang: Literal["ja", "en"]
 
 
-class ItemError(BaseModel):
-    item: int = Field(description="position of the notice in the request (0-based)")
-    notice_id: str | None
-    field: str | None = Field(description="the notice field at fault (null: the whole item)")
-    message: str = Field(description="what was wrong and what was expected")
-
-
-class ScoreBatch(BaseModel):
-    scores: list[dict[str, Any]] = Field(
-        description="one score record (score.schema.json) per valid notice, in request order"
-    )
-    errors: list[ItemError] = Field(description="every problem of every rejected notice")
-
-
 class DecisionOut(BaseModel):
     model_config = ConfigDict(extra="allow")
     decision_id: int
     notice_id: str
     hash: str
     prev_hash: str
-
-
-class ProblemOut(BaseModel):
-    detail: str
-    field: str | None = None
 
 
 def _session_out(session) -> SessionOut:
@@ -93,23 +99,22 @@ def _session_out(session) -> SessionOut:
     "/login",
     response_model=SessionOut,
     responses={
-        401: {"model": ProblemOut},
-        415: {"model": ProblemOut},
+        401: {"model": ProblemOut, "description": "Wrong login or password."},
         429: {
             "model": ProblemOut,
-            "description": "Too many tries: wait the seconds in the Retry-After header.",
+            "description": "Too many failed tries from this address or at this login, or too "
+            "many logins being checked at once: wait the seconds in the Retry-After header.",
         },
     },
 )
 async def api_login(request: Request, body: LoginIn) -> SessionOut:
     """Log in; the session cookie is set and the CSRF token for later POSTs returned.
 
-    Only ``application/json`` is taken: a form on another site cannot send it
-    without a CORS preflight, which this server never answers. Messages are in
-    the language chosen on the login page, else the ``Accept-Language``'s.
+    Only ``application/json`` is taken (415 otherwise, see ``json_body.py``): a
+    form on another site cannot send it without a CORS preflight, which this
+    server never answers. Messages are in the language chosen on the login
+    page, else the ``Accept-Language``'s.
     """
-    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
-        raise HTTPException(415, "expected Content-Type: application/json")
     outcome = await attempt_login(request, body.username, body.password)
     if outcome.problem:
         raise HTTPException(
@@ -136,21 +141,26 @@ _SCORE_RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": "One notice in: its score record. A list in: all scores, no errors.",
         "content": {
             "application/json": {
-                "schema": {
-                    "oneOf": [_schema("score"), ScoreBatch.model_json_schema()],
-                }
+                "schema": {"oneOf": [_schema("score"), {"$ref": component("ScoreBatch")}]}
             }
         },
     },
     422: {
         "description": (
-            "Some notices were invalid. A list in: the valid ones are still scored "
-            "(``scores``) beside the ``errors`` of the rest; one notice in: ``errors`` only."
+            "Some notices were invalid (``ScoreProblem``): a list in, the valid ones are still "
+            "scored (``scores``) beside the ``errors`` of the rest; one notice in, ``errors`` "
+            "only. Or the request itself did not fit (``ProblemOut``: a query parameter, or a "
+            "body that is no notice nor list of them)."
         ),
-        "content": {"application/json": {"schema": ScoreBatch.model_json_schema()}},
+        "model": ScoreProblem | ProblemOut,
     },
-    503: {"description": "No model is loaded (none promoted).", "model": ProblemOut},
+    503: {
+        "description": "No model is loaded (none promoted), or the store cannot be used now.",
+        "model": ProblemOut,
+    },
 }
+EXTRA_COMPONENTS = (ScoreBatch,)
+"""Models the schema refers to by hand (inside a ``oneOf``), so FastAPI does not list them."""
 
 
 @router.post(
@@ -220,15 +230,13 @@ def api_score(
     if single and not errors:
         text = lines[0]
     elif single:
-        text = json.dumps({"scores": [], "errors": errors}, ensure_ascii=False)
+        text = json.dumps({**_rejected(items, errors), "scores": []}, ensure_ascii=False)
     else:
-        text = (
-            '{"scores":['
-            + ",".join(lines)
-            + '],"errors":'
-            + json.dumps(errors, ensure_ascii=False)
-            + "}"
+        # The score lines are spliced in as `triage score` wrote them (no re-encoding).
+        head = json.dumps(
+            _rejected(items, errors) if errors else {"errors": []}, ensure_ascii=False
         )
+        text = head[:-1] + ',"scores":[' + ",".join(lines) + "]}"
     return Response(text.encode("utf-8"), status_code=status, media_type="application/json")
 
 
@@ -241,14 +249,23 @@ def _item_error(items: list[Any], e: Any) -> dict[str, Any]:
     return {"item": e.row - 1, "notice_id": notice_id, "field": e.field, "message": message}
 
 
+def _rejected(items: list[Any], errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """The 422 body's problem part: one line for all, then each notice's errors."""
+    bad = len({e["item"] for e in errors})
+    first = errors[0]
+    where = f"item {first['item']}" + (f", {first['field']}" if first["field"] else "")
+    more = len(errors) - 1
+    return {
+        "detail": f"{bad} of {len(items)} notices invalid: {where}: {first['message']}"
+        + (f" (and {more} more problem{'s' if more > 1 else ''} in errors)" if more else ""),
+        "field": first["field"] if len(errors) == 1 else None,
+        "errors": errors,
+    }
+
+
 def _unprocessable(field: str, message: str) -> JSONResponse:
-    return JSONResponse(
-        {
-            "scores": [],
-            "errors": [{"item": None, "notice_id": None, "field": field, "message": message}],
-        },
-        status_code=422,
-    )
+    """The request itself does not fit (a query parameter, the body's type): no item to name."""
+    return JSONResponse(problem(field, message), status_code=422)
 
 
 @router.get("/queue")
@@ -259,12 +276,7 @@ def api_queue(
 ) -> dict[str, Any]:
     """The queue as the page shows it: suggested tier, then safety deadline, overdue first."""
     state = request.app.state.web
-    conn = state.connect()
-    try:
-        state.refresh(conn)
-        page = queue_page(conn, as_of=state.now(), capacity=state.capacity, filters=filters)
-    finally:
-        conn.close()
+    page = state.queue_page(filters)
     data = page.data()
     for entry in data["queue"]:
         if entry["decision"] is not None:
@@ -272,7 +284,10 @@ def api_queue(
     return data
 
 
-@router.get("/notices/{notice_id}", responses={404: {"model": ProblemOut}})
+@router.get(
+    "/notices/{notice_id}",
+    responses={404: {"model": ProblemOut, "description": "No notice with this id in the store."}},
+)
 def api_notice(request: Request, user: User, notice_id: str) -> dict[str, Any]:
     """A stored notice, its current score (with ``score_hash``) and every decision on it.
 
@@ -296,7 +311,14 @@ def api_notice(request: Request, user: User, notice_id: str) -> dict[str, Any]:
     "/decisions",
     status_code=201,
     response_model=DecisionOut,
-    responses={404: {"model": ProblemOut}, 409: {"model": ProblemOut}, 422: {"model": ProblemOut}},
+    responses={
+        404: {"model": ProblemOut, "description": "No notice with this id in the store."},
+        409: {"model": ProblemOut, "description": "The suggestion changed since it was shown."},
+        422: {
+            "model": ProblemOut,
+            "description": "The decision does not fit (``field`` names what is wrong).",
+        },
+    },
 )
 def api_decide(request: Request, user: User, decision: DecisionInput) -> DecisionOut | JSONResponse:
     """Record the logged-in worker's decision (append-only, hash-chained).
@@ -308,8 +330,16 @@ def api_decide(request: Request, user: User, decision: DecisionInput) -> Decisio
     try:
         record = request.app.state.web.record_decision(decision, user)
     except DecisionError as exc:
-        return JSONResponse({"detail": str(exc), "field": exc.field}, status_code=exc.status)
+        # The store's messages may quote the value refused (an unknown notice id): not here.
+        sent = getattr(decision, exc.field, None) if exc.field else None
+        return JSONResponse(problem(exc.field, _message(exc, sent)), status_code=exc.status)
     return DecisionOut(**record)
+
+
+def _message(exc: DecisionError, sent: Any) -> str:
+    """The error's message without the field's prefix (``problem`` adds it) or the value sent."""
+    text = without_value(str(exc), sent)
+    return text.removeprefix(f"{exc.field}: ") if exc.field else text
 
 
 @router.get("/openapi.json", include_in_schema=False)

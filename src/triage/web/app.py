@@ -11,10 +11,12 @@ from fastapi.staticfiles import StaticFiles
 
 from triage.labels import DECISION_SUPPORT_NOTICE
 from triage.web import api, auth_routes, pages
+from triage.web.body_limit import RefuseLargeBodies
 from triage.web.faults import install_fault_handlers
 from triage.web.headers import SecurityHeaders
 from triage.web.login_limiter import LoginLimiter
 from triage.web.password_checks import PasswordChecks
+from triage.web.problems import component_schemas
 from triage.web.security import LoginRequired
 from triage.web.session_cookie import SessionCookie
 from triage.web.session_secret import session_secret
@@ -26,10 +28,19 @@ MAX_BODY = 8 * 1024 * 1024
 
 
 class TriageApp(FastAPI):
+    def openapi(self) -> dict[str, Any]:
+        document = super().openapi()  # built once, then cached by FastAPI
+        # Models the API's schema names by $ref inside hand-written schemas (no route
+        # returns them as such, so FastAPI would not list them).
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        for name, schema in component_schemas(api.EXTRA_COMPONENTS).items():
+            schemas.setdefault(name, schema)
+        return document
+
     def build_middleware_stack(self) -> Any:
         # Outside everything, Starlette's ServerErrorMiddleware included: its 500s
         # would otherwise leave without the security headers.
-        return SecurityHeaders(super().build_middleware_stack())
+        return SecurityHeaders(RefuseLargeBodies(super().build_middleware_stack(), MAX_BODY))
 
 
 def create_app(settings: WebSettings | None = None, *, state: WebState | None = None) -> FastAPI:

@@ -8,6 +8,8 @@ decides first whether the try may happen at all.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -17,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from triage.decisions.sessions import StoredSession
 from triage.web.i18n import lang_of
-from triage.web.login_limiter import Refused
+from triage.web.login_limiter import LoginLimiter, Pending, Refused, Reservation
 from triage.web.password_checks import TooBusy
 from triage.web.render import render
 from triage.web.security import (
@@ -35,12 +37,19 @@ router = APIRouter(include_in_schema=False)
 
 BUSY_RETRY_AFTER = 5
 """Seconds to wait when too many logins are already waiting for a password check."""
+MAX_LIMITER_WAIT = 20.0
+"""Seconds a login may wait for tries in flight at its login or address to settle: fifty
+colleagues logging in at once behind one address take about 12 s on two cores (one
+argon2 check at a time, ~0.25 s each). Longer, and it is answered 'busy' (429)."""
+POLL = 0.02
+"""Seconds between looks at whether a try in flight has settled (a counter read, no lock)."""
 
 
 @dataclass(frozen=True)
 class LoginOutcome:
     session: StoredSession | None = None
-    problem: str | None = None  # the catalogue key of the message: login_failed, login_throttled, login_busy
+    # The catalogue key of the message: login_failed, login_throttled, login_busy.
+    problem: str | None = None
     retry_after: int | None = None
 
     @property
@@ -72,29 +81,60 @@ def _replace_session(state, old_id: object, user: str, lang: str | None) -> Stor
 
 
 async def attempt_login(request: Request, username: str, password: str) -> LoginOutcome:
-    """Check the password (if the limiter allows a try now) and start a session on success."""
+    """Check the password (if the limiter allows a try now) and start a session on success.
+
+    The login holds a place in the bounded waiting room throughout, its wait
+    for the limiter included, so a flood of logins holds at most that many.
+    """
     state = request.app.state.web
     lang = await _lang_before_login(request)
-    reservation = state.login_limiter.reserve(username, _client(request))
+    try:
+        with state.password_checks.place():
+            return await _judged_login(request, state, username, password, lang)
+    except TooBusy:
+        return LoginOutcome(problem="login_busy", retry_after=BUSY_RETRY_AFTER)
+
+
+async def _judged_login(
+    request: Request, state, username: str, password: str, lang: str | None
+) -> LoginOutcome:
+    reservation = await _reserve(state.login_limiter, username, _client(request))
     if isinstance(reservation, Refused):
         return LoginOutcome(problem="login_throttled", retry_after=reservation.retry_after)
-    try:
-        ok = await state.password_checks.run(state.check_password, username, password)
-    except TooBusy:
-        state.login_limiter.cancelled(reservation)
+    if reservation is None:
         return LoginOutcome(problem="login_busy", retry_after=BUSY_RETRY_AFTER)
-    except Exception:
-        state.login_limiter.cancelled(reservation)  # a store fault: no password was judged
+    try:
+        ok = await state.password_checks.check(state.check_password, username, password)
+    except BaseException:
+        # A store fault, or the client went away: no password was judged.
+        state.login_limiter.cancelled(reservation)
         raise
     if not ok:
         state.login_limiter.failed(reservation)
         return LoginOutcome(problem="login_failed")
-    session = await run_in_threadpool(
-        _replace_session, state, request.session.get(SESSION_ID), username, lang
-    )
-    state.login_limiter.succeeded(reservation)
+    try:
+        session = await run_in_threadpool(
+            _replace_session, state, request.session.get(SESSION_ID), username, lang
+        )
+    finally:
+        state.login_limiter.succeeded(reservation)
     begin_session(request, session)
     return LoginOutcome(session=session)
+
+
+async def _reserve(limiter: LoginLimiter, user: str, client: str) -> Reservation | Refused | None:
+    """The limiter's answer, after waiting while tries in flight hold the free ones; None when
+    they have not settled within ``MAX_LIMITER_WAIT``."""
+    deadline = time.monotonic() + MAX_LIMITER_WAIT
+    while True:
+        seen = limiter.settled
+        got = limiter.reserve(user, client)
+        if not isinstance(got, Pending):
+            return got
+        while limiter.settled == seen:
+            if time.monotonic() >= deadline:
+                return None
+            await asyncio.sleep(POLL)
 
 
 @router.get("/login")

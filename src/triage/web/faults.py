@@ -5,8 +5,8 @@
   the worker's request was not recorded and may simply be sent again.
 - Anything else unexpected: 500 with one line; the traceback goes to the
   server's log (logger ``triage.web``), never to the client.
-- A request that does not fit the API (422): where and which rule, as
-  FastAPI says it, but never the value sent, which may identify a person.
+- A request that does not fit the API (422): the field and the rule, in the
+  API's one error shape, never the value sent (see ``problems.py``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import sqlite3
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+
+from triage.web.problems import on_invalid_request
 
 log = logging.getLogger("triage.web")
 
@@ -92,16 +94,6 @@ async def on_storage_error(request: Request, exc: Exception) -> Response:
 async def on_unexpected(request: Request, exc: Exception) -> Response:
     log.error("%s %s: answered 500", request.method, request.url.path, exc_info=exc)
     return _one_line(request, 500, INTERNAL, {})
-
-
-async def on_invalid_request(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestValidationError)
-    # FastAPI's default body repeats each refused value ("input") and may quote it in "ctx".
-    detail = [
-        {"type": e.get("type"), "loc": list(e.get("loc", ())), "msg": e.get("msg")}
-        for e in exc.errors()
-    ]
-    return JSONResponse({"detail": detail}, status_code=422)
 
 
 def install_fault_handlers(app: FastAPI) -> None:

@@ -16,7 +16,6 @@ from triage.labels import ui_text as text
 DEFAULT_LANG = "ja"
 
 
-
 def lang_of(value: object) -> str:
     return value if isinstance(value, str) and value in LANGS else DEFAULT_LANG
 

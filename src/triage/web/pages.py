@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from triage.contract import TIERS, notice_fields
 from triage.decisions import DecisionError, DecisionInput, decisions_for
 from triage.web.intake import stored_notice
-from triage.web.queue import PAGE_SIZE, QueueFilters, queue_page
+from triage.web.queue import PAGE_SIZE, QueueFilters
 from triage.web.render import render, words
 from triage.web.security import csrf_ok, page_user
 from triage.web.views import notice_view
@@ -50,12 +50,7 @@ def queue(
 ):
     state = request.app.state.web
     filters = _filters(tier, route, dv, undecided, offset)
-    conn = state.connect()
-    try:
-        state.refresh(conn)
-        page = queue_page(conn, as_of=state.now(), capacity=state.capacity, filters=filters)
-    finally:
-        conn.close()
+    page = state.queue_page(filters)
     base = filters.model_dump(exclude={"offset", "limit"}, exclude_none=True)
     if not filters.undecided:
         base.pop("undecided", None)

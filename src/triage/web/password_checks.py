@@ -3,8 +3,10 @@
 Without a bound, a hundred logins at once hash a hundred passwords at once
 (gigabytes of memory) and fill the thread pool the queue and the decisions
 need. Here the checks run on their own few threads (``concurrent``); further
-logins wait *without* holding a thread (they await on the event loop), and
-beyond ``max_waiting`` they are refused at once. The checking threads run at
+logins wait *without* holding a thread (they await on the event loop). A
+login holds a :meth:`~PasswordChecks.place` in the waiting room from the
+moment it arrives (its wait for the login limiter included) until its check
+is done; beyond ``max_waiting`` places, logins are refused at once. The checking threads run at
 a lower CPU priority (argon2's own lane threads inherit it), so while a flood
 of logins is being hashed, the logged-in workers' requests still get the
 processor first.
@@ -16,7 +18,7 @@ import asyncio
 import contextlib
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
@@ -52,14 +54,24 @@ class PasswordChecks:
             initializer=_lower_priority,
         )
 
-    async def run(self, check: Callable[..., T], *args: object) -> T:
-        """``check(*args)`` on a checking thread once one is free; raises :class:`TooBusy`."""
+    @contextlib.contextmanager
+    def place(self) -> Iterator[None]:
+        """A place in the waiting room for the ``with`` block; raises :class:`TooBusy` if full."""
         with self._lock:
             if self._pending >= self.max_waiting:
                 raise TooBusy()
             self._pending += 1
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._threads, check, *args)
+            yield
         finally:
             with self._lock:
                 self._pending -= 1
+
+    async def check(self, check: Callable[..., T], *args: object) -> T:
+        """``check(*args)`` on a checking thread once one is free (the caller holds a place)."""
+        return await asyncio.get_running_loop().run_in_executor(self._threads, check, *args)
+
+    async def run(self, check: Callable[..., T], *args: object) -> T:
+        """:meth:`check` in a place of its own; raises :class:`TooBusy`."""
+        with self.place():
+            return await self.check(check, *args)

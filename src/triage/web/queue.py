@@ -1,5 +1,9 @@
 """The queue page's data: cached scores in queue order (``build_queue``), filters, counts.
 
+Two steps: :func:`queue_rows` reads the store and orders every row (the
+costly part, shared between requests by ``queue_cache.py``);
+:func:`queue_page` then counts, filters and pages them for one request.
+
 Ordering and overdue come from :func:`triage.scoring.queue.build_queue`, the
 function behind `triage queue`, applied to the whole store; filters then
 pick rows without renumbering, so a notice keeps its place in the queue.
@@ -7,16 +11,18 @@ pick rows without renumbering, so a notice keeps its place in the queue.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from triage.contract import TIERS
-from triage.decisions import latest_decisions
+from triage.decisions import decisions_for, latest_decisions
 from triage.scoring.queue import DayCapacity, build_queue
 
 PAGE_SIZE = 100
@@ -78,9 +84,32 @@ def _counts(entries: list[dict[str, Any]]) -> dict[str, int]:
     return {t: sum(e["suggested_tier"] == t for e in entries) for t in TIERS}
 
 
-def queue_page(
-    conn: sqlite3.Connection, *, as_of: pd.Timestamp, capacity: DayCapacity, filters: QueueFilters
-) -> QueuePage:
+@dataclass(frozen=True)
+class QueueRows:
+    """The whole queue in order, each row with its latest decision: what requests share.
+
+    Built by :func:`queue_rows`; never changed afterwards (a page copies the rows it shows)."""
+
+    entries: list[dict[str, Any]]
+    received_us: np.ndarray  # each entry's received_at, UTC microseconds
+    counts_open: dict[str, int]
+    position: dict[str, int]  # notice_id → its index in entries
+    decided_up_to: int  # the largest decision_id taken in (0: none)
+
+
+DECISION_FIELDS = (
+    "decision_id",
+    "decided_tier",
+    "decided_dv_route",
+    "tier_overridden",
+    "dv_route_overridden",
+    "decided_by",
+    "decided_at",
+)
+
+
+def queue_rows(conn: sqlite3.Connection) -> QueueRows:
+    """Every cached score in queue order, with its latest decision (the costly part)."""
     rows = conn.execute(
         "SELECT s.notice_id, s.suggested_tier, s.rule_floor, s.rules, s.safety_deadline, s.dv_route, "
         "s.score_hash, json_extract(n.notice_json, '$.route') AS route, "
@@ -103,39 +132,70 @@ def queue_page(
         }
         for r in rows
     ]
-    view = build_queue(records, capacity)
+    view = build_queue(records, DayCapacity(per_day=0, immediate=0))
     latest = latest_decisions(conn)
     for e in view.entries:
         d = latest.get(e["notice_id"])
-        e["decision"] = (
-            None
-            if d is None
-            else {
-                k: d[k]
-                for k in (
-                    "decision_id",
-                    "decided_tier",
-                    "decided_dv_route",
-                    "tier_overridden",
-                    "dv_route_overridden",
-                    "decided_by",
-                    "decided_at",
-                )
-            }
-        )
+        e["decision"] = None if d is None else {k: d[k] for k in DECISION_FIELDS}
     received = pd.to_datetime([e["received_at"] for e in view.entries], utc=True)
-    since = as_of - pd.Timedelta(hours=24)
-    today = [e for e, t in zip(view.entries, received, strict=True) if since < t <= as_of]
+    received_us = (received - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(microseconds=1)
+    return QueueRows(
+        entries=view.entries,
+        received_us=np.asarray(received_us, dtype="int64"),
+        counts_open=_counts([e for e in view.entries if e["decision"] is None]),
+        position={e["notice_id"]: i for i, e in enumerate(view.entries)},
+        decided_up_to=max((d["decision_id"] for d in latest.values()), default=0),
+    )
+
+
+def with_new_decisions(conn: sqlite3.Connection, rows: QueueRows) -> QueueRows:
+    """``rows`` with the decisions recorded since they were built (cheap: only those notices)."""
+    newest = conn.execute(
+        "SELECT notice_id, MAX(decision_id) AS newest FROM decisions WHERE decision_id > ? "
+        "GROUP BY notice_id",
+        (rows.decided_up_to,),
+    ).fetchall()
+    if not newest:
+        return rows
+    entries = list(rows.entries)  # a new list: requests may be reading the old one
+    for r in newest:
+        pos = rows.position.get(r["notice_id"])
+        history = decisions_for(conn, r["notice_id"])
+        if pos is None or not history:
+            continue  # a notice without a score is not in the queue
+        entries[pos] = {**entries[pos], "decision": {k: history[-1][k] for k in DECISION_FIELDS}}
+    return dataclasses.replace(
+        rows,
+        entries=entries,
+        counts_open=_counts([e for e in entries if e["decision"] is None]),
+        # Only what the query saw: a decision recorded meanwhile is taken in next time.
+        decided_up_to=max(r["newest"] for r in newest),
+    )
+
+
+def _micros(moment: pd.Timestamp) -> int:
+    return int((moment - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(microseconds=1))
+
+
+def queue_page(
+    rows: QueueRows, *, as_of: pd.Timestamp, capacity: DayCapacity, filters: QueueFilters
+) -> QueuePage:
+    """One page of the queue at ``as_of`` (cheap: the rows are already built)."""
+    now = _micros(as_of)
+    since = _micros(as_of - pd.Timedelta(hours=24))
+    recent = (rows.received_us > since) & (rows.received_us <= now)
+    today = [e for e, r in zip(rows.entries, recent, strict=True) if r]
     counts_today = _counts(today)
-    kept = [e for e in view.entries if _keep(e, filters)]
+    kept = [e for e in rows.entries if _keep(e, filters)]
     limit = max(1, min(filters.limit, 1000))
     offset = max(0, filters.offset)
     cgc = counts_today["immediate"] + counts_today["urgent"]
     return QueuePage(
         as_of=as_of,
-        entries=kept[offset : offset + limit],
+        # Copies: the caller may change a row it shows (the decision, for its viewer).
+        entries=[dict(e) for e in kept[offset : offset + limit]],
         total=len(kept),
-        counts_open=_counts([e for e in view.entries if e["decision"] is None]),
+        counts_open=dict(rows.counts_open),
         counts_today=counts_today,
         capacity=capacity,
         over_today={

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+from typing import Any
 
 LOOPBACK_ONLY = (
     "warning: serving on {host}, reachable from other machines. Sessions and case data travel "
@@ -30,6 +31,22 @@ def _log_to_stderr() -> None:
         logger.setLevel(logging.INFO)
 
 
+def uvicorn_options(settings) -> dict[str, Any]:
+    """How uvicorn learns the client's address (the login limiter counts tries by it).
+
+    Directly reachable, the connection's own address is the client's: an
+    ``X-Forwarded-For`` header is anyone's to write, and believing it would
+    let a guesser pose as a new address on every try. (uvicorn's default
+    believes it from 127.0.0.1, so it is switched off here.) Behind a TLS
+    proxy, every connection comes from the proxy: its ``X-Forwarded-For``
+    names the client, and only the proxy's (``settings.trusted_proxy``) is
+    believed.
+    """
+    if not settings.behind_tls_proxy:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": settings.trusted_proxy}
+
+
 def serve(settings, *, host: str = "127.0.0.1", port: int = 8000, log=print) -> None:
     import uvicorn
 
@@ -41,4 +58,12 @@ def serve(settings, *, host: str = "127.0.0.1", port: int = 8000, log=print) -> 
     app = create_app(settings)
     log(f"intake page: http://{host}:{port}/  (store {settings.store.resolve()})")
     # One worker: the store's writer and the scorer live in this process.
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, workers=1)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        workers=1,
+        **uvicorn_options(settings),
+    )

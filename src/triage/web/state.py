@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata as md
 import logging
+import math
 import sqlite3
 import sys
 import threading
@@ -51,6 +52,8 @@ from triage.decisions.users import authenticate, is_active
 from triage.scoring import DEFAULT_MODEL, DEFAULT_ROUTING_MODEL, parse_as_of
 from triage.scoring.queue import DayCapacity
 from triage.web.intake import import_notice_file, import_notices, refresh_scores
+from triage.web.queue import QueueFilters, QueuePage, queue_page
+from triage.web.queue_cache import QueueCache
 
 SAMPLE = "synthetic/sample/notices.jsonl"
 SAMPLE_CLOCK_HOUR = 9
@@ -72,7 +75,11 @@ class WebSettings:
     load_sample: bool = True
     behind_tls_proxy: bool = False
     """Mark the session cookie Secure even when a request arrives over plain HTTP (a TLS
-    proxy in front); requests that arrive over HTTPS get a Secure cookie anyway."""
+    proxy in front); requests that arrive over HTTPS get a Secure cookie anyway. Also: the
+    client's address is taken from the proxy's X-Forwarded-For (see ``serve.py``)."""
+    trusted_proxy: str = "127.0.0.1"
+    """The TLS proxy's address(es), comma-separated: the only senders of X-Forwarded-For
+    believed, and only with ``behind_tls_proxy``."""
     session_hours: float = 8.0  # a session ends this long after login, however busy
     session_idle_minutes: float = 30.0  # ... or after this long without a request
     busy_timeout_seconds: float = 2.0
@@ -104,6 +111,11 @@ class WebState:
     score_lock: threading.Lock = field(default_factory=threading.Lock)
     login_limiter: Any = None  # LoginLimiter, set by create_app
     password_checks: Any = None  # PasswordChecks, set by create_app
+    queue_cache: QueueCache = field(default_factory=QueueCache)
+    scores_version: int = 0
+    """How many times ``refresh`` rewrote scores: the queue rows built before are stale."""
+    _refresh_due: tuple[int | None, float] | None = None
+    """(newest notice seq, earliest valid_until_us) at the last refresh; see ``refresh``."""
     _local: threading.local = field(default_factory=threading.local, repr=False)
 
     # ------------------------------------------------------------ clock and store
@@ -182,11 +194,39 @@ class WebState:
             conn.execute(f"PRAGMA busy_timeout = {int(self.settings.busy_timeout_seconds * 1000)}")
 
     def refresh(self, conn) -> int:
-        """Re-score what the clock or a model change made stale (see ``intake.py``)."""
+        """Re-score what the clock or a model change made stale (see ``intake.py``).
+
+        Called on every queue and notice request, so it first checks, in two
+        index look-ups, whether anything can be stale: no notice was added
+        since the last refresh and the clock has not reached the earliest
+        ``valid_until_us`` then stored (the model cannot change while the
+        server runs).
+        """
         if self.scorer is None:
             return 0
+        now = self.now()
+        now_us = int((now - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(microseconds=1))
+        newest = conn.execute("SELECT MAX(seq) FROM notices").fetchone()[0]
+        due = self._refresh_due
+        if due is not None and due[0] == newest and now_us < due[1]:
+            return 0
         with self.score_lock:
-            return refresh_scores(conn, self.scorer, as_of=self.now(), scorer_key=self.scorer_key)
+            n = refresh_scores(conn, self.scorer, as_of=now, scorer_key=self.scorer_key)
+            earliest = conn.execute("SELECT MIN(valid_until_us) FROM scores").fetchone()[0]
+            if n:
+                self.scores_version += 1
+            self._refresh_due = (newest, math.inf if earliest is None else earliest)
+        return n
+
+    def queue_page(self, filters: QueueFilters) -> QueuePage:
+        """The queue as it stands now (scores refreshed first), one page of it."""
+        conn = self.connect()
+        try:
+            self.refresh(conn)
+            rows = self.queue_cache.rows(conn, self.scores_version)
+        finally:
+            conn.close()
+        return queue_page(rows, as_of=self.now(), capacity=self.capacity, filters=filters)
 
     def score(self, notices: pd.DataFrame | Mapping[str, Any], **kw) -> list[dict[str, Any]]:
         # One scorer shared by all request threads: LightGBM and the explainer
