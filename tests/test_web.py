@@ -406,6 +406,31 @@ def test_malformed_requests_get_422_naming_what_is_wrong(client, body, params, f
     assert r.json()["errors"][0]["field"] == field
 
 
+def test_an_as_of_centuries_before_the_notices_is_refused_naming_as_of(client):
+    notice = _sample(1)[0]
+    r = client.post("/api/score", json=notice, params={"as_of": "1700-04-01T09:00:00+09:00"})
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["field"] == "as_of"
+    assert "before the earliest notice" in r.json()["errors"][0]["message"]
+    ok = client.post("/api/score", json=notice, params={"as_of": AS_OF})
+    assert ok.status_code == 200
+
+
+def test_serve_refuses_a_pinned_clock_centuries_before_its_notices(tmp_path):
+    from typer.testing import CliRunner
+
+    from triage.cli import app as cli
+
+    res = CliRunner().invoke(
+        cli,
+        ["serve", "--store", str(tmp_path / "store"), "--as-of", "1700-04-01T09:00:00+09:00"],
+    )
+    assert res.exit_code == 2, res.output
+    last = res.output.splitlines()[-1]  # after the line saying the sample was loaded
+    assert last.startswith("error: --as-of: 1700-04-01T09:00:00+09:00 is ")
+    assert "before the earliest notice" in last
+
+
 def test_an_oversized_body_is_refused_before_it_is_read(client):
     from triage.web.app import MAX_BODY
 

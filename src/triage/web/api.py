@@ -18,9 +18,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from triage.contract import load_schema
+from triage.contract.errors import InvalidParameter
 from triage.decisions import DecisionError, DecisionInput, decisions_for
 from triage.labels import ui_text
-from triage.notices import validate_notices
+from triage.notices import refuse_as_of_long_before, validate_notices
 from triage.scoring import parse_as_of
 from triage.scoring.lines import score_line
 from triage.web.auth_routes import attempt_login
@@ -212,6 +213,11 @@ def api_score(
     if len(items) > MAX_BATCH:
         return _unprocessable("body", f"expected at most {MAX_BATCH} notices, got {len(items)}")
     result = validate_notices(items)
+    if as_of is not None and result.n_valid:
+        try:
+            refuse_as_of_long_before(when, result.valid["received_at"])
+        except InvalidParameter as exc:
+            return _unprocessable("as_of", str(exc))
     errors = [_item_error(items, e) for e in result.errors]
     # One notice is scored from its dict (no DataFrame: the fast path); a list as a frame.
     # (A JSON body always keeps its ``records``; only a table source leaves them None.)

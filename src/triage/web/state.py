@@ -49,6 +49,7 @@ from triage.decisions.sessions import (
     touch_session,
 )
 from triage.decisions.users import authenticate, is_active
+from triage.notices import refuse_as_of_long_before
 from triage.scoring import DEFAULT_MODEL, DEFAULT_ROUTING_MODEL, parse_as_of
 from triage.scoring.queue import DayCapacity
 from triage.web.intake import import_notice_file, import_notices, refresh_scores
@@ -298,6 +299,12 @@ def _log_stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _received_times(conn: sqlite3.Connection) -> pd.Series:
+    """Every stored notice's ``received_at`` (stored as ISO 8601 with offset), in UTC."""
+    rows = conn.execute("SELECT json_extract(notice_json, '$.received_at') FROM notices")
+    return pd.to_datetime(pd.Series([r[0] for r in rows], dtype=object), utc=True, errors="coerce")
+
+
 def open_state(settings: WebSettings, *, log=_log_stderr) -> WebState:
     """Import the notices (or seed an empty store with the sample), load the models, score
     what needs it: the app's start-up. Raises ``NoticeImportError`` when ``settings.notices``
@@ -327,6 +334,10 @@ def open_state(settings: WebSettings, *, log=_log_stderr) -> WebState:
             frame = pd.read_json(sample, lines=True, dtype=False)
             set_meta(conn, "sample_clock", sample_clock(frame["received_at"]).isoformat())
             log(f"empty store: loaded {result.added} synthetic sample notices from {sample}")
+        if fixed is not None:
+            # A pinned clock typed with a wrong year would put every notice in the future:
+            # no hours elapsed, no 48-hour deadline passed. Refused before the models load.
+            refuse_as_of_long_before(fixed, _received_times(conn))
         scorer, problem = _load_scorer(settings)
         if problem:
             log(f"warning: no suggestions will be shown: {problem}")
