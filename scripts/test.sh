@@ -7,4 +7,5 @@ bash scripts/setup.sh
 .venv/bin/ruff check src tests pipelines benchmarks
 .venv/bin/lint-imports --no-cache   # the layer contract in pyproject.toml
 .venv/bin/mypy                      # src/triage, strictness in pyproject.toml
-.venv/bin/python -m pytest "$@"
+# Both cores, one test file per worker (module fixtures train once per file).
+.venv/bin/python -m pytest -n 2 --dist loadfile "$@"
