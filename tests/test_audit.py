@@ -156,8 +156,8 @@ COLUMNS = "sex, welfare, tiny, score, y"
     [
         (None, {"sensitive": ["nope"]},
          MISSING_COLUMN.format(role="sensitive", column="nope", available=COLUMNS), "nope"),
-        ("y", {}, LABEL_NOT_BINARY.format(column="y", bad="2"), "y"),
-        ("score", {}, SCORE_OUT_OF_RANGE.format(column="score", bad="1.3"), "score"),
+        ("y", {}, LABEL_NOT_BINARY.format(column="y", bad="1 row that does not, the first at row 4"), "y"),
+        ("score", {}, SCORE_OUT_OF_RANGE.format(column="score", bad="1 row that does not, the first at row 6"), "score"),
     ],
 )  # fmt: skip
 def test_bad_input_names_the_column(change, kwargs, message, column):
@@ -425,3 +425,20 @@ def test_audit_of_a_table_checks_the_store_before_the_work(temp_store, tmp_path,
                        "--threshold", "0.2", "--sensitive", "sex", "--n-boot", "20")  # fmt: skip
     one_error_line(res, f"the MLflow tracking store {uri} cannot be read", "--no-mlflow")
     assert "layer 1" not in res.stdout
+
+
+def test_a_group_without_positives_has_an_undefined_fnr_and_the_fairlearn_check_agrees():
+    # The cross-check against fairlearn once failed here: fairlearn answers FNR 0 for a
+    # group with no positives, where the audit (rightly) says undefined.
+    df = pd.DataFrame(
+        {
+            "y": [0] * 30 + [1, 0] * 15,
+            "score": np.linspace(0.05, 0.95, 60),
+            "sex": ["a"] * 30 + ["b"] * 30,
+        }
+    )
+    result = audit(
+        df, label="y", score="score", threshold=0.2, sensitive=["sex"], config=FAST, verify=True
+    )
+    groups = result.groups.set_index("group")
+    assert np.isnan(groups.loc["a", "fnr"]) and groups.loc["b", "fnr"] >= 0

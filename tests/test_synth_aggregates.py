@@ -162,20 +162,20 @@ def bad_rows() -> tuple[list[bytes], dict[int, str]]:
     Line numbers count the header as line 1 and the nine good rows before these.
     """
     rows = [
-        (b"2023,rout,police_etc,5,x", "dimension: unknown 'rout'; expected one of "),
-        (b"2023,route,polize,5,x", "category: route has no 'polize'; expected one of "),
-        (b"2023,route,school_etc,-5,x", "count: expected a non-negative number, got '-5'"),
+        (b"2023,rout,police_etc,5,x", "dimension: expected one of "),
+        (b"2023,route,polize,5,x", "category: expected one of route's "),
+        (b"2023,route,school_etc,-5,x", "count: expected a non-negative number, got a negative number"),
         (
             b"2023,route,school_etc,=SUM(A1:A3),x",
-            "count: expected a non-negative number, got '=SUM",
+            "count: expected a non-negative number, got a string of 11 characters",
         ),
-        (b"FY2023,route,school_etc,5,x", "fiscal_year: expected a year such as 2023, got 'FY2023'"),
+        (b"FY2023,route,school_etc,5,x", "fiscal_year: expected a year such as 2023, got a string of 6 characters"),
         (b"2023,route,police_etc,999,again", "repeats FY2023 route/police_etc of line 7"),
-        (b"2023,rou\x00te,school_etc,5,x", "dimension: unknown 'rou\\x00te'"),
-        (b"2023,route,school_etc\xff,5,x", "category: not UTF-8 text: 'school_etc\\xff'"),
+        (b"2023,rou\x00te,school_etc,5,x", "dimension: expected one of "),
+        (b"2023,route,school_etc\xff,5,x", "category: expected UTF-8 text, got bytes that are not"),
         (b"2023,route,school_etc,5", "expected 5 fields as in the header, got 4"),
         (b'2023,route,school_etc,5,"open quote', "not a well-formed CSV line"),
-        (b"2023,total,all,1e5,x", "count: expected a non-negative number, got '1e5'"),
+        (b"2023,total,all,1e5,x", "count: expected a non-negative number, got a number not written in plain digits"),
     ]
     return [r for r, _ in rows], {11 + i: why for i, (_, why) in enumerate(rows)}
 
@@ -230,7 +230,7 @@ def test_a_100_mb_line_is_named_and_read_through(tmp_path):
         (
             (HEADER + "\n2023,rout,all,5,x\n").encode(),
             "error: {path}: no usable rows: every row left out (1), the first on line 2: "
-            "dimension: unknown 'rout'",
+            "dimension: expected one of ",
         ),
         (
             (HEADER + "\n2023,abuse_deaths,total,65,x\n").encode(),

@@ -8,22 +8,23 @@ value. A column only a simulator can know (``p_harm``, ``harm_90d``,
 are never loaded; so does any other column the release does not ask for,
 since an agency's file should hold nothing more.
 
-Bad rows are named (row, field, what was expected) and left out, the others
-kept, as for notices. ``row`` is the 1-based line of a JSON Lines or CSV file
-(the CSV header is line 1) and the 1-based row of a Parquet file.
+Bad rows are named (row, field, what was expected, what kind of value was
+found, never the value itself: a value in the wrong column can be a name) and
+left out, the others kept, as for notices. ``row`` is the 1-based line of a JSON
+Lines or CSV file (the CSV header is line 1) and the 1-based row of a Parquet
+file. A CSV row is one line: a broken line is that row's error, never the file's.
 """
 
 from __future__ import annotations
 
 import csv
-import json
 import re
 from collections import Counter
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -32,7 +33,16 @@ import pyarrow.parquet as pq
 
 from triage.contract import DV_ROUTES, TIERS, InvalidParameter, TriageError, notice_fields
 from triage.contract.columns import RECORDED_DV_ROUTE, RECORDED_HARM, RECORDED_TIER, TRUE_COLUMNS
-from triage.notices import MISSING_FIELD, WRONG_VALUE, RowError, read_notices_raw, shorten
+from triage.notices import (
+    MISSING_FIELD,
+    WRONG_VALUE,
+    RowError,
+    describe_kind,
+    read_notices_raw,
+    shorten,
+)
+from triage.notices.kinds import kind_of_type
+from triage.notices.messages import quoted_key
 
 OUTCOME_SUFFIXES = (".parquet", ".csv", ".jsonl", ".json")
 NOTICE_ID = "notice_id"
@@ -131,38 +141,81 @@ def _read_parquet(path: Path) -> _RawOutcomes:
 
 
 def _read_csv(path: Path) -> _RawOutcomes:
-    # Streamed: the header is checked before a single row is read. utf-8-sig: a byte order
-    # mark, as spreadsheets write one.
-    with path.open(encoding="utf-8-sig", newline="") as stream:
-        reader = csv.reader(stream, strict=True)
-        header = next(reader, None)
-        while header == []:  # blank lines before the header
-            header = next(reader, None)
-        if header is None:
+    # Line by line, each line on its own: a broken line (an open quote, bytes that are not
+    # UTF-8, a line beyond MAX_LINE_BYTES) is that row's error, never the whole file's, so a
+    # quoted cell cannot span lines. The header is checked before a single row is read.
+    with path.open("rb") as stream:
+        lines = _numbered_lines(stream)
+        number, header = next(((n, t) for n, t in lines if t is None or t.strip()), (0, None))
+        if number == 0:
             raise TriageError(
                 f"{PARAM}: {path.name} is empty; expected a header line naming "
                 + ", ".join(REQUIRED_COLUMNS),
                 param=PARAM,
             )
-        _check_columns(header, path)
-        columns: dict[str, list[Any]] = {name: [] for name in header}
+        names = _csv_fields(header)
+        if names is None:
+            raise TriageError(
+                f"{PARAM}: {path.name}: line {number}: expected a header line naming "
+                + ", ".join(REQUIRED_COLUMNS)
+                + f", got {_UNREADABLE_LINE}",
+                param=PARAM,
+            )
+        names[0] = names[0].removeprefix("\ufeff")  # a byte order mark, as spreadsheets write
+        _check_columns(names, path)
+        columns: dict[str, list[Any]] = {name: [] for name in names}
         numbers: list[int] = []
         errors: list[RowError] = []
-        while True:
-            line = reader.line_num + 1  # the line this row starts on
-            row = next(reader, None)
+        for line, text in lines:
+            if text is not None and not text.strip():
+                continue  # a blank line
+            row = _csv_fields(text)
             if row is None:
-                break
-            if not row:
+                errors.append(RowError(line, None, None, f"row is {_UNREADABLE_LINE}"))
                 continue
-            if len(row) != len(header):
-                message = f"row has {len(row)} fields, expected {len(header)} as in the header"
+            if len(row) != len(names):
+                message = f"row has {len(row)} fields, expected {len(names)} as in the header"
                 errors.append(RowError(line, None, None, message))
                 continue
-            for name, value in zip(header, row, strict=True):
+            for name, value in zip(names, row, strict=True):
                 columns[name].append(value if value != "" else None)  # an empty cell: no value
             numbers.append(line)
     return _RawOutcomes(columns, numbers, errors)
+
+
+MAX_LINE_BYTES = 10_000
+"""A longer line of an outcomes CSV is its row's error, read through in blocks, never held."""
+_UNREADABLE_LINE = (
+    f"not a CSV line of UTF-8 text within {MAX_LINE_BYTES:,} bytes "
+    "(an open quote, a quote inside an unquoted cell, or bytes that are not UTF-8)"
+)
+
+
+def _numbered_lines(stream: BinaryIO) -> Iterator[tuple[int, str | None]]:
+    """Each line as text without its line end, numbered from 1; None for one that is not
+    UTF-8 or is over ``MAX_LINE_BYTES``."""
+    number = 0
+    while raw := stream.readline(MAX_LINE_BYTES + 1):
+        number += 1
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n"):
+                raw = stream.readline(1 << 20)
+            yield number, None
+            continue
+        try:
+            yield number, raw.rstrip(b"\r\n").decode("utf-8")
+        except UnicodeDecodeError:
+            yield number, None
+
+
+def _csv_fields(text: str | None) -> list[str] | None:
+    """The cells of one line, or None for a line that is not well-formed CSV."""
+    if text is None:
+        return None
+    try:
+        return next(csv.reader([text], strict=True), [])
+    except csv.Error:
+        return None
 
 
 def _read_json_lines(path: Path) -> _RawOutcomes:
@@ -233,7 +286,8 @@ def _check_columns(
 
 
 def _quote(name: str) -> str:
-    return shorten(repr(name))  # repr: a name's newline or control character stays on one line
+    # a plain name is shown; any other could be a value typed as a header, so it is described
+    return quoted_key(name)
 
 
 def _list(names: Sequence[str], *, limit: int | None) -> str:
@@ -279,10 +333,7 @@ def _check_rows(raw: _RawOutcomes) -> OutcomesResult:
     for positions in _repeats(ids):
         for p in positions:
             others = ", ".join(str(rows[q]) for q in positions if q != p)
-            message = (
-                f"{NOTICE_ID}: expected an id unique in the file, got {_describe(ids[p])}, "
-                f"also on row {others}"
-            )
+            message = f"{NOTICE_ID}: expected an id unique in the file, got one also on row {others}"
             bad[p] = True
             problems.append((p, len(_rules()), NOTICE_ID, message))
 
@@ -373,11 +424,9 @@ def _rules() -> tuple[tuple[str, _Parse, str], ...]:
 
 
 def _describe(value: Any) -> str:
-    try:
-        text = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        text = repr(value)
-    return shorten(" ".join(text.split()) if "\n" in text else text)
+    """What a refused value is (a string of 11 characters, a number), never what it says."""
+    value_type: type = type(value)
+    return describe_kind(value, kind_of_type(value_type))
 
 
 def join_outcomes(

@@ -76,9 +76,12 @@ def _require(frame: pd.DataFrame, column: str, role: str) -> pd.Series:
     return frame[column]
 
 
-def _sample(values) -> str:
-    shown = list(pd.unique(pd.Series(values).astype(object)))[:5]
-    return ", ".join(repr(v) for v in shown)
+def _sample(values: pd.Series) -> str:
+    """How many rows are refused and the first one, never the values (they may identify)."""
+    n = len(values)
+    first = values.index[0] if n else None
+    where = f", the first at row {first + 1}" if isinstance(first, (int, np.integer)) else ""
+    return f"{n:,} rows that do not{where}" if n != 1 else f"1 row that does not{where}"
 
 
 def binary_column(frame: pd.DataFrame, column: str) -> np.ndarray:
@@ -262,12 +265,20 @@ def metric_frame(inputs: AuditInputs, feature: str, *, bins: int = 10):
     def precision(y_true, y_pred):
         return float(precision_score(y_true, y_pred, zero_division=np.nan))
 
+    # fairlearn answers 0 for a rate whose denominator is empty (a group without positives
+    # has "FNR 0"); the audit says undefined (NaN), and the reference must mean the same.
+    def fnr(y_true, y_pred):
+        return false_negative_rate(y_true, y_pred) if np.any(y_true == 1) else float("nan")
+
+    def fpr(y_true, y_pred):
+        return false_positive_rate(y_true, y_pred) if np.any(y_true == 0) else float("nan")
+
     metrics = {
         "n": count,
         "base_rate": base_rate,
         "flag_rate": selection_rate,
-        "fnr": false_negative_rate,
-        "fpr": false_positive_rate,
+        "fnr": fnr,
+        "fpr": fpr,
         "for": false_omission_rate,
         "precision": precision,
     }

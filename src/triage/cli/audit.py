@@ -82,12 +82,52 @@ def _read_table(path: Path):
 
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return pd.read_csv(path)
+        return pd.read_csv(path, low_memory=False)  # whole columns typed: no DtypeWarning
     if suffix == ".parquet":
         return pd.read_parquet(path)
     if suffix in (".jsonl", ".json"):
         return pd.read_json(path, lines=suffix == ".jsonl")
     raise ValueError(UNREADABLE_TABLE.format(path=path))
+
+
+BAD_CELLS = (
+    "{flag}: column {column!r} must hold {rule} in every row; {count} row(s) do not, "
+    "the first data row {first} (values not shown)"
+)
+"""A scored table's cells are checked here, before the audit, so that a refused value (which
+may be a name typed into the wrong column) is never echoed: only its row is named."""
+
+
+def _refuse_bad_cells(frame, **columns: tuple[str | None, str]) -> None:
+    """``ValueError(BAD_CELLS)`` for the first of ``flag=(column, rule)`` with a bad cell."""
+    rules = {"0/1": _is_binary, "a probability in [0, 1]": _is_probability}
+    for flag, (column, rule) in columns.items():
+        if column is None or column not in frame.columns:
+            continue  # the audit names a column that is not there
+        bad = [i for i, v in enumerate(frame[column].tolist(), start=1) if not rules[rule](v)]
+        if bad:
+            raise ValueError(
+                BAD_CELLS.format(
+                    flag=flag, column=column, rule=rule, count=len(bad), first=bad[0]
+                )
+            )
+
+
+def _as_number(value: object) -> float | None:
+    try:  # text too: a column with one word in it is read as text, its "1" included
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if number == number else None  # NaN: a missing value
+
+
+def _is_binary(value: object) -> bool:
+    return _as_number(value) in (0.0, 1.0)
+
+
+def _is_probability(value: object) -> bool:
+    number = _as_number(value)
+    return number is not None and 0.0 <= number <= 1.0
 
 
 def _write(result, out: Path) -> None:
@@ -192,6 +232,11 @@ def audit_command(
             tags["audit.table"] = str(scores)
             if label is None:
                 raise typer.BadParameter("give the outcome column", param_hint="--label")
+            _refuse_bad_cells(
+                frame,
+                **{"--label": (label, "0/1"), "--truth": (truth, "0/1")},
+                **{"--score": (score, "a probability in [0, 1]")},
+            )
             if mlflow_log:
                 _tracking_ready()  # before the audit's work, not after it
         common = _AuditArgs(

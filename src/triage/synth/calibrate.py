@@ -37,6 +37,9 @@ import pandas as pd
 
 from triage.contract import ABUSE_TYPES, notice_fields
 from triage.contract.errors import TriageError
+from triage.notices import describe_kind
+from triage.notices.kinds import STR
+from triage.notices.messages import quoted_key
 from triage.synth.spec import Calibration, Spec, aggregates_path
 
 CONTEXT_DIMS = ("notice_kind", "main_type", "route", "age_band")
@@ -240,12 +243,30 @@ def _columns(path: Path, text: str | None) -> dict[str, int]:
     else:
         try:
             names = [name.strip() for name in next(csv.reader([text], strict=True))]
-        except csv.Error:
-            names = []
-        if set(_REQUIRED) <= set(names) <= set(HEADER) and len(set(names)) == len(names):
+        except (csv.Error, StopIteration):
+            names = None
+        if names is None:
+            got = "a line that is not well-formed CSV"
+        elif set(_REQUIRED) <= set(names) <= set(HEADER) and len(set(names)) == len(names):
             return {name: i for i, name in enumerate(names)}
-        got = _show(text, 80)
+        else:
+            got = _header_problems(names)
     raise CalibrationError(f"{path}: line 1: {_EXPECTED_HEADER}, got {got}", param="aggregates")
+
+
+def _header_problems(names: list[str]) -> str:
+    """What is wrong with a header, its odd names shown only when plain (the first line of
+    a file without a header is a row, whose cells are not to be echoed)."""
+    problems = []
+    if missing := [name for name in _REQUIRED if name not in names]:
+        problems.append(f"no {', '.join(missing)}")
+    if unknown := [name for name in names if name not in HEADER]:
+        shown = ", ".join(quoted_key(name) for name in unknown[:5])
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        problems.append(f"column{'s' if len(unknown) > 1 else ''} {shown}{more}")
+    if len(set(names)) < len(names):
+        problems.append("a column named twice")
+    return "; ".join(problems)
 
 
 def _parse_row(
@@ -265,36 +286,46 @@ def _parse_row(
     value = {name: fields[columns[name]].strip() for name in _REQUIRED}
     for name in _REQUIRED:
         if _UNDECODABLE.search(value[name]):
-            raise _Unusable(f"{name}: not UTF-8 text: {_show(value[name])}")
+            raise _Unusable(f"{name}: expected UTF-8 text, got bytes that are not")
     year_text, dimension, category, count_text = (value[name] for name in _REQUIRED)
     if not (_DIGITS.fullmatch(year_text) and int(year_text) in _YEARS):
-        raise _Unusable(f"fiscal_year: expected a year such as 2023, got {_show(year_text)}")
+        got = (
+            f"a year outside {_YEARS.start}-{_YEARS.stop - 1}"
+            if _DIGITS.fullmatch(year_text)
+            else _describe(year_text)
+        )
+        raise _Unusable(f"fiscal_year: expected a year such as 2023, got {got}")
     if dimension not in vocabulary:
         raise _Unusable(
-            f"dimension: unknown {_show(dimension)}; expected one of {', '.join(sorted(vocabulary))}"
+            f"dimension: expected one of {', '.join(sorted(vocabulary))}, "
+            f"got {_describe(dimension)}"
         )
     if category not in vocabulary[dimension]:
         raise _Unusable(
-            f"category: {dimension} has no {_show(category)}; "
-            f"expected one of {', '.join(sorted(vocabulary[dimension]))}"
+            f"category: expected one of {dimension}'s {', '.join(sorted(vocabulary[dimension]))}, "
+            f"got {_describe(category)}"
         )
     count = float(count_text) if _COUNT.fullmatch(count_text) else math.nan
     if not math.isfinite(count):
-        raise _Unusable(f"count: expected a non-negative number, got {_show(count_text)}")
+        raise _Unusable(f"count: expected a non-negative number, got {_describe_count(count_text)}")
     return int(year_text), dimension, category, count
 
 
-def _show(value: str, limit: int = 40) -> str:
-    """``value`` quoted for a one-line message: bytes that were not UTF-8 as ``\\xNN``,
-    control characters escaped, cut after ``limit`` characters (a row may be hostile)."""
-    shown = "".join(_printable(ch) for ch in value[:limit])
-    return f"'{shown}'" + ("..." if len(value) > limit else "")
+def _describe(text: str) -> str:
+    """What a refused cell is, never what it says: a cell in the wrong place can be a name."""
+    return describe_kind(text, STR)
 
 
-def _printable(ch: str) -> str:
-    if _UNDECODABLE.fullmatch(ch):
-        return f"\\x{ord(ch) - 0xDC00:02x}"
-    return ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+def _describe_count(text: str) -> str:
+    try:
+        number = float(text)
+    except ValueError:
+        return _describe(text)
+    if not math.isfinite(number):
+        return "a number that is not finite"
+    if number < 0:
+        return "a negative number"
+    return "a number not written in plain digits (such as 1e5 or +5)"
 
 
 def user_aggregates(spec: Spec) -> AggregatesTable | None:
