@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import jsonschema
@@ -176,6 +177,18 @@ def test_queue_orders_by_tier_then_deadline_overdue_first(champion):
     assert sum(view["counts"].values()) == len(queue)
     assert view["capacity"]["immediate+urgent"] == pytest.approx(9 * 40 / 60)
     assert all(e["overdue"] == ("R-ONSITE" in e["rules"]) for e in queue)
+    # The daily capacity meets the day's notices (received in the 24 h before the clock),
+    # never the file's three-year totals.
+    clock = datetime.fromisoformat("2024-04-02T09:00:00+09:00")
+    received = {
+        n["notice_id"]: datetime.fromisoformat(n["received_at"])
+        for n in map(json.loads, SAMPLE.read_text("utf-8").splitlines())
+    }
+    day = [e for e in queue if clock - timedelta(hours=24) < received[e["notice_id"]] <= clock]
+    assert view["counts_last_24h"] == {t: sum(e["suggested_tier"] == t for e in day) for t in TIERS}
+    assert sum(view["counts_last_24h"].values()) < sum(view["counts"].values()) / 100
+    urgent_day = view["counts_last_24h"]["immediate"] + view["counts_last_24h"]["urgent"]
+    assert view["over_capacity"]["immediate+urgent"] == (urgent_day > 9 * 40 / 60)
 
 
 def test_python_api_gives_the_same_records_as_the_cli(champion, monkeypatch):

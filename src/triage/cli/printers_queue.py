@@ -33,11 +33,16 @@ def print_queue(view: QueueView, console: Console, *, as_of: str, limit: int = 2
         console.print(f"… and {len(view.entries) - limit} more (use --json for all)")
     cap = view.capacity
     over = view.over_capacity()
+    c, day = view.counts, view.day_counts or view.counts
     console.print(
-        f"immediate: {view.counts['immediate']} (capacity {cap.immediate:.0f} a day"
-        f"{', OVER' if over['immediate'] else ''}); "
-        f"immediate + urgent: {view.counts['immediate'] + view.counts['urgent']} "
+        f"in the file: immediate {c['immediate']}, urgent {c['urgent']}, "
+        f"standard {c['standard']}"
+    )
+    console.print(
+        f"received in the 24 h before {as_of}: immediate {day['immediate']} "
+        f"(capacity {cap.immediate:.0f} a day{', OVER' if over['immediate'] else ''}); "
+        f"immediate + urgent {day['immediate'] + day['urgent']} "
         f"(capacity {cap.per_day:.0f} a day{', OVER' if over['immediate+urgent'] else ''}); "
-        f"standard: {view.counts['standard']}"
+        f"standard {day['standard']}"
     )
     console.print(DECISION_SUPPORT_NOTICE["en"], markup=False)

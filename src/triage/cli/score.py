@@ -161,7 +161,7 @@ def queue(
     from triage.experiment.config import ConfigError, load_config
     from triage.experiment.data import resolve_path
     from triage.scoring import parse_as_of
-    from triage.scoring.queue import DayCapacity, build_queue
+    from triage.scoring.queue import DayCapacity, build_queue, received_in_day
 
     try:
         when = parse_as_of(as_of)
@@ -179,6 +179,7 @@ def queue(
     view = build_queue(
         scorer.score(frame, as_of=when, lang=lang, explain=False),
         DayCapacity(per_day=cap.per_day, immediate=cap.per_day * cap.immediate_share),
+        in_day=received_in_day(frame["received_at"], when),
     )
     if as_json:
         sys.stdout.write(

@@ -28,20 +28,30 @@ class DayCapacity:
 
 @dataclass(frozen=True)
 class QueueView:
+    """The queue, its counts per tier, and the counts of one day set against the daily capacity.
+
+    ``day_counts`` are the notices received in the 24 hours before the clock: a
+    capacity is a number a day, so only a day's notices can exceed it (a file
+    spanning years would otherwise always look "over").
+    """
+
     entries: list[dict[str, Any]]  # score records in queue order, with position and overdue
     counts: dict[str, int]
     capacity: DayCapacity
+    day_counts: dict[str, int] | None = None
 
     def over_capacity(self) -> dict[str, bool]:
-        cgc = self.counts["immediate"] + self.counts["urgent"]
+        day = self.day_counts if self.day_counts is not None else self.counts
+        cgc = day["immediate"] + day["urgent"]
         return {
-            "immediate": self.counts["immediate"] > self.capacity.immediate,
+            "immediate": day["immediate"] > self.capacity.immediate,
             "immediate+urgent": cgc > self.capacity.per_day,
         }
 
     def data(self) -> dict[str, Any]:
         return {
             "counts": self.counts,
+            "counts_last_24h": self.day_counts,
             "capacity": {
                 "immediate": self.capacity.immediate,
                 "immediate+urgent": self.capacity.per_day,
@@ -51,7 +61,20 @@ class QueueView:
         }
 
 
-def build_queue(records: list[dict[str, Any]], capacity: DayCapacity) -> QueueView:
+def received_in_day(received_at: pd.Series, as_of: Any) -> list[bool]:
+    """Which notices were received in the 24 hours up to ``as_of`` (the day a capacity covers)."""
+    when = pd.Timestamp(as_of)
+    received = pd.to_datetime(received_at, utc=True)
+    return list((received > when - pd.Timedelta(hours=24)) & (received <= when))
+
+
+def build_queue(
+    records: list[dict[str, Any]],
+    capacity: DayCapacity,
+    *,
+    in_day: list[bool] | None = None,
+) -> QueueView:
+    """The queue of ``records``; ``in_day`` (aligned to them) marks the day's notices."""
     rank = {t: i for i, t in enumerate(TIERS)}
     overdue = [OVERDUE_RULE in r["rules"] for r in records]
     deadline = pd.to_datetime([r["safety_deadline"] for r in records], utc=True)
@@ -63,4 +86,10 @@ def build_queue(records: list[dict[str, Any]], capacity: DayCapacity) -> QueueVi
         {"position": pos + 1, "overdue": overdue[i], **records[i]} for pos, i in enumerate(order)
     ]
     counts = {t: sum(r["suggested_tier"] == t for r in records) for t in TIERS}
-    return QueueView(entries=entries, counts=counts, capacity=capacity)
+    day = None
+    if in_day is not None:
+        day = {
+            t: sum(r["suggested_tier"] == t for r, d in zip(records, in_day, strict=True) if d)
+            for t in TIERS
+        }
+    return QueueView(entries=entries, counts=counts, capacity=capacity, day_counts=day)
