@@ -36,12 +36,15 @@ def _git(*args: str) -> str:
     return proc.stdout
 
 
+SUITE_FOLDERS = ("__pycache__", ".pytest_cache", "test-artifacts/", ".hypothesis/")
+"""What the rest of the suite writes while this test runs beside it (pytest-xdist): the
+browser tests' screenshots and Hypothesis's cache, both gitignored and not the wheel's."""
+
+
 def _checkout_state() -> list[str]:
     """What `git status --porcelain` sees, ignored files too (a build's build/, *.egg-info)."""
     lines = _git("status", "--porcelain", "--ignored").splitlines()
-    return sorted(
-        line for line in lines if "__pycache__" not in line and ".pytest_cache" not in line
-    )
+    return sorted(line for line in lines if not any(f in line for f in SUITE_FOLDERS))
 
 
 def _copy_checkout(dest: Path) -> Path:
