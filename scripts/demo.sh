@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The main job on embedded defaults: set up .venv (first run only), then run the
 # intake-urgency experiment (500,000 synthetic notices, four candidates and the
-# oracle, tracked in the local MLflow store ./mlruns). Extra arguments go to
-# `triage run` (e.g. --quiet).
+# oracle, tracked in MLflow's default store ./mlflow.db, artefacts in ./mlruns).
+# Extra arguments go to `triage run` (e.g. --quiet).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

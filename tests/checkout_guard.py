@@ -1,4 +1,4 @@
-"""A session-wide guard: tests leave the checkout's ./mlruns, ./reports and ./intake alone.
+"""A session-wide guard: tests leave the checkout's ./mlflow.db, ./mlruns, ./reports and ./intake alone.
 
 At the start of the session it records every file under those folders (path, size,
 sha256; the folders may be absent) of the repository root and, if it differs, of the
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-GUARDED = ("mlruns", "reports", "intake")
+GUARDED = ("mlruns", "mlflow.db", "mlflow.db.lock", "reports", "intake")
 HOW_TO_FIX = (
     "tests must leave these folders byte-identical: write into tmp_path, point "
     "MLFLOW_TRACKING_URI and TRIAGE_INTAKE_STORE there (monkeypatch.setenv), pass "

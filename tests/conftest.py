@@ -1,6 +1,6 @@
 """Shared fixtures: a real headless Chromium for the browser tests; and the checkout
-guard (tests/checkout_guard.py): a test that writes into the checkout's ./mlruns,
-./reports or ./intake fails, naming the paths."""
+guard (tests/checkout_guard.py): a test that writes into the checkout's ./mlflow.db,
+./mlruns, ./reports or ./intake fails, naming the paths."""
 
 from __future__ import annotations
 
@@ -31,6 +31,15 @@ ENABLE_HINT = (
 
 def pytest_configure(config: pytest.Config) -> None:
     register(config, REPO)
+
+
+LONGEST_FIRST = ("test_readme_commands.py",)
+"""Files that take minutes: collected first, so pytest-xdist hands them out first
+and the other worker runs the rest meanwhile, instead of one of them ending last."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.path.name not in LONGEST_FIRST)  # stable: order kept
 
 
 def chromium_path() -> str | None:

@@ -164,6 +164,7 @@ def test_rich_is_imported_only_by_the_command_line_and_the_progress_display():
 # Where runs and models are read or written, and nowhere else.
 MLFLOW_MODULES = {
     "tracking/__init__.py",  # the store, experiments, registering and promoting models
+    "tracking/project_launch.py",  # `mlflow run`'s own run, and the config's experiment
     "experiment/run_log.py",  # a run: open, tags, params
     "experiment/urgency_log.py",  # an intake-urgency run's model and assessment
     "experiment/routing_log.py",  # a DV-routing run

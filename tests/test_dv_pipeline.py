@@ -55,7 +55,7 @@ def dv_run(tmp_path_factory):
 def _client(work: Path):
     from mlflow import MlflowClient
 
-    uri = f"sqlite:///{work / 'mlruns' / 'mlflow.db'}"
+    uri = f"sqlite:///{work / 'mlflow.db'}"
     return MlflowClient(tracking_uri=uri, registry_uri=uri)
 
 
@@ -139,7 +139,7 @@ def test_chosen_model_is_registered_as_candidate_and_scores_dv_notices(dv_run):
     assert float(version.tags["route.cgc_cut"]) == run.data.metrics[f"routing.{chosen}.cut"]
     with pytest.raises(MlflowException):
         client.get_model_version_by_alias(MODEL, "champion")
-    mlflow.set_registry_uri(f"sqlite:///{work / 'mlruns' / 'mlflow.db'}")
+    mlflow.set_registry_uri(f"sqlite:///{work / 'mlflow.db'}")
     model = mlflow.sklearn.load_model(f"models:/{MODEL}@candidate")
     frame = to_notice_frame(
         pd.DataFrame([make_notice(dv=True), make_notice(dv=True, dv_strangulation=True)])
@@ -158,6 +158,7 @@ def test_the_printed_promote_command_promotes_the_routing_model_as_printed(dv_ru
     assert printed == f"triage promote 1 --model {MODEL} --reason '...'"
     # A copy of the store: the other tests read it without a champion.
     shutil.copytree(work / "mlruns", tmp_path / "mlruns")
+    shutil.copy2(work / "mlflow.db", tmp_path / "mlflow.db")
     words = shlex.split(printed.replace("'...'", "'reviewed the routing table'"))
     done = subprocess.run(
         [TRIAGE, *words[1:]], cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=120

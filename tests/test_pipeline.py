@@ -46,7 +46,7 @@ def local_run(tmp_path_factory):
 def _client(work: Path):
     from mlflow import MlflowClient
 
-    uri = f"sqlite:///{work / 'mlruns' / 'mlflow.db'}"
+    uri = f"sqlite:///{work / 'mlflow.db'}"
     return MlflowClient(tracking_uri=uri, registry_uri=uri)
 
 
@@ -64,7 +64,7 @@ def test_run_prints_every_candidate_and_the_oracle_and_where_to_look(local_run):
     for column in ("AUC", "Brier", "under-triage", "recall at capacity"):
         assert column in out
     assert "mlflow ui --backend-store-uri sqlite:" in out
-    assert (work / "mlruns" / "mlflow.db").is_file()
+    assert (work / "mlflow.db").is_file()
 
 
 def test_run_logs_params_tags_metrics_artefacts(local_run):
@@ -128,7 +128,7 @@ p = model.predict(pd.DataFrame(rows))
 print(json.dumps({{"shape": list(p.shape), "min": float(p.min()), "max": float(p.max()),
                    "rowsum": float(abs(p.sum(axis=1) - 1).max())}}))
 """
-    env = _env(MLFLOW_TRACKING_URI=f"sqlite:///{work / 'mlruns' / 'mlflow.db'}")
+    env = _env(MLFLOW_TRACKING_URI=f"sqlite:///{work / 'mlflow.db'}")
     proc = _run([sys.executable, "-c", code], work, env)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -149,7 +149,7 @@ def test_same_config_and_seed_give_the_same_metrics(local_run, tmp_path):
 
 def test_promotion_needs_a_reason_and_records_it(local_run):
     work, _ = local_run
-    env = _env(MLFLOW_TRACKING_URI=f"sqlite:///{work / 'mlruns' / 'mlflow.db'}")
+    env = _env(MLFLOW_TRACKING_URI=f"sqlite:///{work / 'mlflow.db'}")
     refused = _run([TRIAGE, "promote", "1", "--model", MODEL, "--reason", "  "], work, env)
     assert refused.returncode == 2 and "reason" in refused.stderr
     ok = _run(
@@ -186,7 +186,7 @@ def test_bad_config_fails_before_anything_runs(tmp_path):
     assert proc.returncode == 1
     assert "tiers.capacity.workers" in proc.stderr
     assert "evaluation.n_bot" in proc.stderr
-    assert not (tmp_path / "mlruns").exists()
+    assert not (tmp_path / "mlflow.db").exists()
 
 
 def _free_port() -> int:
@@ -233,7 +233,7 @@ def test_run_against_a_real_mlflow_server(tmp_path):
             [TRIAGE, "run", str(CI_CONFIG), "--quiet"], tmp_path, _env(MLFLOW_TRACKING_URI=uri)
         )
         assert proc.returncode == 0, proc.stderr
-        assert not (tmp_path / "mlruns").exists()  # nothing went to the embedded store
+        assert not (tmp_path / "mlflow.db").exists()  # nothing went to the embedded store
 
         from mlflow import MlflowClient
 
@@ -248,26 +248,16 @@ def test_run_against_a_real_mlflow_server(tmp_path):
         server.wait(timeout=30)
 
 
-def test_mlflow_run_starts_the_same_pipeline(tmp_path):
-    uri = f"sqlite:///{tmp_path / 'projects.db'}"
-    env = _env(
-        MLFLOW_TRACKING_URI=uri,
-        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-    )
+def test_mlflow_run_tracks_into_triage_runs_store_and_the_configs_experiment(tmp_path):
+    """Nothing set: ``mlflow run`` and ``triage run`` share MLflow's default store here
+    (./mlflow.db) and the config's experiment; MLflow's own run points to the pipeline's."""
+    env = _env(PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    env.pop("MLFLOW_TRACKING_URI", None)
     mlflow_bin = str(Path(sys.executable).with_name("mlflow"))
     proc = _run(
         [
-            mlflow_bin,
-            "run",
-            str(REPO / "pipelines"),
-            "--env-manager",
-            "local",
-            "--experiment-name",
-            "projects-check",
-            "-P",
-            "config=configs/ci.yaml",
-            "-P",
-            f"reports={tmp_path / 'reports'}",
+            mlflow_bin, "run", str(REPO / "pipelines"), "--env-manager", "local",
+            "-P", f"config={CI_CONFIG}", "-P", f"reports={tmp_path / 'reports'}",
         ],  # fmt: skip
         tmp_path,
         env,
@@ -275,18 +265,27 @@ def test_mlflow_run_starts_the_same_pipeline(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     from mlflow import MlflowClient
 
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
-    (run,) = client.search_runs([client.get_experiment_by_name("projects-check").experiment_id])
+    (run,) = _only_run(client)
     assert run.info.status == "FINISHED"
     assert "true.lightgbm.auc" in run.data.metrics
+    (launcher,) = client.search_runs([client.get_experiment_by_name("Default").experiment_id])
+    assert launcher.data.tags["triage.pipeline_run"] == run.info.run_id
+    assert f"its run is {run.info.run_id} in experiment 'intake-urgency-ci'" in proc.stdout
+    printed = f"MLflow run {run.info.run_id} in experiment {run.info.experiment_id} at {uri}"
+    assert printed in proc.stdout.replace("\n", " ")
+    assert client.get_model_version_by_alias(MODEL, "candidate").run_id == run.info.run_id
+    assert run.info.artifact_uri.startswith((tmp_path / "mlruns").as_uri())
     assert (tmp_path / "reports" / "intake-urgency-ci" / "model_card.html").is_file()
     assert not (REPO / "pipelines" / "reports").exists()  # nothing written inside the project
+    assert not list((REPO / "pipelines").glob("mlflow.db*"))
 
 
 def test_audit_reads_a_runs_test_period_back(local_run):
     work, _ = local_run
     (run,) = _only_run(_client(work))
-    env = _env(MLFLOW_TRACKING_URI=f"sqlite:///{work / 'mlruns' / 'mlflow.db'}")
+    env = _env(MLFLOW_TRACKING_URI=f"sqlite:///{work / 'mlflow.db'}")
     proc = _run(
         [TRIAGE, "audit", "--run", run.info.run_id, "--n-boot", "50", "--no-mlflow"], work, env
     )

@@ -63,7 +63,7 @@ def agency(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> Path:
-    """The folder whose embedded MLflow store (``mlruns/``) holds this module's runs."""
+    """The folder whose embedded MLflow store (``mlflow.db``, artefacts in ``mlruns/``) holds this module's runs."""
     return tmp_path_factory.mktemp("recorded-store")
 
 
@@ -81,9 +81,9 @@ def _run_in(work: Path, cfg: ExperimentConfig):
             mp.delenv(key)
         mp.setattr(tracking_utils, "_tracking_uri", None)
         mp.setattr(registry_utils, "_registry_uri", None)
-        mp.chdir(work)  # the embedded store: work/mlruns
+        mp.chdir(work)  # the embedded store: work/mlflow.db
         result = run_pipeline(cfg, quiet=True, reports=work / "reports")
-    uri = f"sqlite:///{work / 'mlruns' / 'mlflow.db'}"
+    uri = f"sqlite:///{work / 'mlflow.db'}"
     return result, MlflowClient(tracking_uri=uri, registry_uri=uri)
 
 
@@ -195,7 +195,7 @@ def test_target_true_on_data_without_truth_is_refused_in_one_line(agency, tmp_pa
     message = str(refused.value)
     assert message.startswith("target: ") and "\n" not in message
     assert "recorded outcomes only" in message and refused.value.param == "target"
-    assert not (tmp_path / "mlruns").exists()  # refused before any run was opened
+    assert not (tmp_path / "mlflow.db").exists()  # refused before any run was opened
 
 
 def test_dv_routing_on_data_without_truth_is_refused_in_one_line(agency, tmp_path, monkeypatch):
@@ -207,7 +207,7 @@ def test_dv_routing_on_data_without_truth_is_refused_in_one_line(agency, tmp_pat
         run_pipeline(cfg, quiet=True, reports=tmp_path / "reports")
     message = str(refused.value)
     assert message.startswith("pipeline: dv_witness_sorting") and "\n" not in message
-    assert not (tmp_path / "mlruns").exists()
+    assert not (tmp_path / "mlflow.db").exists()
 
 
 def test_outcomes_a_run_cannot_be_judged_on_are_refused_naming_the_column(tmp_path):
@@ -435,4 +435,4 @@ def test_a_release_that_cannot_be_read_is_refused_in_one_line(tmp_path, monkeypa
         run_pipeline(cfg, quiet=True, reports=tmp_path / "reports")
     message = str(refused.value)
     assert message.startswith("data.release.path: ") and "is not a folder" in message
-    assert "\n" not in message and not (tmp_path / "mlruns").exists()
+    assert "\n" not in message and not (tmp_path / "mlflow.db").exists()

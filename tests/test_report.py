@@ -72,7 +72,7 @@ def _triage(*args: str, cwd: Path) -> None:
 
 
 def _store(work: Path, names: list[str]) -> Store:
-    uri = f"sqlite:///{work / 'mlruns' / 'mlflow.db'}"
+    uri = f"sqlite:///{work / 'mlflow.db'}"
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
     experiments = [e.experiment_id for e in client.search_experiments()]
     runs = {}

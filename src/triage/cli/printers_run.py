@@ -43,7 +43,8 @@ def print_run_result(result: PipelineResult, console: Console) -> None:
     console.print(
         f"model card (ja): {result.card_dir}/model_card.html; also under report/ in the run"
     )
-    console.print(run_summary(result.logged), markup=False, highlight=False)
+    # soft_wrap: the commands it prints stay on one line, to be copied as printed
+    console.print(run_summary(result.logged), markup=False, highlight=False, soft_wrap=True)
 
 
 def run_summary(logged: LoggedRun) -> str:

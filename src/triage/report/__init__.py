@@ -61,7 +61,7 @@ def validate_card(card: Card) -> None:
 
 
 def build_card(run_id: str, *, lang: str = "ja", client: MlflowClient | None = None) -> Card:
-    """The card's data for one run, from the tracking store (``MLFLOW_TRACKING_URI`` or ./mlruns).
+    """The card's data for one run, from the tracking store (``MLFLOW_TRACKING_URI`` or ./mlflow.db).
 
     ``InvalidParameter`` for a language other than ja or en, ``RunNotFound`` for an
     unknown run, ``NotAModelRun`` for a run without evaluation metrics.

@@ -91,7 +91,7 @@ class CardInputs:
 
 
 def open_client() -> tuple[MlflowClient, str]:
-    """A client of the tracking store (``MLFLOW_TRACKING_URI`` or ./mlruns) and its URI."""
+    """A client of the tracking store (``MLFLOW_TRACKING_URI`` or ./mlflow.db) and its URI."""
     from mlflow import MlflowClient
 
     from triage.tracking import tracking_uri

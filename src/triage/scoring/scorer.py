@@ -112,16 +112,16 @@ def load_model(uri: str, *, required: bool = True) -> LoadedModel | None:
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
-    from triage.tracking import LOCAL_DIR, use_tracking
+    from triage.tracking import LOCAL_STORE, has_local_store, use_tracking
     from triage.tracking.version_readiness import missing_cut_points
 
     name, alias, version = _parse_models_uri(uri)
-    if not os.environ.get("MLFLOW_TRACKING_URI") and not (LOCAL_DIR / "mlflow.db").is_file():
+    if not has_local_store():
         if not required:
             return None  # scoring never creates a store as a side effect
         raise ModelUnavailable(
             NO_CHAMPION.format(
-                alias=alias or version, name=name, where=f"{LOCAL_DIR}/ (no store here yet)"
+                alias=alias or version, name=name, where=f"./{LOCAL_STORE} (no store here yet)"
             )
         )
     tracking = use_tracking()

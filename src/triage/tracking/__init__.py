@@ -1,9 +1,13 @@
 """MLflow: where runs go, what each run records, and how models are registered and promoted.
 
-Embedded default: a SQLite tracking store and an artefact folder under
-``./mlruns`` in the working folder, unless ``MLFLOW_TRACKING_URI`` is set. A
-SQLite store is created and migrated under a lock file beside it
-(``store_lock``), so first runs started together do not collide.
+Embedded default: MLflow's own default store, ``./mlflow.db`` (SQLite) in the
+working folder, with the artefacts in ``./mlruns`` beside it, unless
+``MLFLOW_TRACKING_URI`` is set. Being MLflow's default, it is the store that
+stock tools open with nothing set: ``mlflow run``, ``mlflow ui``, ``mlflow
+models serve`` and ``mlflow.pyfunc.load_model("models:/...")`` started in the
+same folder all see the runs and models of ``triage run``. A SQLite store is
+created and migrated under a lock file beside it (``store_lock``), so first
+runs started together do not collide.
 
 A model version is registered only once it is complete (``register_version``):
 its run has finished and the version is created with the tags scoring needs,
@@ -48,7 +52,10 @@ from triage.tracking.run_owner import STALE_NOTE_TAG, stale_reason
 from triage.tracking.store_lock import sqlite_path, store_lock
 from triage.tracking.version_readiness import MODEL_DIGEST_TAG, readiness_problem
 
-LOCAL_DIR = Path("mlruns")
+LOCAL_STORE = Path("mlflow.db")
+"""MLflow's default tracking store (``sqlite:///mlflow.db``), relative to the working folder."""
+ARTIFACTS_DIR = "mlruns"
+"""A SQLite store's artefacts: this folder beside the database file (MLflow's default name)."""
 
 
 class VersionNotReady(TriageError, ValueError):
@@ -56,12 +63,16 @@ class VersionNotReady(TriageError, ValueError):
 
 
 def tracking_uri() -> str:
-    """``MLFLOW_TRACKING_URI`` if set, else the embedded SQLite store in ./mlruns."""
+    """``MLFLOW_TRACKING_URI`` if set, else MLflow's default store ./mlflow.db (absolute)."""
     env = os.environ.get("MLFLOW_TRACKING_URI")
     if env:
         return env
-    LOCAL_DIR.mkdir(exist_ok=True)
-    return f"sqlite:///{(LOCAL_DIR / 'mlflow.db').resolve()}"
+    return f"sqlite:///{LOCAL_STORE.resolve()}"
+
+
+def has_local_store() -> bool:
+    """Whether a store is set or exists here (reading commands never create one)."""
+    return bool(os.environ.get("MLFLOW_TRACKING_URI")) or LOCAL_STORE.is_file()
 
 
 def ui_hint(uri: str) -> str:
@@ -101,7 +112,12 @@ def use_tracking() -> str:
 
 
 def ensure_experiment(name: str, uri: str) -> str:
-    """The experiment's id; a new local experiment keeps its artefacts in ./mlruns/artifacts.
+    """The experiment's id; a new experiment of a SQLite store keeps its artefacts beside it.
+
+    ``mlruns/artifacts`` next to the database file, wherever the process runs:
+    ``mlflow run`` starts the pipeline inside ``pipelines/``, and MLflow's own
+    default (``./mlruns`` of the working folder) would then scatter one store's
+    artefacts over several folders.
 
     Looked up and created under the store's lock: two first runs must not both create it.
     """
@@ -119,8 +135,8 @@ def ensure_experiment(name: str, uri: str) -> str:
         if exp is not None:
             return exp.experiment_id
         location = None
-        if uri.startswith("sqlite:") and not os.environ.get("MLFLOW_TRACKING_URI"):
-            location = (LOCAL_DIR / "artifacts").resolve().as_uri()
+        if database is not None:
+            location = (database.resolve().parent / ARTIFACTS_DIR / "artifacts").as_uri()
         return client.create_experiment(name, artifact_location=location)
 
 
@@ -353,7 +369,8 @@ def promote(name: str, version: str, *, reason: str, alias: str = CHAMPION) -> d
 
 __all__ = [
     "CORE_PACKAGES",
-    "LOCAL_DIR",
+    "LOCAL_STORE",
+    "has_local_store",
     "LoggedModel",
     "VersionNotReady",
     "check_ready",
