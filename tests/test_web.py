@@ -2,7 +2,8 @@
 
 Real components throughout: a model trained with the CI config into an MLflow
 store under the session's temp folder (shared by the web and decision tests),
-a real SQLite intake store seeded with the committed sample, the FastAPI app
+a real SQLite intake store holding the committed sample (all 2,000 notices,
+imported as ``--notices`` at the pinned clock ``AS_OF``), the FastAPI app
 through Starlette's TestClient, and `triage score` in a subprocess for the
 parity check.
 """
@@ -104,7 +105,8 @@ def state(registry, tmp_path_factory):
     store = tmp_path_factory.mktemp("intake")
     add_worker(store, "worker1")
     add_worker(store, "worker2")
-    return open_web_state(registry, store, routing_model=None)
+    # The whole sample (three years, some notices long overdue), not the demo's last days.
+    return open_web_state(registry, store, routing_model=None, notices=SAMPLE, as_of=AS_OF)
 
 
 @pytest.fixture(scope="module")
@@ -878,17 +880,23 @@ def test_serve_notices_on_a_new_store_queues_exactly_those_notices(serve_cli, tm
     assert "warning" not in again.stderr and "error" not in again.stderr
 
 
-def _sample_store(serve_cli, store: Path) -> None:
-    """A store seeded with the committed sample by ``triage serve`` on an empty store."""
+def _sample_store(serve_cli, store: Path) -> list[str]:
+    """A store seeded with the demo sample by ``triage serve`` on an empty store; its ids."""
+    from triage.decisions import connect
+
     seeded, app = serve_cli("--store", str(store), "--model", "models:/intake-urgency@nobody")
     assert seeded.exit_code == 0, seeded.output
-    assert app is not None and "loaded 2000 synthetic sample notices" in seeded.stderr
+    assert app is not None and "synthetic sample notices" in seeded.stderr
+    conn = connect(store)
+    try:
+        return [r[0] for r in conn.execute("SELECT notice_id FROM notices ORDER BY seq")]
+    finally:
+        conn.close()
 
 
-def _clashing(tmp_path: Path, n: int = 50) -> Path:
-    """A synth file under the sample's first ids (the ids `triage synth` gives), other contents."""
-    notices = _synth(tmp_path, n)
-    ids = [s["notice_id"] for s in _sample(n)]
+def _clashing(tmp_path: Path, ids: list[str]) -> Path:
+    """A synth file under the seeded sample's ids (the ids `triage synth` gives), other contents."""
+    notices = _synth(tmp_path, len(ids))
     clash = tmp_path / "clash.jsonl"
     clash.write_text(
         "".join(
@@ -902,9 +910,8 @@ def _clashing(tmp_path: Path, n: int = 50) -> Path:
 
 def test_serve_notices_clashing_with_the_store_stops_with_one_summary_line(serve_cli, tmp_path):
     store = tmp_path / "store"
-    _sample_store(serve_cli, store)
-    clash = _clashing(tmp_path)
-    ids = [s["notice_id"] for s in _sample(3)]
+    ids = _sample_store(serve_cli, store)[:20]
+    clash = _clashing(tmp_path, ids)
     result, app = serve_cli(
         "--notices", str(clash), "--store", str(store), "--model", "models:/intake-urgency@nobody"
     )
@@ -913,16 +920,15 @@ def test_serve_notices_clashing_with_the_store_stops_with_one_summary_line(serve
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
     (line,) = lines
-    assert line.startswith(f"error: --notices: nothing imported from {clash}: 50 of 50 notices")
-    assert f"({ids[0]}, {ids[1]}, {ids[2]} and 47 more)" in line
+    assert line.startswith(f"error: --notices: nothing imported from {clash}: 20 of 20 notices")
+    assert f"({ids[0]}, {ids[1]}, {ids[2]} and 17 more)" in line
     assert "synthetic sample" in line and "--store NEW_FOLDER" in line
     assert "triage users add NAME --store NEW_FOLDER" in line
 
 
 def test_serve_notices_partly_clashing_warns_once_and_serves_the_rest(serve_cli, tmp_path):
     store = tmp_path / "store"
-    _sample_store(serve_cli, store)
-    clash = _clashing(tmp_path, 5)
+    clash = _clashing(tmp_path, _sample_store(serve_cli, store)[:5])
     records = _lines(clash)
     records[-1]["notice_id"] = "NEW-0001"
     clash.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
@@ -953,4 +959,4 @@ def test_serve_notices_with_no_valid_notice_stops_naming_the_file(serve_cli, tmp
 
     # nothing was imported, so the same store, given no notices, is still seeded with the sample
     seeded, app = serve_cli("--store", str(store), "--model", "models:/intake-urgency@nobody")
-    assert seeded.exit_code == 0 and "loaded 2000 synthetic sample notices" in seeded.stderr
+    assert seeded.exit_code == 0 and "synthetic sample notices" in seeded.stderr

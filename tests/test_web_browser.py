@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from test_web import PASSWORD, add_worker, open_web_state, trained_registry
+from test_web import AS_OF, PASSWORD, SAMPLE, add_worker, open_web_state, trained_registry
 from triage.contract import TIERS
 
 pytestmark = pytest.mark.slow
@@ -36,7 +36,10 @@ def server(tmp_path_factory):
     registry = trained_registry(tmp_path_factory)
     store = tmp_path_factory.mktemp("intake-browser")
     add_worker(store, "kobayashi")
-    app = create_app(state=open_web_state(registry, store, routing_model=None))
+    # The whole sample at a pinned clock: the demo's last days hold no overdue notice.
+    app = create_app(
+        state=open_web_state(registry, store, routing_model=None, notices=SAMPLE, as_of=AS_OF)
+    )
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     uv = uvicorn.Server(config)

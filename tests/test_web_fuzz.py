@@ -23,7 +23,6 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
@@ -37,11 +36,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from test_web import PASSWORD, add_worker, open_web_state, trained_registry
+from test_web import AS_OF, PASSWORD, SAMPLE, add_worker, open_web_state, trained_registry
 
 pytestmark = pytest.mark.slow
 
-SAMPLE = Path(__file__).resolve().parents[1] / "synthetic" / "sample" / "notices.jsonl"
 WORKER = "fuzzer"
 MAX_EXAMPLES = 25
 SEED = int(os.environ.get("TRIAGE_FUZZ_SEED", "16"))
@@ -78,7 +76,9 @@ def base_url(tmp_path_factory):
     registry = trained_registry(tmp_path_factory)
     store = tmp_path_factory.mktemp("intake-fuzz")
     add_worker(store, WORKER)
-    app = create_app(state=open_web_state(registry, store, routing_model=None))
+    app = create_app(
+        state=open_web_state(registry, store, routing_model=None, notices=SAMPLE, as_of=AS_OF)
+    )
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical")
     server = uvicorn.Server(config)

@@ -22,7 +22,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from test_web import CI_CONFIG, MODEL, PASSWORD, add_worker, registry_env, trained_registry
+from test_web import (
+    AS_OF,
+    CI_CONFIG,
+    MODEL,
+    PASSWORD,
+    SAMPLE,
+    add_worker,
+    registry_env,
+    trained_registry,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -40,6 +49,7 @@ def _free_port() -> int:
 def _serve(store: Path, port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
     cmd = [TRIAGE, "serve", "--port", str(port), "--store", str(store), "--model", MODEL]
     cmd += ["--routing-model", "", "--config", str(CI_CONFIG)]
+    cmd += ["--notices", str(SAMPLE), "--as-of", AS_OF]
     with log.open("w") as fh:
         proc = subprocess.Popen(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120

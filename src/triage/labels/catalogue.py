@@ -265,8 +265,9 @@ UI_TEXT: dict[str, tuple[str, str]] = {
     "signed_in_as": ("Signed in as {user}", "ログイン中：{user}"),
     "clock": ("Clock: {clock}", "基準時刻：{clock}"),
     "no_model": (
-        "No model is promoted, so no notice has a suggestion. {detail}",
-        "昇格済みのモデルがないため、提案はありません。{detail}",
+        "No model is promoted, so no notice has a model's suggestion: the queue shows what the "
+        "national rules alone require. {detail}",
+        "昇格済みのモデルがないため、モデルによる提案はありません。一覧には国のルールのみによる対応を表示しています。{detail}",
     ),
     "not_champion": (
         "Suggestions come from {model}, which is NOT the promoted champion: not for casework.",
@@ -300,6 +301,16 @@ UI_TEXT: dict[str, tuple[str, str]] = {
         "Ordered by suggested tier, then by the 48-hour safety deadline; overdue notices first.",
         "提案された緊急度、次に48時間の安全確認期限の順（期限超過を先頭）。",
     ),
+    "queue_order_rules": (
+        "No model: ordered by the national rules' floor, then by the 48-hour safety deadline; "
+        "overdue notices first.",
+        "モデルなし：国のルールによる下限、次に48時間の安全確認期限の順（期限超過を先頭）。",
+    ),
+    "counts_by_floor": (
+        "No model: counted by the national rules' floor (no floor: {tier}).",
+        "モデルなし：国のルールによる下限で集計（下限なしは{tier}）。",
+    ),
+    "no_model_suggestion": ("no model suggestion", "モデルの提案なし"),
     "counts_today": ("Received in the 24 h before the clock", "基準時刻前24時間の受理件数"),
     "counts_open": ("Not yet decided", "未判断の件数"),
     "capacity_line": (
@@ -425,6 +436,17 @@ UI_TEXT: dict[str, tuple[str, str]] = {
     "decided_by": ("by {user} at {when}", "{when} {user}"),
     "decision_suggested": ("suggested {tier}", "提案 {tier}"),
     "no_suggestion": ("No suggestion (no model).", "提案なし（モデルなし）。"),
+    "rules_only_title": (
+        "What the national rules require (no model)",
+        "国のルールによる対応（モデルなし）",
+    ),
+    "rules_route": ("DV route set by the rules' floor", "ルールの下限による面前DVの振り分け"),
+    "decide_needs_model": (
+        "Decisions are recorded once a model is promoted: a decision keeps the model version "
+        "and the score the worker was shown.",
+        "モデルが昇格されるまで判断は記録できません。判断の記録には、表示されたモデルの"
+        "バージョンとスコアが含まれるためです。",
+    ),
     "back_to_queue": ("← back to the queue", "← 通告一覧へ戻る"),
     # API docs page
     "api_title": ("JSON API", "JSON API"),
@@ -473,3 +495,74 @@ UI_TEXT: dict[str, tuple[str, str]] = {
     "err_invalid": ("The decision is incomplete: {detail}", "判断の内容が不完全です：{detail}"),
 }
 """Fixed words of the intake team's web page, (en, ja). ``{name}`` fields are filled in."""
+
+AUDIT_METRIC_LABELS: dict[str, tuple[str, str]] = {
+    "n": ("notices", "通告件数"),
+    "base_rate": ("base rate", "基準率"),
+    "flag_rate": ("share flagged", "フラグの割合"),
+    "fnr": ("false-negative rate (under-triage)", "偽陰性率（過小トリアージ）"),
+    "fpr": ("false-positive rate", "偽陽性率"),
+    "for": ("false-omission rate", "偽脱落率"),
+    "precision": ("precision", "適合率"),
+    "auc": ("AUC", "AUC"),
+    "brier": ("Brier", "Brier スコア"),
+    "ece": ("ECE", "ECE"),
+}
+"""A fairness audit's metrics, (en, ja): the card's tables and the disparity figure. The
+English is ``triage.audit.groups.METRIC_LABELS``'s (a test keeps them equal)."""
+
+FIGURE_TEXT: dict[str, tuple[str, str]] = {
+    # reliability diagram
+    "reliability_title": ("Reliability", "信頼性図"),
+    "reliability_perfect": ("perfect calibration", "完全な較正"),
+    "reliability_x": ("predicted probability", "予測確率"),
+    "reliability_y": ("observed rate", "観測された割合"),
+    "reliability_count": ("notices", "通告件数"),
+    # capacity curve
+    "capacity_x": (
+        "notices a day the centres can take (capacity)",
+        "児童相談所が1日に対応できる通告件数（対応能力）",
+    ),
+    "capacity_recall": ("recall at capacity ({outcome})", "対応能力内の再現率（{outcome}）"),
+    "capacity_precision": ("precision at capacity ({outcome})", "対応能力内の適合率（{outcome}）"),
+    "capacity_title": (
+        "Capacity curve, test period ({days:.0f} days, {n:,} notices)",
+        "対応能力曲線、テスト期間（{days:.0f}日間、通告 {n:,} 件）",
+    ),
+    "outcome_true": ("true outcome", "真の結果"),
+    "outcome_recorded": ("recorded outcome", "記録上の結果"),
+    # fairness audit
+    "disparity_title": (
+        "{name}: ratio to the reference group (band {low:g}-{high:g})",
+        "{name}：基準集団との比（許容範囲 {low:g}〜{high:g}）",
+    ),
+    # global explanations
+    "importance_x": (
+        "mean |contribution| (log-odds, before calibration)",
+        "寄与の絶対値の平均（較正前の対数オッズ）",
+    ),
+    "importance_title": (
+        "Global importance: mean absolute contribution per notice field",
+        "全体の重要度：通告の項目ごとの寄与の絶対値の平均",
+    ),
+    "beeswarm_x": ("contribution to the margin (log-odds)", "スコアへの寄与（較正前の対数オッズ）"),
+    "beeswarm_title": (
+        "Contributions of the top fields, one dot per notice\n"
+        "red = yes / higher, blue = no / lower, grey = not known; categories: see dependence",
+        "影響の大きい項目の寄与（点は通告1件）\n"
+        "赤＝あり・大きい、青＝なし・小さい、灰色＝不明。カテゴリーの色は依存図を参照",
+    ),
+    "not_known": ("not known", "不明"),
+    "dependence_y": ("contribution (log-odds)", "寄与（対数オッズ）"),
+    "truth_x": (
+        "true effect size in the generator (|ATE| x sd, log-odds)",
+        "生成器における真の効果の大きさ（|ATE|×標準偏差、対数オッズ）",
+    ),
+    "truth_y": ("model: mean |contribution| (log-odds)", "モデル：寄与の絶対値の平均（対数オッズ）"),
+    "truth_title": (
+        "Truth check: Spearman {spearman:.2f}, top-5 overlap across seeds {overlap:.2f}",
+        "真値との照合：Spearman {spearman:.2f}、シード間の上位5項目の一致 {overlap:.2f}",
+    ),
+}
+"""Fixed words of the figures (titles, axes, legends), (en, ja); ``{name}`` fields are filled in.
+Figures are drawn in the language asked for, at run time and again when a card is made."""

@@ -26,7 +26,6 @@ from triage.scoring import parse_as_of
 from triage.scoring.lines import score_line
 from triage.web.auth_routes import attempt_login
 from triage.web.i18n import request_lang
-from triage.web.intake import stored_notice
 from triage.web.json_body import Utf8JsonRoute
 from triage.web.problems import ProblemOut, ScoreBatch, ScoreProblem, problem
 from triage.web.queue import QueueFilters
@@ -36,6 +35,9 @@ from triage.web.workers import decision_for_viewer
 
 MAX_BATCH = 1000
 NO_NOTICE = "notice_id: no notice with this id in the store"
+PINNED_CLOCK = (
+    " (the page's clock, used when as_of is not given; pass as_of to score at another time)"
+)
 COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ProblemOut, "description": "Not logged in (or the session ended)."},
     403: {"model": ProblemOut, "description": "A POST without the right X-CSRF-Token header."},
@@ -188,7 +190,11 @@ def api_score(
     user: User,
     body: Annotated[Any, Body()],
     as_of: Annotated[
-        str | None, Query(description="moment of scoring, ISO 8601 with offset (default now)")
+        str | None,
+        Query(
+            description="moment of scoring, ISO 8601 with offset (default: the page's clock: "
+            "`serve --as-of` when pinned, the synthetic sample's clock, else now)"
+        ),
     ] = None,
     lang: Literal["ja", "en"] = "ja",
     explain: Annotated[bool, Query(description="fill factors and ask_next")] = True,
@@ -198,12 +204,14 @@ def api_score(
 
     Identifier-like fields (names, addresses, phone numbers, free text) are
     refused as everywhere else: the notice is rejected and the value never echoed.
+    Without ``as_of`` the notices are scored at the page's clock, so the API and
+    the page say the same of the same notice.
     """
     state = request.app.state.web
     if state.scorer is None:
         raise HTTPException(503, state.model_problem)
     try:
-        when = parse_as_of(as_of)
+        when = state.now() if as_of is None else parse_as_of(as_of)
     except ValueError as exc:
         return _unprocessable("as_of", str(exc))
     single = isinstance(body, dict)
@@ -213,11 +221,12 @@ def api_score(
     if len(items) > MAX_BATCH:
         return _unprocessable("body", f"expected at most {MAX_BATCH} notices, got {len(items)}")
     result = validate_notices(items)
-    if as_of is not None and result.n_valid:
+    pinned = as_of is None and state.fixed_clock is not None
+    if (as_of is not None or pinned) and result.n_valid:
         try:
             refuse_as_of_long_before(when, result.valid["received_at"])
         except InvalidParameter as exc:
-            return _unprocessable("as_of", str(exc))
+            return _unprocessable("as_of", str(exc) + (PINNED_CLOCK if pinned else ""))
     errors = [_item_error(items, e) for e in result.errors]
     # One notice is scored from its dict (no DataFrame: the fast path); a list as a frame.
     # (A JSON body always keeps its ``records``; only a table source leaves them None.)
@@ -280,7 +289,11 @@ def api_queue(
     user: User,
     filters: Annotated[QueueFilters, Query()],
 ) -> dict[str, Any]:
-    """The queue as the page shows it: suggested tier, then safety deadline, overdue first."""
+    """The queue as the page shows it: suggested tier, then safety deadline, overdue first.
+
+    Without a model (``rules_only``): no suggested tier (null); ordered, counted and
+    filtered by the national rules' floor.
+    """
     state = request.app.state.web
     page = state.queue_page(filters)
     data = page.data()
@@ -297,6 +310,9 @@ def api_queue(
 def api_notice(request: Request, user: User, notice_id: str) -> dict[str, Any]:
     """A stored notice, its current score (with ``score_hash``) and every decision on it.
 
+    Without a model, ``score`` is null and ``rules_verdict`` holds what the national
+    rules alone say of it at the page's clock (floor, rules, actions, deadline).
+
     Decisions name their worker only to that worker (``decided_by_you``): the
     research export's pseudonyms must not be joinable back to logins here.
     """
@@ -304,7 +320,7 @@ def api_notice(request: Request, user: User, notice_id: str) -> dict[str, Any]:
     conn = state.connect()
     try:
         state.refresh(conn)
-        stored = stored_notice(conn, notice_id)
+        stored = state.stored_notice(conn, notice_id)
         if stored is None:
             raise HTTPException(404, NO_NOTICE)
         decisions = [decision_for_viewer(d, user) for d in decisions_for(conn, notice_id)]

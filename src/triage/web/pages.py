@@ -10,7 +10,6 @@ from pydantic import ValidationError
 
 from triage.contract import TIERS, notice_fields
 from triage.decisions import DecisionError, DecisionInput, decisions_for
-from triage.web.intake import stored_notice
 from triage.web.queue import PAGE_SIZE, QueueFilters
 from triage.web.render import render, words
 from triage.web.security import csrf_ok, page_user
@@ -82,7 +81,7 @@ def _notice_page(
     conn = state.connect()
     try:
         state.refresh(conn)
-        stored = stored_notice(conn, notice_id)
+        stored = state.stored_notice(conn, notice_id)
         history = [decision_for_viewer(d, user) for d in decisions_for(conn, notice_id)]
     finally:
         conn.close()

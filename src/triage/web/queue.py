@@ -7,6 +7,8 @@ costly part, shared between requests by ``queue_cache.py``);
 Ordering and overdue come from :func:`triage.scoring.queue.build_queue`, the
 function behind `triage queue`, applied to the whole store; filters then
 pick rows without renumbering, so a notice keeps its place in the queue.
+Without a model the rows are the rules' verdicts (``rule_floors.py``): no
+suggested tier, ordered, counted and filtered by the rules' floor.
 """
 
 from __future__ import annotations
@@ -50,10 +52,13 @@ class QueuePage:
     counts_today: dict[str, int]
     capacity: DayCapacity
     over_today: dict[str, bool]
+    rules_only: bool = False
+    """No model: rows carry the rules' floor and no suggested tier; counts are by floor."""
 
     def data(self) -> dict[str, Any]:
         return {
             "as_of": self.as_of.isoformat(),
+            "rules_only": self.rules_only,
             "total": self.total,
             "counts_open": self.counts_open,
             "counts_received_last_24h": self.counts_today,
@@ -66,8 +71,14 @@ class QueuePage:
         }
 
 
+def queue_tier(entry: dict[str, Any]) -> str:
+    """The tier a row is counted and filtered by: the suggestion; without a model, the tier
+    the rules alone give (their floor, else the lowest)."""
+    return entry["suggested_tier"] or entry["rule_floor"] or TIERS[-1]
+
+
 def _keep(entry: dict[str, Any], f: QueueFilters) -> bool:
-    if f.tier and entry["suggested_tier"] != f.tier:
+    if f.tier and queue_tier(entry) != f.tier:
         return False
     if f.route and entry["route"] != f.route:
         return False
@@ -81,7 +92,7 @@ def _keep(entry: dict[str, Any], f: QueueFilters) -> bool:
 
 
 def _counts(entries: list[dict[str, Any]]) -> dict[str, int]:
-    return {t: sum(e["suggested_tier"] == t for e in entries) for t in TIERS}
+    return {t: sum(queue_tier(e) == t for e in entries) for t in TIERS}
 
 
 @dataclass(frozen=True)
@@ -95,6 +106,7 @@ class QueueRows:
     counts_open: dict[str, int]
     position: dict[str, int]  # notice_id → its index in entries
     decided_up_to: int  # the largest decision_id taken in (0: none)
+    rules_only: bool = False  # no model: the rules' verdicts (see ``rule_floors.py``)
 
 
 DECISION_FIELDS = (
@@ -132,7 +144,21 @@ def queue_rows(conn: sqlite3.Connection) -> QueueRows:
         }
         for r in rows
     ]
+    return ordered_rows(conn, records)
+
+
+def ordered_rows(
+    conn: sqlite3.Connection, records: list[dict[str, Any]], *, rules_only: bool = False
+) -> QueueRows:
+    """``records`` in queue order, each with its latest decision.
+
+    ``rules_only``: the records are the rules' verdicts, their ``suggested_tier``
+    the rules' tier for ordering only; the rows then carry None there (no model
+    suggested anything)."""
     view = build_queue(records, DayCapacity(per_day=0, immediate=0))
+    if rules_only:
+        for e in view.entries:
+            e["suggested_tier"] = None
     latest = latest_decisions(conn)
     for e in view.entries:
         d = latest.get(e["notice_id"])
@@ -145,6 +171,7 @@ def queue_rows(conn: sqlite3.Connection) -> QueueRows:
         counts_open=_counts([e for e in view.entries if e["decision"] is None]),
         position={e["notice_id"]: i for i, e in enumerate(view.entries)},
         decided_up_to=max((d["decision_id"] for d in latest.values()), default=0),
+        rules_only=rules_only,
     )
 
 
@@ -202,4 +229,5 @@ def queue_page(
             "immediate": counts_today["immediate"] > capacity.immediate,
             "immediate+urgent": cgc > capacity.per_day,
         },
+        rules_only=rows.rules_only,
     )

@@ -13,13 +13,16 @@ server on it. What the rows depend on is small to check on every request:
   decided since are read again (``with_new_decisions``), not the whole queue.
 
 The clock itself does not change the rows (``queue_page`` counts the last
-24 hours from them per request).
+24 hours from them per request). Without a model the rows are built from the
+rules' verdicts instead (``build``), which ``WebState.refresh`` renews and
+counts in ``scores_version`` the same way.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Callable
 
 from triage.web.queue import QueueRows, queue_rows, with_new_decisions
 
@@ -43,7 +46,12 @@ class QueueCache:
         # One tuple, replaced whole: a request reads key and rows that belong together.
         self._built: tuple[ScoresKey, QueueRows] | None = None
 
-    def rows(self, conn: sqlite3.Connection, scores_version: int) -> QueueRows:
+    def rows(
+        self,
+        conn: sqlite3.Connection,
+        scores_version: int,
+        build: Callable[[sqlite3.Connection], QueueRows] = queue_rows,
+    ) -> QueueRows:
         key, newest_decision = _look(conn, scores_version)
         built = self._built
         if built is not None and built[0] == key and built[1].decided_up_to >= newest_decision:
@@ -54,7 +62,7 @@ class QueueCache:
             key, newest_decision = _look(conn, scores_version)
             built = self._built
             if built is None or built[0] != key:
-                built = (key, queue_rows(conn))
+                built = (key, build(conn))
             elif built[1].decided_up_to < newest_decision:
                 built = (key, with_new_decisions(conn, built[1]))
             self._built = built

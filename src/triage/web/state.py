@@ -4,19 +4,26 @@ Model choice, as a careful team would have it: suggestions come from the
 promoted ``@champion``. Without one, the app still starts (the login, the
 notices and their decisions remain reachable) but shows no suggestion and a
 banner saying how to promote a version; it never falls back to an unpromoted
-model by itself. ``--model models:/intake-urgency@candidate`` (or a version)
-runs an unpromoted model on purpose, with a warning on every page.
+model by itself. The queue then holds what the national rules alone say of
+each notice (``rule_floors.py``): floor, rules, actions, the 48-hour deadline.
+No decision is recorded meanwhile: a decision records the model version and
+the score it was shown, and there is none. ``--model
+models:/intake-urgency@candidate`` (or a version) runs an unpromoted model on
+purpose, with a warning on every page.
 
 The notices: ``--notices FILE`` adds that file's valid notices, so a new store
 holds exactly those; only an empty store given no notices is seeded with the
-committed synthetic sample. A file that gives the store nothing (unreadable,
-or every notice invalid or already stored under its id with other contents)
-stops the start with one message; importing the same file again is harmless.
+committed synthetic sample's last days (``demo_sample.py``: the notices of the
+``SAMPLE_DAYS`` before the sample's clock, as known at that clock). A file that
+gives the store nothing (unreadable, or every notice invalid or already stored
+under its id with other contents) stops the start with one message; importing
+the same file again is harmless.
 
 The clock: ``--as-of`` pins it; a store seeded with the synthetic sample pins
-it to the morning after the sample's last notice (so the sample looks like a
-working day, with some notices still inside their 48 hours); otherwise
-(notices of one's own) it is the real time.
+it to 09:00 the morning after the sample's last notice (so the sample looks
+like a working morning); otherwise (notices of one's own) it is the real time.
+The page, its queue and ``/api/score`` without ``as_of`` all use this one
+clock (``WebState.now``).
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from typing import Any
 
 import pandas as pd
 
-from triage.decisions import connect, get_meta, set_meta
+from triage.decisions import DecisionError, connect, get_meta, set_meta
 from triage.decisions.sessions import (
     SessionLimits,
     StoredSession,
@@ -52,12 +59,23 @@ from triage.decisions.users import authenticate, is_active
 from triage.notices import refuse_as_of_long_before
 from triage.scoring import DEFAULT_MODEL, DEFAULT_ROUTING_MODEL, parse_as_of
 from triage.scoring.queue import DayCapacity
-from triage.web.intake import import_notice_file, import_notices, refresh_scores
-from triage.web.queue import QueueFilters, QueuePage, queue_page
+from triage.web.demo_sample import SAMPLE, SAMPLE_DAYS, morning_sample
+from triage.web.intake import import_notice_file, import_notices, refresh_scores, stored_notice
+from triage.web.queue import (
+    QueueFilters,
+    QueuePage,
+    QueueRows,
+    ordered_rows,
+    queue_page,
+    queue_rows,
+)
 from triage.web.queue_cache import QueueCache
+from triage.web.rule_floors import RuleVerdicts, judge_store, queue_records
 
-SAMPLE = "synthetic/sample/notices.jsonl"
-SAMPLE_CLOCK_HOUR = 9
+NO_MODEL_NO_DECISION = (
+    "notice_id: {notice_id} has no suggestion to decide on: no model is loaded, and a "
+    "decision records the model version and the score it was shown; promote a model first"
+)
 TOUCH_EVERY = 60.0
 """Seconds between writes of a session's last use (the idle clock is that coarse)."""
 
@@ -93,12 +111,6 @@ def session_limits(settings: WebSettings) -> SessionLimits:
     )
 
 
-def sample_clock(received: pd.Series) -> pd.Timestamp:
-    """09:00 on the day after the last notice, in the notices' own offset."""
-    last = pd.to_datetime(received).max()
-    return (last.normalize() + pd.Timedelta(days=1, hours=SAMPLE_CLOCK_HOUR)).tz_convert(last.tz)
-
-
 @dataclass
 class WebState:
     settings: WebSettings
@@ -109,6 +121,10 @@ class WebState:
     scorer_key: str
     synthetic: bool
     rules_by_id: dict[str, Any]
+    rule_set: Any = None
+    """The rules the page judges without a model (None: the built-in ones)."""
+    rule_verdicts: RuleVerdicts | None = None
+    """Without a model: the rules' verdict on every notice at the clock (``refresh``)."""
     score_lock: threading.Lock = field(default_factory=threading.Lock)
     login_limiter: Any = None  # LoginLimiter, set by create_app
     password_checks: Any = None  # PasswordChecks, set by create_app
@@ -144,6 +160,14 @@ class WebState:
         routing = self.scorer.routing if self.scorer else None
         conn = self.connect()
         try:
+            if self.scorer is None and _has_notice(conn, decision.notice_id):
+                # A score cached under an earlier model is not what the page shows now.
+                raise DecisionError(
+                    NO_MODEL_NO_DECISION.format(notice_id=decision.notice_id),
+                    field="notice_id",
+                    code="not_scored",
+                    kind="conflict",
+                )
             return record_decision(
                 conn, decision, user=user, routing_model=routing.uri if routing else None
             )
@@ -195,7 +219,8 @@ class WebState:
             conn.execute(f"PRAGMA busy_timeout = {int(self.settings.busy_timeout_seconds * 1000)}")
 
     def refresh(self, conn) -> int:
-        """Re-score what the clock or a model change made stale (see ``intake.py``).
+        """Re-score what the clock or a model change made stale (see ``intake.py``); without
+        a model, judge every notice by the rules again (``rule_floors.py``).
 
         Called on every queue and notice request, so it first checks, in two
         index look-ups, whether anything can be stale: no notice was added
@@ -203,8 +228,6 @@ class WebState:
         ``valid_until_us`` then stored (the model cannot change while the
         server runs).
         """
-        if self.scorer is None:
-            return 0
         now = self.now()
         now_us = int((now - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(microseconds=1))
         newest = conn.execute("SELECT MAX(seq) FROM notices").fetchone()[0]
@@ -212,6 +235,12 @@ class WebState:
         if due is not None and due[0] == newest and now_us < due[1]:
             return 0
         with self.score_lock:
+            if self.scorer is None:
+                verdicts = judge_store(conn, rule_set=self.rule_set, as_of=now)
+                self.rule_verdicts = verdicts
+                self.scores_version += 1
+                self._refresh_due = (newest, verdicts.valid_until_us)
+                return len(verdicts.by_id)
             n = refresh_scores(conn, self.scorer, as_of=now, scorer_key=self.scorer_key)
             earliest = conn.execute("SELECT MIN(valid_until_us) FROM scores").fetchone()[0]
             if n:
@@ -219,12 +248,36 @@ class WebState:
             self._refresh_due = (newest, math.inf if earliest is None else earliest)
         return n
 
+    def _rule_rows(self, conn: sqlite3.Connection) -> QueueRows:
+        verdicts = self.rule_verdicts
+        records = [] if verdicts is None else queue_records(verdicts)
+        return ordered_rows(conn, records, rules_only=True)
+
+    def stored_notice(self, conn: sqlite3.Connection, notice_id: str) -> dict[str, Any] | None:
+        """The notice and what the page shows of it: its cached score, or without a model the
+        rules' verdict (``rules_verdict``; a score cached under an earlier model is not shown)."""
+        stored = stored_notice(conn, notice_id)
+        if stored is None or self.scorer is not None:
+            return stored
+        verdicts = self.rule_verdicts
+        verdict = verdicts.by_id.get(notice_id) if verdicts is not None else None
+        if verdicts is not None and verdict is not None:
+            verdict = {**verdict, "as_of": verdicts.as_of.isoformat()}
+        return {
+            **stored,
+            "score": None,
+            "score_hash": None,
+            "score_as_of": None,
+            "rules_verdict": verdict,
+        }
+
     def queue_page(self, filters: QueueFilters) -> QueuePage:
         """The queue as it stands now (scores refreshed first), one page of it."""
         conn = self.connect()
         try:
             self.refresh(conn)
-            rows = self.queue_cache.rows(conn, self.scores_version)
+            build = queue_rows if self.scorer is not None else self._rule_rows
+            rows = self.queue_cache.rows(conn, self.scores_version, build)
         finally:
             conn.close()
         return queue_page(rows, as_of=self.now(), capacity=self.capacity, filters=filters)
@@ -252,17 +305,23 @@ class WebState:
         )
 
 
+def _rules_file(settings: WebSettings) -> Path | None:
+    """The extra rules: ``--rules``, else ``configs/rules.yaml`` when there is one."""
+    if settings.rules is not None:
+        return settings.rules
+    from triage.experiment.data import resolve_path
+
+    default = resolve_path("configs/rules.yaml")
+    return default if default.exists() else None
+
+
 def _load_scorer(settings: WebSettings) -> tuple[Any | None, str | None]:
     from triage.scoring import ModelUnavailable, Scorer
 
-    rules = settings.rules
-    if rules is None:
-        from triage.experiment.data import resolve_path
-
-        default = resolve_path("configs/rules.yaml")
-        rules = default if default.exists() else None
     try:
-        scorer = Scorer.load(settings.model, routing_model=settings.routing_model, rules=rules)
+        scorer = Scorer.load(
+            settings.model, routing_model=settings.routing_model, rules=_rules_file(settings)
+        )
     except ModelUnavailable as exc:
         return None, str(exc)
     return scorer, None
@@ -292,6 +351,11 @@ def _scorer_key(scorer: Any | None, settings: WebSettings, clock: pd.Timestamp |
 
 def _is_empty(conn) -> bool:
     return conn.execute("SELECT COUNT(*) FROM notices").fetchone()[0] == 0
+
+
+def _has_notice(conn: sqlite3.Connection, notice_id: str) -> bool:
+    row = conn.execute("SELECT 1 FROM notices WHERE notice_id = ?", (notice_id,)).fetchone()
+    return row is not None
 
 
 def _log_stderr(message: str) -> None:
@@ -329,11 +393,14 @@ def open_state(settings: WebSettings, *, log=_log_stderr) -> WebState:
             )
         elif settings.load_sample and _is_empty(conn):
             sample = resolve_path(SAMPLE)
-            result = import_notices(conn, sample, source_name=sample.name)
+            morning, clock = morning_sample(sample)
+            result = import_notices(conn, morning, source_name=sample.name)
             set_meta(conn, "synthetic_sample", "1")
-            frame = pd.read_json(sample, lines=True, dtype=False)
-            set_meta(conn, "sample_clock", sample_clock(frame["received_at"]).isoformat())
-            log(f"empty store: loaded {result.added} synthetic sample notices from {sample}")
+            set_meta(conn, "sample_clock", clock.isoformat())
+            log(
+                f"empty store: loaded {result.added} synthetic sample notices from {sample} "
+                f"(those of the {SAMPLE_DAYS} days before the clock, {clock.isoformat()})"
+            )
         if fixed is not None:
             # A pinned clock typed with a wrong year would put every notice in the future:
             # no hours elapsed, no 48-hour deadline passed. Refused before the models load.
@@ -348,7 +415,7 @@ def open_state(settings: WebSettings, *, log=_log_stderr) -> WebState:
         if rule_set is None:
             from triage.rules import load_rule_set
 
-            rule_set = load_rule_set(None)
+            rule_set = load_rule_set(_rules_file(settings))
         state = WebState(
             settings=settings,
             scorer=scorer,
@@ -358,9 +425,14 @@ def open_state(settings: WebSettings, *, log=_log_stderr) -> WebState:
             scorer_key=_scorer_key(scorer, settings, fixed),
             synthetic=synthetic,
             rules_by_id={r.id: r for r in rule_set.rules},
+            rule_set=rule_set,
         )
         n = state.refresh(conn)
-        if n:
+        if n and scorer is None:
+            log(
+                f"no model: {n} notices judged by the national rules alone at {state.now().isoformat()}"
+            )
+        elif n:
             log(f"scored {n} notices at {state.now().isoformat()}")
     finally:
         conn.close()

@@ -2,7 +2,9 @@
 
 The suggestion is never a bare percentage: the tier comes first, then where
 the model's estimate sits among the tier cut points, whether unknown facts
-could move it, and the rules' floor that no model can lower.
+could move it, and the rules' floor that no model can lower. Without a model
+the page shows the rules' verdict alone (floor, rules, actions, deadline) and
+no tier of a model.
 """
 
 from __future__ import annotations
@@ -54,8 +56,10 @@ def uncertainty(score: dict[str, Any], thresholds: Any | None, w: Words) -> list
     return out
 
 
-def _deadline(notice: dict[str, Any], score: dict[str, Any], as_of: pd.Timestamp, w: Words) -> dict:
-    deadline = pd.Timestamp(score["safety_deadline"])
+def _deadline(
+    notice: dict[str, Any], verdict: dict[str, Any], as_of: pd.Timestamp, w: Words
+) -> dict:
+    deadline = pd.Timestamp(verdict["safety_deadline"])
     confirmed = notice.get("safety_confirmed_at")
     if confirmed and pd.Timestamp(confirmed) <= as_of:
         return {"text": w("deadline_confirmed", when=when_text(confirmed)), "overdue": False}
@@ -125,17 +129,24 @@ def notice_view(
         "history": [decision_view(d, w) for d in reversed(decisions)],
         "score": score,
         "score_hash": stored["score_hash"],
+        "rules_only": None,
     }
+    # The rules' part: from the score, or without a model from the rules' verdict alone.
+    verdict = score if score is not None else stored.get("rules_verdict")
+    if verdict is not None:
+        view.update(
+            rules=[_rule(r, rules_by_id, w) for r in verdict["rules"]],
+            actions=[w.action(a) for a in verdict["actions"]],
+            deadline_at=when_text(verdict["safety_deadline"]),
+            deadline=_deadline(notice, verdict, as_of, w),
+        )
     if score is None:
+        view["rules_only"] = verdict
         return view
     lang = w.lang
     view.update(
         suggested_tier=score["suggested_tier"],
         uncertainty=uncertainty(score, thresholds, w),
-        rules=[_rule(r, rules_by_id, w) for r in score["rules"]],
-        actions=[w.action(a) for a in score["actions"]],
-        deadline_at=when_text(score["safety_deadline"]),
-        deadline=_deadline(notice, score, as_of, w),
         factors=[
             {
                 "sentence": factor_sentence(f["feature"], f["value"], f["direction"], lang),
