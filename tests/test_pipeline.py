@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from loopback import free_port
+
 REPO = Path(__file__).resolve().parents[1]
 CI_CONFIG = REPO / "configs" / "ci.yaml"
 TRIAGE = str(Path(sys.executable).with_name("triage"))
@@ -189,14 +191,8 @@ def test_bad_config_fails_before_anything_runs(tmp_path):
     assert not (tmp_path / "mlflow.db").exists()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_run_against_a_real_mlflow_server(tmp_path):
-    port = _free_port()
+    port = free_port()
     mlflow_bin = str(Path(sys.executable).with_name("mlflow"))
     server = subprocess.Popen(
         [

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from loopback import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 CI_CONFIG = REPO / "configs" / "ci.yaml"
@@ -170,12 +171,6 @@ def test_stock_pyfunc_gives_what_triage_score_gives(store, predicted):
         _close(out["risk"], [risks[i] for i in out["ids"]])
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _post(url: str, body: dict) -> dict:
     request = urllib.request.Request(
         url, data=json.dumps(body).encode("utf-8"), headers={"Content-Type": "application/json"}
@@ -188,7 +183,7 @@ def _post(url: str, body: dict) -> dict:
 def test_mlflow_models_serve_scores_notices_as_triage_score_does(store):
     import pandas as pd
 
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [str(BIN / "mlflow"), "models", "serve", "-m", MODEL, "--env-manager", "local",
          "-h", "127.0.0.1", "-p", str(port), "-w", "1"],

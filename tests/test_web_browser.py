@@ -8,22 +8,16 @@ then in the store, chained, and the chain verifies. Screenshots are kept in
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 
 import pytest
 
+from loopback import free_port
 from test_web import AS_OF, PASSWORD, SAMPLE, add_worker, open_web_state, trained_registry
 from triage.contract import TIERS
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +34,7 @@ def server(tmp_path_factory):
     app = create_app(
         state=open_web_state(registry, store, routing_model=None, notices=SAMPLE, as_of=AS_OF)
     )
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     uv = uvicorn.Server(config)
     thread = threading.Thread(target=uv.run, daemon=True)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import threading
 import time
 from collections import Counter
@@ -36,6 +35,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from loopback import free_port
 from test_web import AS_OF, PASSWORD, SAMPLE, add_worker, open_web_state, trained_registry
 
 pytestmark = pytest.mark.slow
@@ -52,12 +52,6 @@ CHECKS = [
     response_schema_conformance,
 ]
 SECURITY_HEADERS = ("content-security-policy", "x-content-type-options", "x-frame-options")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _stored_ids(n: int = 40) -> list[str]:
@@ -79,7 +73,7 @@ def base_url(tmp_path_factory):
     app = create_app(
         state=open_web_state(registry, store, routing_model=None, notices=SAMPLE, as_of=AS_OF)
     )
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from loopback import free_port
 from test_web import (
     AS_OF,
     CI_CONFIG,
@@ -38,12 +38,6 @@ pytestmark = pytest.mark.slow
 TRIAGE = str(Path(sys.executable).with_name("triage"))
 POSTS = 100
 KILL_AFTER = 30  # acknowledged decisions before the kill: the rest are in flight or unsent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _serve(store: Path, port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
@@ -80,7 +74,7 @@ def test_kill_9_during_100_decision_posts_loses_none_that_were_acknowledged(
     env.pop("TRIAGE_SESSION_SECRET", None)
     store = tmp_path / "store"
     add_worker(store, "worker1")
-    port = _free_port()
+    port = free_port()
     server = _serve(store, port, env, tmp_path / "serve.log")
     base = f"http://127.0.0.1:{port}"
     acked: list[tuple[int, str]] = []

@@ -8,7 +8,6 @@ instead of 5, argon2 ran without a bound, and the 429 body was a catalogue key.
 from __future__ import annotations
 
 import contextlib
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bare_web import PASSWORD, SECRET, add_worker, bare_app
+from loopback import free_port
 from triage.labels import ui_text
 from triage.web.login_limiter import LimiterPolicy, LoginLimiter, Pending, Refused, Reservation
 from triage.web.password_checks import PasswordChecks, TooBusy
@@ -198,19 +198,13 @@ def test_429_says_when_to_retry_in_the_visitor_language(store):
         assert r.status_code == 200, r.text
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def _serving(app, **uvicorn_options) -> Iterator[str]:
     """``app`` on a real uvicorn on loopback, in a thread; yields its base URL."""
     import uvicorn
 
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=_free_port(), log_level="warning", **uvicorn_options
+        app, host="127.0.0.1", port=free_port(), log_level="warning", **uvicorn_options
     )
     uv = uvicorn.Server(config)
     thread = threading.Thread(target=uv.run, daemon=True)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
+from loopback import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -68,12 +69,6 @@ def _run(args: list, cwd: Path, env: dict[str, str], timeout: int = 300):
 
 def _ok(proc, what: str) -> None:
     assert proc.returncode == 0, f"{what}: exit {proc.returncode}\n{proc.stderr[-3000:]}"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _env(tmp: Path) -> dict[str, str]:
@@ -163,7 +158,7 @@ def test_the_wheel_runs_from_an_empty_folder(tmp_path):
     first = json.loads(lines[0])
     assert first["notice_id"] and first["suggested_tier"] and first["model"]
 
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "serve.log").open("w")
     server = subprocess.Popen(
         [str(triage), "serve", "--port", str(port), "--store", "./intake", *model],
