@@ -352,7 +352,7 @@ def test_audit_of_a_run_without_predictions_says_what_run_it_is(logged_runs):
         invoke_audit("--run", dv),
         f"--run: run '{dv}' (a dv_witness_sorting run) has no logged test predictions",
         "audit_inputs/test_predictions.parquet",
-        "expected the id of an intake-urgency run",
+        "expected the id of a model run of `triage run` that logged them",
     )
 
 

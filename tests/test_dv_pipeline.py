@@ -126,6 +126,70 @@ def test_run_leaves_its_model_card_with_the_routing_figures(dv_run):
 
 
 @pytest.mark.slow
+def test_run_logs_its_test_predictions_and_a_capacity_curve(dv_run):
+    from triage.experiment.routing_log import ROUTE_AUDIT, ROUTE_LABELS
+    from triage.features import SENSITIVE_FIELDS
+
+    work, _ = dv_run
+    client = _client(work)
+    run = _run_of(client)
+    run_id, metrics = run.info.run_id, run.data.metrics
+    local = client.download_artifacts(run_id, "audit_inputs/test_predictions.parquet", str(work))
+    frame = pd.read_parquet(local)
+    labels = [ROUTE_LABELS["recorded"], ROUTE_LABELS["true"]]
+    assert list(frame.columns) == [*SENSITIVE_FIELDS, *labels, "score", "route"]
+    assert set(frame["route"]) == {"cgc", "municipality"}
+    chosen = run.data.tags["chosen_candidate"]
+    under = frame.loc[frame[ROUTE_LABELS["true"]] == 1, "route"].eq("municipality").mean()
+    assert under == pytest.approx(metrics[f"true.{chosen}.under_routing"], abs=1e-12)
+    assert {k: run.data.tags[k] for k in ROUTE_AUDIT.tags()} == ROUTE_AUDIT.tags()
+    local = client.download_artifacts(run_id, "evaluation/capacity_curve.json", str(work))
+    curve = json.loads(Path(local).read_text("utf-8"))
+    assert curve["configured_per_day"] == 1.5 and 1.5 in curve["per_day"]
+    assert set(curve["outcomes"]) == {"true", "recorded"}
+    assert set(curve["outcomes"]["true"]) == {"dv_checklist", "scorecard", "lightgbm", "oracle"}
+    at = curve["per_day"].index(1.5)  # the configured capacity: the run's own recall at k
+    assert curve["k"][at] == metrics["capacity.k"]
+    recall = curve["outcomes"]["true"][chosen]["recall_at_k_worst"][at]
+    assert recall == pytest.approx(metrics[f"true.{chosen}.recall_at_k_worst"], abs=1e-12)
+    figures = {a.path for a in client.list_artifacts(run_id, "evaluation")}
+    assert {"evaluation/capacity_curve.png", "evaluation/reliability_true_outcome.png"} <= figures
+    assert {f"true.{chosen}.cal_slope", f"true.{chosen}.cal_intercept"} <= set(metrics)
+
+
+@pytest.mark.slow
+def test_the_audit_of_the_run_works_and_its_card_then_shows_audit_and_capacity(dv_run, tmp_path):
+    from triage.report import build_card, write_card
+
+    work, _ = dv_run
+    run_id = _run_of(_client(work)).info.run_id
+    shutil.copy2(work / "mlflow.db", tmp_path / "mlflow.db")  # the other tests see no audit
+    quick = tmp_path / "audit.yaml"  # fairlearn's cross-check is tested in test_audit.py
+    quick.write_text("verify_max_rows: 0\nn_boot: 50\n", "utf-8")
+    audited = subprocess.run(
+        [TRIAGE, "audit", "--run", run_id, "--config", str(quick), "--sensitive",
+         "child_sex,welfare_receipt"],
+        cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert audited.returncode == 0, audited.stderr
+    assert "route in {cgc}" in " ".join(audited.stdout.split())
+    for lang, missing in (
+        ("en", ("No capacity curve", "No fairness audit", "?")),
+        ("ja", ("対応能力曲線が記録されていない", "公平性監査が記録されていない", "?")),
+    ):
+        card = build_card(run_id, lang=lang, client=_client(tmp_path))
+        sections = {s["id"]: s for s in card["sections"]}
+        assert sections["capacity"]["available"] and sections["fairness"]["available"]
+        assert sections["fairness"]["data"]["audit_runs"] == 1
+        assert sections["calibration"]["figures"]  # the reliability diagram
+        write_card(card, tmp_path / lang)
+        text = (tmp_path / lang / "model_card.md").read_text("utf-8")
+        for words in (*missing, "tiers.capacity"):  # its routes hang on routing.cgc_per_day
+            assert words not in text, (lang, words)
+        assert "routing.cgc_per_day" in text
+
+
+@pytest.mark.slow
 def test_chosen_model_is_registered_as_candidate_and_scores_dv_notices(dv_run):
     import mlflow
     from mlflow.exceptions import MlflowException

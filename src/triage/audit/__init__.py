@@ -10,7 +10,8 @@
 - ``mitigation_experiment`` / ``synthetic_mitigation``: deterministic
   ThresholdOptimizer and ExponentiatedGradient runs, experiments only;
 - ``log_audit``: the audit as an MLflow run (``triage.cli`` prints it);
-- ``log_test_predictions``: what the intake pipeline logs so ``triage audit --run`` works.
+- ``log_test_predictions`` / ``log_predictions``: what a pipeline logs so ``triage audit
+  --run`` works, with the ``AuditRoles`` of its columns; ``load_logged_predictions`` reads them.
 
 Layer: analysis (above ``triage.evaluation``, whose metrics it uses). May import
 evaluation, tracking (an audit is an MLflow run), the domain (features, synth), labels,
@@ -45,7 +46,10 @@ _LAZY = {
     "with_recording_bias": "power",
     "without_recording_bias": "power",
     "log_audit": "report",
+    "AuditRoles": "runs",
+    "load_logged_predictions": "runs",
     "load_run_predictions": "runs",
+    "log_predictions": "runs",
     "log_test_predictions": "runs",
 }
 
@@ -69,6 +73,7 @@ __all__ = [
     "AuditConfig",
     "AuditInputs",
     "AuditResult",
+    "AuditRoles",
     "Band",
     "LabelBiasAudit",
     "audit",
@@ -76,8 +81,10 @@ __all__ = [
     "audit_inputs",
     "group_table",
     "load_audit_config",
+    "load_logged_predictions",
     "load_run_predictions",
     "log_audit",
+    "log_predictions",
     "log_test_predictions",
     "metric_frame",
     "mitigation_experiment",

@@ -31,11 +31,12 @@ BAD_INTERSECTION = "intersection {value!r}: expected two or more sensitive colum
 BAD_BAND = "band must satisfy 0 < low < 1 < high; got low={low}, high={high}"
 RUN_WITHOUT_PREDICTIONS = (
     "run_id: run {run_id!r} ({what}) has no logged test predictions ({path}); expected the id "
-    "of an intake-urgency run of `triage run`, which logs them"
+    "of a model run of `triage run` that logged them (intake_urgency or dv_witness_sorting; "
+    "a run made before its pipeline logged them must be made again)"
 )
 RUN_NOT_FOUND = (
-    "run_id: no MLflow run {run_id!r} in the tracking store {uri}; expected the id of an "
-    "intake-urgency run of `triage run` (it prints the id; `mlflow ui` lists them)"
+    "run_id: no MLflow run {run_id!r} in the tracking store {uri}; expected the id of a "
+    "model run of `triage run` (it prints the id; `mlflow ui` lists them)"
 )
 RUN_ID_MALFORMED = (
     "run_id: {run_id!r} is not an MLflow run id; expected letters, digits, '_' and '-' "

@@ -1,17 +1,23 @@
 """A run's test-period predictions, as the audit needs them (and nothing else).
 
-The intake pipeline calls ``log_test_predictions`` after its MLflow run: it
-stores the test period's sensitive attributes, labels, score and tier (no
-notice content, no identifiers) as one Parquet artefact on that run, and a tag
-saying whether the model used sensitive features. ``load_run_predictions``
-reads them back for ``triage audit --run RUN_ID``, and says in one ``TriageError``
-(``errors``) what is wrong when it cannot: a malformed or unknown run id, a run
-without predictions, a tracking store that does not answer (``tracking_client``).
+A pipeline logs its test period's sensitive attributes, labels, score and
+decision (no notice content, no identifiers) as one Parquet artefact on its
+MLflow run (``log_predictions``), with tags saying which columns the audit
+reads (``AuditRoles``: the intake run's tier against harm, the DV run's route
+against the CGC route) and whether the model used sensitive features. The
+intake pipeline calls ``log_test_predictions``, which builds its frame with
+``predictions_frame``. ``load_logged_predictions`` reads them back for ``triage
+audit --run RUN_ID``, and says in one ``TriageError`` (``errors``) what is wrong
+when it cannot: a malformed or unknown run id, a run without predictions, a
+tracking store that does not answer (``tracking_client``).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,9 +53,70 @@ REASON_CHARS = 160
 """A store's error, cut to one short clause of the one-line message."""
 
 
+ROLE_TAGS = {
+    "label": "audit_inputs.label",
+    "truth": "audit_inputs.truth",
+    "decision": "audit_inputs.decision",
+    "flagged": "audit_inputs.flagged",
+}
+"""Tags of a run with test predictions naming the columns the audit reads (``AuditRoles``)."""
+
+
+@dataclass(frozen=True)
+class AuditRoles:
+    """Which logged columns ``triage audit --run`` reads, and which decision counts as flagged.
+
+    ``label``: the recorded outcome (0/1); ``truth``: the true outcome (0/1, synthetic
+    data only, else None); ``decision``: the column of the decision audited;
+    ``flagged``: its values that count as flagged (``()``: the audit config's flag tiers).
+    """
+
+    label: str
+    truth: str | None
+    decision: str
+    flagged: tuple[str, ...] = ()
+
+    def tags(self) -> dict[str, str]:
+        """``ROLE_TAGS`` with their values; a role without one (no truth, config's tiers) left out."""
+        values = {**vars(self), "flagged": ",".join(self.flagged)}
+        return {tag: values[role] for role, tag in ROLE_TAGS.items() if values[role]}
+
+    @classmethod
+    def from_tags(cls, tags: dict[str, str]) -> AuditRoles:
+        """The roles a run's tags name; an intake run's when it names none (runs logged before)."""
+        if ROLE_TAGS["label"] not in tags:
+            return INTAKE_ROLES
+        flagged = tags.get(ROLE_TAGS["flagged"], "")
+        return cls(
+            label=tags[ROLE_TAGS["label"]],
+            truth=tags.get(ROLE_TAGS["truth"]) or None,
+            decision=tags.get(ROLE_TAGS["decision"], INTAKE_ROLES.decision),
+            flagged=tuple(v for v in flagged.split(",") if v),
+        )
+
+
+INTAKE_ROLES = AuditRoles(label=RECORDED_HARM, truth=TRUE_HARM, decision="tier")
+"""An intake run: its suggested tier against recorded and true harm; flagged tiers per config."""
+
+
+@dataclass(frozen=True)
+class LoggedPredictions:
+    """A run's test predictions as ``triage audit --run`` reads them."""
+
+    frame: pd.DataFrame
+    model_inputs: str
+    """Whether the model used sensitive features, in words (the audit repeats it)."""
+    roles: AuditRoles
+
+
+def sensitive_frame(notices: pd.DataFrame) -> pd.DataFrame:
+    """The audit's sensitive columns of ``notices``, row order kept, on a fresh index."""
+    return notices[list(SENSITIVE_FIELDS)].reset_index(drop=True).copy()
+
+
 def predictions_frame(notices, truth, *, scores, tiers=None) -> pd.DataFrame:
     """Sensitive columns, labels, score and tier of the test notices (row order kept)."""
-    frame = notices[list(SENSITIVE_FIELDS)].reset_index(drop=True).copy()
+    frame = sensitive_frame(notices)
     for col in (RECORDED_HARM, TRUE_HARM):
         if col in truth:
             frame[col] = truth[col].to_numpy().astype(np.int8)
@@ -59,19 +126,33 @@ def predictions_frame(notices, truth, *, scores, tiers=None) -> pd.DataFrame:
     return frame
 
 
-def log_test_predictions(
-    run_id: str, *, notices, truth, scores, tiers=None, include_sensitive: bool = False
+def log_predictions(
+    run_id: str, frame: pd.DataFrame, *, roles: AuditRoles, include_sensitive: bool = False
 ) -> None:
-    """Attach the test predictions to the finished MLflow run ``run_id``."""
-    from mlflow import MlflowClient
+    """Attach ``frame`` (the audit's columns only) to the MLflow run ``run_id``, with its roles.
 
-    frame = predictions_frame(notices, truth, scores=scores, tiers=tiers)
+    A ``roles.truth`` the frame lacks (data without ground truth) is not named.
+    """
+    from mlflow import MlflowClient
+    from mlflow.entities import RunTag
+
+    if roles.truth is not None and roles.truth not in frame:
+        roles = dataclasses.replace(roles, truth=None)
     client = MlflowClient()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / Path(PREDICTIONS_PATH).name
         frame.to_parquet(path, index=False)
         client.log_artifact(run_id, str(path), artifact_path=str(Path(PREDICTIONS_PATH).parent))
-    client.set_tag(run_id, SENSITIVE_TAG, str(bool(include_sensitive)).lower())
+    tags = {**roles.tags(), SENSITIVE_TAG: str(bool(include_sensitive)).lower()}
+    client.log_batch(run_id, tags=[RunTag(k, v) for k, v in tags.items()])
+
+
+def log_test_predictions(
+    run_id: str, *, notices, truth, scores, tiers=None, include_sensitive: bool = False
+) -> None:
+    """Attach an intake run's test predictions (``predictions_frame``) to the MLflow run ``run_id``."""
+    frame = predictions_frame(notices, truth, scores=scores, tiers=tiers)
+    log_predictions(run_id, frame, roles=INTAKE_ROLES, include_sensitive=include_sensitive)
 
 
 def _reason(exc: BaseException) -> str:
@@ -145,7 +226,13 @@ def _what_run(run: Run) -> str:
 
 
 def load_run_predictions(run_id: str) -> tuple[pd.DataFrame, str]:
-    """The run's test predictions and a sentence on what the model used.
+    """The run's test predictions and a sentence on what the model used (``load_logged_predictions``)."""
+    logged = load_logged_predictions(run_id)
+    return logged.frame, logged.model_inputs
+
+
+def load_logged_predictions(run_id: str) -> LoggedPredictions:
+    """The run's test predictions, a sentence on what the model used, and the columns to audit.
 
     Raises ``RunUnavailable`` (``param`` ``run_id``) for a malformed id, a run the store
     does not hold or a run without logged test predictions, and ``TrackingUnavailable``
@@ -173,6 +260,7 @@ def load_run_predictions(run_id: str) -> tuple[pd.DataFrame, str]:
     except Exception as exc:  # noqa: BLE001 - a store that failed between the probe and now
         raise TrackingUnavailable(uri, _reason(exc), run_id=run_id) from None
     folder = str(Path(PREDICTIONS_PATH).parent)
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # one file: no bar
     with tempfile.TemporaryDirectory() as tmp:
         try:
             listed = {f.path for f in client.list_artifacts(run_id, folder)}
@@ -197,4 +285,7 @@ def load_run_predictions(run_id: str) -> tuple[pd.DataFrame, str]:
         note = "sensitive features were model inputs"
     else:
         note = "sensitive features were not model inputs"
-    return frame, note
+    roles = AuditRoles.from_tags(run.data.tags)
+    if roles.truth is not None and roles.truth not in frame:  # a run without ground truth
+        roles = dataclasses.replace(roles, truth=None)
+    return LoggedPredictions(frame=frame, model_inputs=note, roles=roles)

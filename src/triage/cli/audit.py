@@ -15,7 +15,7 @@ import typer
 
 from triage.cli.consoles import console, err_console
 from triage.cli.errors import error_line
-from triage.contract.columns import RECORDED_HARM, TRUE_HARM
+from triage.contract.columns import RECORDED_HARM
 from triage.contract.errors import TriageError
 
 if TYPE_CHECKING:
@@ -161,7 +161,8 @@ def audit_command(
         str | None, typer.Option("--run", help="MLflow run id whose test predictions to audit.")
     ] = None,
     label: Annotated[
-        str | None, typer.Option(help="0/1 outcome column (default for --run: recorded_harm_90d).")
+        str | None,
+        typer.Option(help="0/1 outcome column (default for --run: the run's recorded outcome)."),
     ] = None,
     truth: Annotated[
         str | None, typer.Option(help="True-outcome column (synthetic data): audit both labels.")
@@ -215,16 +216,19 @@ def audit_command(
         tags = {}
         model_inputs = None
         if run is not None:
-            from triage.audit.runs import OF_RUN_TAG, load_run_predictions
+            from triage.audit.runs import OF_RUN_TAG, load_logged_predictions
 
-            frame, model_inputs = load_run_predictions(run)
-            label = label or RECORDED_HARM
-            if truth is None and TRUE_HARM in frame and label != TRUE_HARM:
-                truth = TRUE_HARM
+            # The run names its columns: an intake run's tier against harm, a DV run's route.
+            logged = load_logged_predictions(run)
+            frame, model_inputs, roles = logged.frame, logged.model_inputs, logged.roles
+            label = label or roles.label
+            if truth is None and roles.truth is not None and label != roles.truth:
+                truth = roles.truth
             if score is None and threshold is not None:
                 score = "score"
             if threshold is None and tier is None:
-                tier, flag_tiers = "tier", flag_tiers or ",".join(cfg.flag_tiers)
+                flagged = roles.flagged or cfg.flag_tiers
+                tier, flag_tiers = roles.decision, flag_tiers or ",".join(flagged)
             tags[OF_RUN_TAG] = run
         else:
             assert scores is not None  # NO_SOURCE above: exactly one of --scores, --run

@@ -7,7 +7,10 @@ under-routing (truly ``cgc`` notices sent to the municipality) and
 share routed to the municipality gets its interval from a second call with
 every true tier ``standard`` (then ``over_triage`` is the share sent to the
 CGC); the same seed and sample size give the same resamples, so it is paired
-with the other figures.
+with the other figures. With ``k`` (the notices the CGC can take in the test period),
+recall at capacity is the share of truly-CGC notices among the ``k`` riskiest, as for
+an intake run. Calibration (slope and intercept of P(cgc) against the
+true route) is a point estimate, as the card's calibration table shows it.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from triage.contract.columns import P_HARM
-from triage.evaluation import auc, bootstrap_intervals, over_triage, under_triage
+from triage.evaluation import auc, bootstrap_intervals, evaluate, over_triage, under_triage
 from triage.experiment.assessment import flatten_metrics
 from triage.experiment.routing import (
     MUNICIPALITY,
@@ -30,6 +33,7 @@ from triage.experiment.routing import (
 
 RENAMED = {"under_triage": "under_routing", "over_triage": "over_routing"}
 HEADLINE = ("share_municipality", "under_routing", "over_routing", "auc", "auc_ratio")
+CALIBRATION = ("cal_slope", "cal_intercept")
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class RoutingAssessment:
     level: float
     n_boot: int
     n: int
+    k: int | None = None  # notices the CGC can take in the test period (recall at capacity)
 
     def flat_metrics(self) -> dict[str, float]:
         """``{outcome}.{candidate}.{metric}`` plus ``_low``/``_high`` on the true route."""
@@ -67,13 +72,15 @@ def assess_routing(
     seed: int,
     level: float,
     bins: int = 10,
+    k: int | None = None,
 ) -> RoutingAssessment:
     """Every candidate and the oracle(s) on the test notices, judged on the true route.
 
     ``risks``: P(cgc) per candidate; ``routes``: routes per name (a name in
     ``routes`` but not in ``risks``, such as the checklist's own rule, scores
     with the risk of the candidate whose name it starts with);
-    ``oracle_routes``: routes of the oracle (``p_harm``) under each of its cuts.
+    ``oracle_routes``: routes of the oracle (``p_harm``) under each of its cuts;
+    ``k``: the CGC's capacity over the test period, for recall at capacity.
     """
     p_harm = truth_test[P_HARM].to_numpy(float)
     scores = {name: _score_for(name, risks) for name in routes}
@@ -83,13 +90,13 @@ def assess_routing(
     true_tiers = as_tiers(truth_test[ROUTE_COLUMNS["true"]].astype(object).to_numpy())
     y = route_target(truth_test, "true").astype(bool)
 
-    def intervals(true_tiers: np.ndarray) -> pd.DataFrame:
+    def intervals(true_tiers: np.ndarray, k: int | None = None) -> pd.DataFrame:
         return bootstrap_intervals(
-            y, scores, tiers=tiers, true_tiers=true_tiers,
+            y, scores, tiers=tiers, true_tiers=true_tiers, k=k,
             n_boot=n_boot, seed=seed, level=level, oracle_key=ORACLE, bins=bins,
         )  # fmt: skip
 
-    table = intervals(true_tiers).rename(index=RENAMED, level="metric")
+    table = intervals(true_tiers, k).rename(index=RENAMED, level="metric")
     everyone_standard = np.full(len(y), "standard", dtype=object)
     to_cgc = intervals(everyone_standard).xs("over_triage", level="metric")
     share = pd.DataFrame(
@@ -101,10 +108,12 @@ def assess_routing(
     table = pd.concat([table, share])
     table = table.reindex([(c, m) for c in scores for m in _order(table, c)])  # given order
     metrics: dict[str, dict[str, dict[str, float]]] = {"true": {}, "recorded": {}}
-    for cand in scores:
+    for cand, p in scores.items():
         metrics["true"][cand] = {
             m: float(table.loc[(cand, m), "estimate"]) for m in _order(table, cand)
         }
+        fitted = evaluate(y, p, bins=bins)  # nan where p separates the routes (the oracle)
+        metrics["true"][cand].update({m: fitted[m] for m in CALIBRATION})
     rec_y = route_target(truth_test, "recorded").astype(bool)
     rec_tiers = as_tiers(truth_test[ROUTE_COLUMNS["recorded"]].astype(object).to_numpy())
     for cand, p in scores.items():
@@ -114,7 +123,9 @@ def assess_routing(
             "over_routing": over_triage(tiers[cand], rec_tiers),
             "auc": auc(rec_y, p),
         }
-    return RoutingAssessment(metrics=metrics, intervals=table, level=level, n_boot=n_boot, n=len(y))
+    return RoutingAssessment(
+        metrics=metrics, intervals=table, level=level, n_boot=n_boot, n=len(y), k=k
+    )
 
 
 def _score_for(name: str, risks: dict[str, np.ndarray]) -> np.ndarray:

@@ -1,5 +1,11 @@
 """What a DV-witness routing run logs into its MLflow run: figures, artefacts, the model.
 
+Besides the routing figures, a run logs what an intake run's card and audit read
+too: the reliability diagram and the capacity curve (recall and precision of
+truly-CGC notices as the CGC's daily capacity varies, ``log_routing_curves``), and
+its test predictions for ``triage audit --run`` (``log_route_predictions``), where
+the decision audited is the route and under-routing is the false-negative rate.
+
 The model is logged, not registered: the pipeline registers it with
 ``route_tags`` once the run has finished (``run_log.register_run_model``).
 """
@@ -7,8 +13,12 @@ The model is logged, not registered: the pipeline registers it with
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-from triage.experiment.routing import ROUTE_COLUMNS, RouteCut, route_tags
+import numpy as np
+
+from triage.audit.runs import AuditRoles, log_predictions, sensitive_frame
+from triage.experiment.routing import CGC, ROUTE_COLUMNS, RouteCut, route_tags, route_target
 from triage.experiment.routing_assessment import RoutingAssessment
 from triage.experiment.run_inputs import RunArtefacts, RunInputs
 from triage.experiment.run_log import (
@@ -21,7 +31,22 @@ from triage.experiment.training import TrainedCandidates
 from triage.labels import DECISION_SUPPORT_NOTICE
 from triage.tracking import LoggedModel, log_model
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 RoutingArtefacts = RunArtefacts[RouteCut]
+ROUTE_LABELS = {outcome: f"{column}_is_{CGC}" for outcome, column in ROUTE_COLUMNS.items()}
+"""Logged 0/1 label of each outcome (``true``, ``recorded``): 1 when that route is ``cgc``."""
+ROUTE_DECISION = "route"
+"""Logged column of the route given at capacity by the chosen candidate."""
+ROUTE_AUDIT = AuditRoles(
+    label=ROUTE_LABELS["recorded"],
+    truth=ROUTE_LABELS["true"],
+    decision=ROUTE_DECISION,
+    flagged=(CGC,),
+)
+"""The audit of a DV run: sent to the CGC is "flagged", so a truly-CGC notice sent to the
+municipality (under-routing, the harmful error) is a false negative."""
 
 
 def log_routing(
@@ -43,6 +68,8 @@ def log_routing(
     metrics.update({f"routing.{name}.cut": c.cut for name, c in cuts.items()})
     metrics["routing.cgc_per_day"] = routing.cgc_per_day
     metrics["routing.survey_municipality_share"] = routing.survey_municipality_share
+    if assessment.k is not None:
+        metrics["capacity.k"] = assessment.k
     mlflow.log_metrics(finite(metrics))
     mlflow.log_text(config_text(inputs, as_json=True), "config/experiment.yaml")
     mlflow.log_dict(
@@ -51,6 +78,7 @@ def log_routing(
             "intervals": assessment.intervals.reset_index().to_dict(orient="records"),
             "bootstrap": {"n_boot": assessment.n_boot, "level": assessment.level},
             "n_test": assessment.n,
+            "k": assessment.k,
             "survey_municipality_share": routing.survey_municipality_share,
             "selection": {
                 "metric": cfg.selection.metric,
@@ -95,3 +123,81 @@ def routing_target(cfg) -> str:
 def routing_version_tags(artefacts: RoutingArtefacts, chosen: str) -> dict[str, str]:
     """What routing needs beside the model: the chosen candidate's cut."""
     return route_tags(artefacts.cuts[chosen])
+
+
+def route_predictions_frame(
+    notices: pd.DataFrame, truth: pd.DataFrame, *, risk: np.ndarray, routes: np.ndarray
+) -> pd.DataFrame:
+    """The audit's sensitive columns, both routes as 0/1 labels, P(cgc) and the route given."""
+    import pandas as pd
+
+    frame = sensitive_frame(notices)
+    for outcome, column in ROUTE_LABELS.items():
+        frame[column] = route_target(truth, outcome).astype(np.int8)
+    frame["score"] = np.asarray(risk, dtype=np.float64)
+    frame[ROUTE_DECISION] = pd.Series(np.asarray(routes).astype(str))
+    return frame
+
+
+def log_route_predictions(
+    run_id: str,
+    *,
+    notices: pd.DataFrame,
+    truth: pd.DataFrame,
+    risk: np.ndarray,
+    routes: np.ndarray,
+    include_sensitive: bool,
+) -> None:
+    """The chosen candidate's test predictions, so ``triage audit --run RUN_ID`` audits its routes."""
+    frame = route_predictions_frame(notices, truth, risk=risk, routes=routes)
+    log_predictions(run_id, frame, roles=ROUTE_AUDIT, include_sensitive=include_sensitive)
+
+
+def log_routing_curves(
+    inputs: RunInputs, truth: pd.DataFrame, scores: dict[str, np.ndarray]
+) -> None:
+    """Into the active run: the reliability diagram (true route) and the capacity curve.
+
+    ``scores``: P(cgc) of each candidate and the oracle's ``p_harm``. The curve ranks the
+    test notices by each score and sends the top ``c`` a day to the CGC, for daily
+    capacities ``c`` around the configured one.
+    """
+    import mlflow
+
+    from triage.evaluation import reliability_figure
+
+    outcomes = {o: route_target(truth, o).astype(bool) for o in ("true", "recorded")}
+    fig = reliability_figure(outcomes["true"], scores, bins=inputs.cfg.evaluation.ece_bins)
+    mlflow.log_figure(fig, "evaluation/reliability_true_outcome.png")
+    per_day = inputs.cfg.dv_routing.cgc_per_day
+    log_capacity_curve(
+        outcomes, scores, per_day=per_day, days=inputs.split.days("test"), outcome="true"
+    )
+
+
+def log_capacity_curve(
+    outcomes: dict[str, np.ndarray],
+    scores: dict[str, np.ndarray],
+    *,
+    per_day: float,
+    days: float,
+    outcome: str,
+) -> None:
+    """Into the active run: recall and precision at capacity for daily capacities around
+    ``per_day`` (``evaluation/capacity_curve.json``, and its figure for ``outcome``), as the
+    card's capacity section reads them. ``outcomes``: name → 0/1; ``scores``: name → ranking.
+    """
+    import mlflow
+
+    from triage.evaluation.capacity_curve import (
+        capacity_curve,
+        capacity_curve_figure,
+        capacity_grid,
+    )
+
+    grid = capacity_grid(per_day)
+    curve = capacity_curve(outcomes, scores, per_day=grid, days=days, configured=per_day)
+    mlflow.log_dict(curve, "evaluation/capacity_curve.json")
+    mlflow.log_figure(
+        capacity_curve_figure(curve, outcome=outcome), "evaluation/capacity_curve.png"
+    )

@@ -1,6 +1,8 @@
 """DV-witness sorting: dv_witness notices → temporal split → features → candidates →
 calibration → capacity-aware routing (CGC or municipality) → evaluation against the
-oracle → MLflow → model card → registration (last, once the run has finished). Run it with ``triage run configs/dv_witness_sorting.yaml`` or with
+oracle → MLflow (figures, capacity curve, test predictions for ``triage audit --run``)
+→ model card → registration (last, once the run has finished). Run it with
+``triage run configs/dv_witness_sorting.yaml`` or with
 ``mlflow run pipelines -e dv_witness_sorting ...``.
 """
 
@@ -24,7 +26,13 @@ from triage.experiment.routing import (
     route_target,
 )
 from triage.experiment.routing_assessment import assess_routing
-from triage.experiment.routing_log import log_routing, routing_target, routing_version_tags
+from triage.experiment.routing_log import (
+    log_route_predictions,
+    log_routing,
+    log_routing_curves,
+    routing_target,
+    routing_version_tags,
+)
 from triage.experiment.run_inputs import RunArtefacts, RunInputs
 from triage.experiment.run_log import experiment_run, register_run_model
 from triage.experiment.split import temporal_split
@@ -84,16 +92,18 @@ def run(
         cuts[ORACLE_CUT] = fixed_cut(natural_cut(cfg), "p_harm at the spec's urgent cut point")
     with steps("evaluation"):
         test = split.test
-        p_harm = data.truth[P_HARM].to_numpy()[test]
+        truth_test = data.truth.iloc[test]
+        p_harm = truth_test[P_HARM].to_numpy()
         risks = trained.predict(X[test])
         routes = {n: cuts[n].assign(r) for n, r in risks.items()}
         if "dv_checklist" in trained.candidates:  # current practice, on its own rule too
             routes[CHECKLIST_RULE] = trained.candidates["dv_checklist"].model.predict_route(X[test])
         oracle_routes = {n: cuts[n].assign(p_harm) for n in (ORACLE, ORACLE_CUT)}
+        k = min(len(truth_test), round(per_day * split.days("test")))  # the CGC's, test period
         assessment = assess_routing(
-            data.truth.iloc[test], risks, routes, oracle_routes=oracle_routes,
+            truth_test, risks, routes, oracle_routes=oracle_routes,
             n_boot=cfg.evaluation.n_boot, seed=cfg.seed, level=cfg.evaluation.level,
-            bins=cfg.evaluation.ece_bins,
+            bins=cfg.evaluation.ece_bins, k=k,
         )  # fmt: skip
     inputs = RunInputs(cfg, config_path, data.with_fingerprint(fingerprinting.result()), split)
     model = scoring_pipeline(features, trained.best)
@@ -102,6 +112,12 @@ def run(
     with experiment_run(inputs, chosen=trained.chosen, target=routing_target(cfg)) as opened:
         with steps("MLflow"):
             logged_model, description = log_routing(inputs, trained, artefacts, assessment)
+            log_routing_curves(inputs, truth_test, {**risks, ORACLE: p_harm})
+            log_route_predictions(
+                opened.run_id, notices=data.notices.iloc[test], truth=truth_test,
+                risk=risks[trained.chosen], routes=routes[trained.chosen],
+                include_sensitive=cfg.features.include_sensitive,
+            )  # fmt: skip
         with steps("model card"):
             log_card(opened.run_id, lang="ja", keep=card_dir)
     with steps("registration"):  # last: the run finished with everything in it

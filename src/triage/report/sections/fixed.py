@@ -1,7 +1,9 @@
 """Sections whose words are (nearly) the same for every run: intended use, limitations, sign-off.
 
 The limitations of a run without ground truth, or trained from a release, say so instead
-of speaking of synthetic truth (``ground_truth``).
+of speaking of synthetic truth (``ground_truth``); those of a DV-witness routing run speak
+of its routes and the CGC's capacity instead of tiers (``ROUTING_TEXT``, here beside the
+code that uses it, as ``ground_truth`` keeps its own).
 """
 
 from __future__ import annotations
@@ -10,6 +12,17 @@ from triage.report._text import TEXT, WORDS, t
 from triage.report.reader import RunRecord
 from triage.report.sections import ground_truth
 from triage.report.sections.common import Section, section
+from triage.report.sections.rules import ROUTING_CAPACITY
+
+# Each entry: (English, Japanese), as in ``triage.report._text``.
+ROUTING_TEXT: dict[str, tuple[str, str]] = {
+    "lim_capacity": (
+        "Routes depend on the capacity assumption logged as routing.cgc_per_day: the riskiest "
+        "notices up to that number a day go to the CGC; another capacity gives other routes.",
+        "振り分け先は routing.cgc_per_day として記録された対応能力の仮定に依存する：1日あたりその件数"
+        "までリスクの高い通告を児童相談所に送る。対応能力が変われば振り分け先も変わる。",
+    ),
+}
 
 
 def intended_use_section(lang: str) -> Section:
@@ -59,7 +72,7 @@ def limitations_section(run: RunRecord, lang: str) -> Section:
         lists=[
             {
                 "title": t(WORDS, "limitations", lang),
-                "items": measured + [t(TEXT, k, lang) for k in ("lim_capacity", "lim_intervals")],
+                "items": measured + [_capacity_limit(run, lang), t(TEXT, "lim_intervals", lang)],
             },
             {
                 "title": t(WORDS, "ethics", lang),
@@ -69,6 +82,12 @@ def limitations_section(run: RunRecord, lang: str) -> Section:
             },
         ],
     )
+
+
+def _capacity_limit(run: RunRecord, lang: str) -> str:
+    """What the run's cut points depend on: the tiers' capacity, or the CGC's for routes."""
+    routing = ROUTING_CAPACITY in run.metrics
+    return t(ROUTING_TEXT if routing else TEXT, "lim_capacity", lang)
 
 
 def sign_off_section(lang: str) -> Section:

@@ -27,7 +27,9 @@ ROUTING_METRICS: tuple[str, ...] = (
     "auc",
     "auc_ratio",
 )
-ROUTING_SETTINGS: tuple[str, ...] = ("routing.cgc_per_day", "routing.survey_municipality_share")
+ROUTING_CAPACITY = "routing.cgc_per_day"
+"""The metric only a DV-witness routing run logs: the CGC's capacity its routes depend on."""
+ROUTING_SETTINGS: tuple[str, ...] = (ROUTING_CAPACITY, "routing.survey_municipality_share")
 _CUT = re.compile(r"routing\.[a-z0-9_]+\.cut")
 
 
