@@ -300,6 +300,37 @@ def test_the_japanese_card_asks_the_checklist_questions_in_japanese(cards):
     assert all(r[1].endswith("?") for r in questions("en"))
 
 
+def test_every_figure_of_the_japanese_card_is_drawn_in_japanese_from_the_logged_data(cards):
+    # The run and its audit logged English PNGs; the Japanese card draws each figure again
+    # from the data beside it (figure texts: tests/test_report_figures_lang.py).
+    ja, en = cards["ja"][0], cards["en"][0]
+    assert set(ja["figures"]) == set(en["figures"])
+    assert {k.split("_")[0] for k in ja["figures"]} == {"evaluation", "explanations", "audit"}
+    for key, figure in ja["figures"].items():
+        assert figure["base64"] != en["figures"][key]["base64"], key
+        assert figure["artifact"].endswith(".json"), figure["artifact"]
+        assert en["figures"][key]["artifact"].endswith(".png")
+
+    def captions(card):
+        return [f["caption"] for s in card["sections"] for f in s["figures"]]
+
+    english = {w.lower() for c in captions(en) for w in re.findall(r"[A-Za-z]{3,}", c)}
+    assert len(captions(ja)) == len(ja["figures"])
+    for caption in captions(ja):
+        assert re.search(r"[ぁ-んァ-ン一-龥]", caption), caption
+        assert not {w.lower() for w in re.findall(r"[A-Za-z]{3,}", caption)} & english, caption
+    assert not any(re.search(r"[ぁ-んァ-ン一-龥]", c) for c in captions(en))
+    # and the words around the figures: no "vs" in the audit's flags, no English units
+    flags = [str(c) for tb in _section(ja, "fairness")["tables"] for row in tb["rows"] for c in row]
+    assert not any(re.search(r"\bvs\b", c) for c in flags)
+    assert "log-odds" not in " ".join(_section(ja, "explanations")["notes"])
+    markdown = cards["ja"][1][1].read_text("utf-8")
+    assert "embedded in" not in markdown and "（図は model_card.html に掲載）" in markdown
+    assert f"実行 `{ja['run']['run_id']}` · 実験" in markdown
+    html = cards["ja"][1][0].read_text("utf-8")
+    assert f"<p>実行 {ja['run']['run_id']} · 実験" in html
+
+
 def test_every_performance_number_is_the_logged_metric(store, cards):
     client, _, run_id, _ = store
     logged = client.get_run(run_id).data.metrics
@@ -352,7 +383,8 @@ def test_tier_confusion_and_truth_check_trace_to_the_run(store, cards):
 
 
 def test_sections_say_plainly_what_a_run_does_not_have(dv):
-    """The DV-witness run has no fairness audit, no champion, no tiers and no capacity curve."""
+    """The DV-witness run has no fairness audit, no champion and no tiers (since issue 17 it logs
+    its capacity curve, as an intake run does)."""
     card = build_card(dv.runs["dv-witness-sorting-ci"], lang="en", client=dv.client)
     fairness = _section(card, "fairness")
     assert not fairness["available"] and not fairness["tables"]
@@ -360,7 +392,7 @@ def test_sections_say_plainly_what_a_run_does_not_have(dv):
     assert f"triage audit --run {dv.runs['dv-witness-sorting-ci']}" in fairness["notes"][0]
     comparison = _section(card, "comparison")
     assert "no current champion" in comparison["notes"][0]
-    assert not _section(card, "capacity")["available"]
+    assert _section(card, "capacity")["available"]
     rules = _section(card, "safety_floor")
     assert "R-48H" in rules["data"]["rule_ids"]
 

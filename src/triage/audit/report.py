@@ -7,53 +7,85 @@ The terminal summary is the command line's (``triage.cli.printers_audit``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from triage import labels
+from triage.evaluation.figure_text import figure_text
+from triage.explain.figures import figure_lang
+from triage.labels.catalogue import AUDIT_METRIC_LABELS
 
 from ._audit import AuditResult
 from .label_bias import LabelBiasAudit
 
 
-def disparity_figure(result: AuditResult):
-    """Ratios with intervals per metric against the band (log scale); a matplotlib Figure."""
-    import matplotlib
+def disparity_figure(
+    disparities: pd.DataFrame, *, band: Sequence[float], name: str, lang: str = "en"
+) -> Figure:
+    """Ratios with intervals per metric against the band (log scale); a matplotlib Figure.
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    d = result.disparities[~result.disparities["suppressed"]]
-    d = d.assign(key=d["feature"] + ": " + d["group"])
+    ``disparities`` is an audit's disparity table (``AuditResult.disparities``, or the
+    ``disparities`` of its logged ``audit.json``); ``name`` titles it as given. Drawn at
+    audit time and again, in its language, for a model card: fields, groups and metrics
+    in ``figure_lang(lang)`` (English when Japanese is asked for and no CJK font is installed).
+    """
+    lang = figure_lang(lang)
+    d = disparities[~disparities["suppressed"].astype(bool)]
+    d = d.assign(
+        key=[_row_label(f, g, lang) for f, g in zip(d["feature"], d["group"], strict=True)]
+    )
     metrics = list(dict.fromkeys(d["metric"]))
     labels = list(dict.fromkeys(d["key"]))
-    fig, axes = plt.subplots(
-        1, len(metrics), figsize=(3.2 * len(metrics) + 2, 0.28 * len(labels) + 1.5),
-        sharey=True, squeeze=False,
-    )  # fmt: skip
-    low, high = result.settings["band"]
-    for ax, metric in zip(axes[0], metrics, strict=True):
+    fig = Figure(
+        figsize=(3.2 * max(len(metrics), 1) + 2, 0.28 * len(labels) + 1.5), layout="constrained"
+    )
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, max(len(metrics), 1), sharey=True, squeeze=False)
+    low, high = band
+    for ax, metric in zip(axes[0], metrics, strict=False):
         m = d[d["metric"] == metric].set_index("key").reindex(labels)
+        ratio, ratio_low, ratio_high = (
+            m[c].astype(float) for c in ("ratio", "ratio_low", "ratio_high")
+        )
         y = np.arange(len(labels))
         colour = np.where(m["flag"].fillna(False).astype(bool), "tab:red", "tab:blue")
         ax.axvspan(low, high, color="0.9")
         ax.axvline(1.0, color="0.5", lw=0.8)
         ax.errorbar(
-            m["ratio"], y,
-            xerr=[(m["ratio"] - m["ratio_low"]).clip(lower=0), (m["ratio_high"] - m["ratio"]).clip(lower=0)],
+            ratio, y,
+            xerr=[(ratio - ratio_low).clip(lower=0), (ratio_high - ratio).clip(lower=0)],
             fmt="none", ecolor="0.4", lw=1,
         )  # fmt: skip
-        ax.scatter(m["ratio"], y, c=colour, s=14, zorder=3)
+        ax.scatter(ratio, y, c=colour, s=14, zorder=3)
         ax.set_xscale("log")
-        ax.set_title(metric)
+        ax.set_title(_metric_label(metric, lang))
         ax.set_yticks(y, labels, fontsize=7)
         ax.invert_yaxis()
-    fig.suptitle(f"{result.name}: ratio to the reference group (band {low:g}-{high:g})")
-    fig.tight_layout()
+    fig.suptitle(figure_text("disparity_title", lang, name=name, low=low, high=high))
     return fig
+
+
+# A group the catalogue has no words for (a derived band, a local field) shows its raw name.
+
+
+def _row_label(feature: str, group: str, lang: str) -> str:
+    try:
+        return labels.factor_label(feature, group, lang)
+    except (KeyError, ValueError):
+        return f"{feature}: {group}"
+
+
+def _metric_label(metric: str, lang: str) -> str:
+    pair = AUDIT_METRIC_LABELS.get(metric)
+    return metric if pair is None else pair[labels.LANGS.index(lang)]
 
 
 def log_audit_artifacts(result: AuditResult, *, prefix: str | None = None) -> None:
     """Log one audit's tables (JSON and CSV), counts of flags and its plot to the active run."""
-    import matplotlib.pyplot as plt
     import mlflow
 
     p = prefix or f"audit/{result.name}"
@@ -62,9 +94,8 @@ def log_audit_artifacts(result: AuditResult, *, prefix: str | None = None) -> No
     mlflow.log_text(result.groups.to_csv(index=False), f"{p}/groups.csv")
     mlflow.log_text(result.disparities.to_csv(index=False), f"{p}/disparities.csv")
     mlflow.log_text(result.flags.to_csv(index=False), f"{p}/flags.csv")
-    fig = disparity_figure(result)
+    fig = disparity_figure(result.disparities, band=result.settings["band"], name=result.name)
     mlflow.log_figure(fig, f"{p}/disparities.png")
-    plt.close(fig)
     d = result.disparities
     mlflow.log_metrics(
         {

@@ -13,11 +13,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 from ._capacity import top_k_metrics
+from .figure_text import figure_text
 
 MULTIPLES: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
 """Daily capacities of the curve, as multiples of the configured one (1.0 is always on it)."""
+OUTCOMES: tuple[str, ...] = ("true", "recorded")
+"""Outcomes a curve is drawn for that have words of their own (another shows its name)."""
 KEYS: tuple[str, ...] = (
     "recall_at_k_worst",
     "recall_at_k_best",
@@ -74,18 +79,19 @@ def capacity_curve(
     }
 
 
-def capacity_curve_figure(curve: dict, *, outcome: str = "true"):
+def capacity_curve_figure(curve: dict, *, outcome: str = "true", lang: str = "en") -> Figure:
     """Recall (left) and precision (right) at capacity against notices a day; a matplotlib Figure.
 
-    Lines are the worst tie ordering; a shaded band reaches the best one.
+    Lines are the worst tie ordering; a shaded band reaches the best one. Drawn
+    from the logged ``curve`` at run time and again, in its language, for a model
+    card; words in ``lang`` (for Japanese the caller puts a CJK font first:
+    ``triage.explain.figures.figure_lang``). A bare Figure on the Agg canvas, no pyplot state.
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
     x = np.asarray(curve["per_day"], dtype=float)
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharex=True)
+    fig = Figure(figsize=(10, 4), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, 2, sharex=True)
+    outcome_words = figure_text(f"outcome_{outcome}", lang) if outcome in OUTCOMES else outcome
     for ax, what in zip(axes, ("recall", "precision"), strict=True):
         for name, m in curve["outcomes"][outcome].items():
             worst = np.array([np.nan if v is None else v for v in m[f"{what}_at_k_worst"]])
@@ -95,11 +101,10 @@ def capacity_curve_figure(curve: dict, *, outcome: str = "true"):
             ax.fill_between(x, worst, best, color=line.get_color(), alpha=0.15)
         if curve.get("configured_per_day"):
             ax.axvline(curve["configured_per_day"], color="0.5", lw=0.8, linestyle=":")
-        ax.set_xlabel("notices a day the centres can take (capacity)")
-        ax.set_ylabel(f"{what} at capacity ({outcome} outcome)")
+        ax.set_xlabel(figure_text("capacity_x", lang))
+        ax.set_ylabel(figure_text(f"capacity_{what}", lang, outcome=outcome_words))
         ax.set_ylim(0, 1)
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8)
-    fig.suptitle(f"Capacity curve, test period ({curve['days']:.0f} days, {curve['n']:,} notices)")
-    fig.tight_layout()
+    fig.suptitle(figure_text("capacity_title", lang, days=curve["days"], n=curve["n"]))
     return fig

@@ -39,7 +39,7 @@ from triage.experiment.truth_check import (
     true_effects,
     truth_check,
 )
-from triage.explain.figures import agg_figure, png, render_figures
+from triage.explain.figures import png, render_figures, truth_check_figure
 from triage.explain.importance import (
     GLOBAL_SAMPLE,
     GlobalExplanation,
@@ -47,7 +47,6 @@ from triage.explain.importance import (
     sample_positions,
 )
 from triage.explain.pipeline import unwrap
-from triage.labels import field_label
 
 REFIT_SAMPLE = 500
 """Notices explained for each refit of the stability check (a top-5 needs fewer). On the
@@ -242,20 +241,5 @@ def _effects_data(effects: TrueEffects | dict[str, float]) -> dict[str, Any]:
 
 
 def _truth_figure(check: TruthCheck) -> Any:
-    fig = agg_figure(7, 5.5)
-    ax = fig.add_subplot()
-    x = np.array([check.effects[f] for f in check.fields])
-    y = np.array([check.importance[f] for f in check.fields])
-    ax.scatter(x, y, color="#4c72b0")
-    for f, xi, yi in zip(check.fields, x, y, strict=True):
-        ax.annotate(
-            field_label(f, "en"), (xi, yi), fontsize=6, xytext=(3, 2), textcoords="offset points"
-        )
-    ax.set_xlabel("true effect size in the generator (|ATE| x sd, log-odds)")
-    ax.set_ylabel("model: mean |contribution| (log-odds)")
-    ax.set_title(
-        f"Truth check: Spearman {check.spearman:.2f}, top-5 overlap across seeds "
-        f"{check.top5_overlap:.2f}",
-        fontsize=10,
-    )
-    return fig
+    rows = check.data()["fields"]
+    return truth_check_figure(rows, spearman=check.spearman, top5_overlap=check.top5_overlap)

@@ -1,7 +1,8 @@
 """What an intake-urgency run logs into its MLflow run (``run_log.experiment_run``), in two steps.
 
 ``log_urgency_model`` logs what needs no evaluation figures (the config, the
-reliability and capacity figures, the candidates' tables, the model, not yet
+reliability and capacity figures with the data they are drawn from, which a model
+card draws again in its language, the candidates' tables, the model, not yet
 registered); ``log_urgency_assessment`` then logs the figures with their
 intervals and returns the model version's description. The pipeline calls
 them in that order inside one run and resolves its background bootstrap
@@ -49,7 +50,7 @@ def log_urgency_model(
     """Everything that needs no evaluation figures, the model last (logged, not registered)."""
     import mlflow
 
-    from triage.evaluation import reliability_figure
+    from triage.evaluation.reliability_diagram import reliability_data, reliability_diagram
 
     cfg, reference = inputs.cfg, test.reference
     mlflow.log_text(config_text(inputs), "config/experiment.yaml")
@@ -58,7 +59,10 @@ def log_urgency_model(
     scores = dict(test.risks)
     if reference.oracle:
         scores[ORACLE] = test.truth[P_HARM].to_numpy(float)
-    fig = reliability_figure(y, scores, bins=cfg.evaluation.ece_bins)
+    # The data too, so that a model card draws the diagram again in its own language.
+    reliability = reliability_data(y, scores, bins=cfg.evaluation.ece_bins)
+    mlflow.log_dict(reliability, f"evaluation/reliability_{headline}_outcome.json")
+    fig = reliability_diagram(reliability)
     mlflow.log_figure(fig, f"evaluation/reliability_{headline}_outcome.png")
     log_model_tables(mlflow, trained.candidates)
     _log_capacity_curve(mlflow, inputs, test=test, scores=scores)
@@ -133,8 +137,6 @@ def _log_capacity_curve(
     mlflow: Any, inputs: RunInputs, *, test: TestPredictions, scores: dict[str, Any]
 ) -> None:
     """Recall and precision at capacity over a range of daily capacities (JSON and a figure)."""
-    import matplotlib.pyplot as plt
-
     from triage.evaluation.capacity_curve import (
         capacity_curve,
         capacity_curve_figure,
@@ -154,4 +156,3 @@ def _log_capacity_curve(
     mlflow.log_dict(curve, "evaluation/capacity_curve.json")
     fig = capacity_curve_figure(curve, outcome=reference.headline)
     mlflow.log_figure(fig, "evaluation/capacity_curve.png")
-    plt.close(fig)

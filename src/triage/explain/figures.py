@@ -9,16 +9,19 @@
 Each is a plain matplotlib ``Figure`` on the Agg canvas, never pyplot's: a
 background thread can then draw them beside the main thread's figures
 (matplotlib keys its cache of font objects, which are not thread-safe, by
-thread). Labels come from ``triage.labels`` and ``TEXT`` in the language asked
-for. matplotlib's own font has no kana or kanji, so a Japanese figure puts the
-installed CJK family first (``triage.explain.fonts``); on a machine without
-one ``figure_lang`` says to draw in English instead of empty boxes.
+thread). Labels and fixed words (``FIGURE_TEXT``) come from ``triage.labels`` in
+the language asked for. matplotlib's own font has no kana or kanji, so a Japanese
+figure puts the installed CJK family first (``triage.explain.fonts``); on a machine
+without one ``figure_lang`` says to draw in English instead of empty boxes.
+``importance_figure`` and ``truth_check_figure`` also draw from a logged
+``global.json``: a model card draws them again in its language.
 ``GlobalExplanation.data()`` gives both labels.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -27,31 +30,12 @@ from triage.contract.errors import InvalidParameter
 from triage.explain.fonts import use_cjk_font
 from triage.explain.importance import TOP_PLOTS, GlobalExplanation, group_key, key_label, sort_keys
 from triage.labels import LANGS, field_label
-
-TEXT = {
-    "importance_x": (
-        "mean |contribution| (log-odds, before calibration)",
-        "寄与の絶対値の平均（較正前の対数オッズ）",
-    ),
-    "importance_title": (
-        "Global importance: mean absolute contribution per notice field",
-        "全体の重要度：通告の項目ごとの寄与の絶対値の平均",
-    ),
-    "beeswarm_x": ("contribution to the margin (log-odds)", "スコアへの寄与（較正前の対数オッズ）"),
-    "beeswarm_title": (
-        "Contributions of the top fields, one dot per notice\n"
-        "red = yes / higher, blue = no / lower, grey = not known; categories: see dependence",
-        "影響の大きい項目の寄与（点は通告1件）\n"
-        "赤＝あり・大きい、青＝なし・小さい、灰色＝不明。カテゴリーの色は依存図を参照",
-    ),
-    "not_known": ("not known", "不明"),
-    "dependence_y": ("contribution (log-odds)", "寄与（対数オッズ）"),
-}
-"""Fixed phrases of the global figures, (en, ja)."""
+from triage.labels.catalogue import FIGURE_TEXT
 
 
-def _t(key: str, lang: str) -> str:
-    return TEXT[key][LANGS.index(lang)]
+def _t(key: str, lang: str, **fields: object) -> str:
+    text = FIGURE_TEXT[key][LANGS.index(lang)]
+    return text.format(**fields) if fields else text
 
 
 def figure_lang(lang: str) -> str:
@@ -105,12 +89,50 @@ def agg_figure(width: float, height: float) -> Any:
     return fig
 
 
-def _importance_figure(importance: dict[str, float], lang: str) -> Any:
+def importance_figure(importance: Mapping[str, float], *, lang: str = "en") -> Any:
+    """Mean |contribution| per field, largest on top: from ``GlobalExplanation.importance`` or
+    the ``importance`` rows of a logged ``global.json`` (a model card draws it in its language)."""
+    return _importance_figure(importance, figure_lang(lang))
+
+
+def truth_check_figure(
+    rows: Sequence[Mapping[str, Any]], *, spearman: float, top5_overlap: float, lang: str = "en"
+) -> Any:
+    """Model importance against the generator's true effect size, one dot per field.
+
+    ``rows``: ``{"feature", "true_effect", "importance"}`` per field (``TruthCheck.data()``'s
+    ``fields``, as logged in ``global.json``); the title gives the two agreement measures.
+    """
+    lang = figure_lang(lang)
+    fig = agg_figure(7, 5.5)
+    ax = fig.add_subplot()
+    x = np.array([float(r["true_effect"]) for r in rows])
+    y = np.array([float(r["importance"]) for r in rows])
+    ax.scatter(x, y, color="#4c72b0")
+    for r, xi, yi in zip(rows, x, y, strict=True):
+        ax.annotate(
+            _field_words(r["feature"], lang), (xi, yi), fontsize=6, xytext=(3, 2),
+            textcoords="offset points",
+        )  # fmt: skip
+    ax.set_xlabel(_t("truth_x", lang))
+    ax.set_ylabel(_t("truth_y", lang))
+    ax.set_title(_t("truth_title", lang, spearman=spearman, overlap=top5_overlap), fontsize=10)
+    return fig
+
+
+def _field_words(field: str, lang: str) -> str:
+    try:
+        return field_label(field, lang)
+    except (KeyError, ValueError):  # a field this version has no words for shows its name
+        return field
+
+
+def _importance_figure(importance: Mapping[str, float], lang: str) -> Any:
     fields = list(importance)[::-1]
     fig = agg_figure(7.5, 0.28 * len(fields) + 1.2)
     ax = fig.add_subplot()
     ax.barh(
-        [field_label(f, lang) for f in fields], [importance[f] for f in fields], color="#4c72b0"
+        [_field_words(f, lang) for f in fields], [importance[f] for f in fields], color="#4c72b0"
     )
     ax.set_xlabel(_t("importance_x", lang))
     ax.set_title(_t("importance_title", lang))

@@ -566,3 +566,64 @@ FIGURE_TEXT: dict[str, tuple[str, str]] = {
 }
 """Fixed words of the figures (titles, axes, legends), (en, ja); ``{name}`` fields are filled in.
 Figures are drawn in the language asked for, at run time and again when a card is made."""
+
+SWEEP_TEXT: dict[str, tuple[str, str]] = {
+    "title": ("Sweep report: {name}", "スイープ報告：{name}"),
+    "question": ("Question", "問い"),
+    "header": (
+        "sweep run {run} · pipeline {pipeline} · swept: {keys} · {generated}",
+        "スイープ実行 {run} · パイプライン {pipeline} · 変えた設定：{keys} · {generated}",
+    ),
+    "cells": ("Cells and seeds", "セルとシード"),
+    "cells_note": (
+        "{finished} of {total} runs finished, {failed} failed, {other} not finished.",
+        "全 {total} 実行のうち完了 {finished}、失敗 {failed}、未完了 {other}。",
+    ),
+    "fixed_note": (
+        "Settings given one value are the same in every cell (listed below).",
+        "値が1つだけの設定はすべてのセルで同じ（下に示す）。",
+    ),
+    "metrics": ("Headline metrics by cell", "セルごとの主要指標"),
+    "interval_note": (
+        "Mean across seeds with a {level:.0%} t-interval [low, high]; n = seeds finished. "
+        "A cell with one finished seed shows its value alone.",
+        "シード間の平均と {level:.0%} t 区間 [下限, 上限]。n は完了したシードの数。"
+        "完了したシードが1つのセルは値だけを示す。",
+    ),
+    "figures": ("Each metric against each swept setting", "設定ごとの指標"),
+    "pooled_note": (
+        "More than one setting was swept: each figure averages over the others.",
+        "複数の設定を変えたため、各図は他の設定について平均している。",
+    ),
+    "figure_caption": (
+        "{key}: mean across seeds, {level:.0%} t-interval as a band; one line per candidate "
+        "and the oracle",
+        "{key}：シード間の平均、帯は {level:.0%} t 区間。候補とオラクルごとに1本の線",
+    ),
+    "figure_file": ("figure: {file}", "図：{file}"),
+    "log_scale": ("{key} (log scale)", "{key}（対数目盛）"),
+    "failed": ("Failed cells", "失敗したセル"),
+    "no_failed": ("No cell failed.", "失敗したセルはない。"),
+    "nothing_finished": (
+        "No cell has finished yet: there are no metrics to summarise.",
+        "完了したセルがまだないため、まとめる指標がない。",
+    ),
+    "col_cell": ("cell", "セル"),
+    "col_settings": ("settings", "設定"),
+    "col_finished": ("finished", "完了"),
+    "col_failed": ("failed", "失敗"),
+    "col_seed": ("seed", "シード"),
+    "col_error": ("error", "エラー"),
+    "col_run": ("run", "実行"),
+    "col_n": ("n", "n"),
+    "metric_auc_ratio": ("AUC / oracle", "AUC／オラクル比"),
+    "metric_auc": ("AUC", "AUC"),
+    "metric_recall_at_k_worst": ("recall at capacity", "対応能力内の再現率"),
+    "metric_under_routing": ("under-routing", "過小振り分け"),
+    "metric_over_routing": ("over-routing", "過大振り分け"),
+    "metric_share_municipality": ("share routed to the municipality", "市町村への振り分けの割合"),
+    "outcome_true": ("true outcome", "真の結果"),
+    "outcome_recorded": ("recorded outcome", "記録上の結果"),
+    "metric_caption": ("{metric}, {outcome}", "{metric}（{outcome}）"),
+}
+"""Fixed words of a sweep's report and figures (``triage.sweep.report``), (en, ja)."""

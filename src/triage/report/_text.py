@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from triage.labels.catalogue import AUDIT_METRIC_LABELS, FIGURE_TEXT
+
 LANGS: tuple[str, ...] = ("en", "ja")
 
 TITLES: dict[str, tuple[str, str]] = {
@@ -207,6 +209,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "No capacity curve was logged for this run.",
         "この実行では対応能力曲線が記録されていない。",
     ),
+    "capacity_figure_only": (
+        "This run logged the capacity curve's figure but not its data: no table.",
+        "この実行には対応能力曲線の図だけがあり、そのデータがない：表はない。",
+    ),
     "capacity_intro": (
         "Recall and precision (true outcome, worst tie ordering; the figure shades up to the "
         "best) when the centres can take the given number of notices a day over the "
@@ -321,6 +327,46 @@ TEXT: dict[str, tuple[str, str]] = {
         "Figure: artefact {path} of the run.",
         "図：実行の成果物 {path}。",
     ),
+    "figure_in_english": (
+        "This figure is in English: the run was logged before model cards drew their "
+        "figures in the card's language.",
+        "この図は英語のままである：この実行は、モデルカードが図をカードの言語で描くようになる前に記録された。",
+    ),
+    "figure_no_cjk_font": (
+        "No Japanese font is installed: this figure is drawn in English "
+        "(install one, e.g. fonts-noto-cjk, for Japanese figures).",
+        "日本語フォントがインストールされていないため、この図は英語で描いた"
+        "（日本語の図には fonts-noto-cjk などをインストールする）。",
+    ),
+    "caption_capacity": (
+        "Recall and precision at capacity against the notices the centres can take a day.",
+        "1日に受けられる通告件数ごとの、対応能力内の再現率と適合率。",
+    ),
+    "caption_importance": (
+        "Mean absolute contribution of each notice field to the model's score.",
+        "通告の項目ごとの、モデルのスコアへの寄与の絶対値の平均。",
+    ),
+    "caption_truth_check": (
+        "Each field's importance to the model against its true effect in the generator.",
+        "項目ごとの、モデルにとっての重要度と生成器における真の効果の比較。",
+    ),
+    "caption_disparities": (
+        "{part}: ratio of each group to its reference group, with its interval; "
+        "red = flagged, grey band = the accepted range.",
+        "{part}：各集団の基準集団との比とその区間。赤＝フラグあり、灰色の帯＝許容範囲。",
+    ),
+    "embedded": (
+        "{caption} (figure in model_card.html)",
+        "{caption}（図は model_card.html に掲載）",
+    ),
+    "header": (
+        "run {run} · experiment {experiment} · {start} · card {version} · {generated}",
+        "実行 {run} · 実験 {experiment} · {start} · カード {version} · {generated}",
+    ),
+    "header_md": (
+        "run `{run}` · experiment {experiment} · {start} · card {version}",
+        "実行 `{run}` · 実験 {experiment} · {start} · カード {version}",
+    ),
 }
 
 WORDS: dict[str, tuple[str, str]] = {
@@ -331,6 +377,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "counts": ("counts", "加点条件"),
     "rank": ("rank", "順位"),
     "contribution": ("mean |contribution|", "平均絶対寄与"),
+    "margin_units": (
+        "log-odds of harm before calibration (the model's margin)",
+        "較正前の危害の対数オッズ",
+    ),
+    "importance_table": ("the ten fields of largest importance", "重要度の大きい上位10項目"),
     "metric": ("metric", "指標"),
     "value": ("value", "値"),
     "id": ("id", "ID"),
@@ -351,8 +402,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "intended": ("Intended use", "想定される用途"),
     "out_of_scope": ("Out of scope", "想定外の用途"),
     "lessons": ("Lessons from elsewhere", "他の事例からの教訓"),
-    "true": ("true outcome", "真の結果"),
-    "recorded": ("recorded outcome", "記録上の結果"),
+    "true": FIGURE_TEXT["outcome_true"],  # the figures' words for the two outcomes
+    "recorded": FIGURE_TEXT["outcome_recorded"],
     "run": ("Run", "実行"),
     "none": ("none", "なし"),
     "dimension": ("dimension", "次元"),
@@ -372,13 +423,14 @@ WORDS: dict[str, tuple[str, str]] = {
     "log_odds": ("magnitude (log-odds)", "大きさ（対数オッズ）"),
     "day": ("day", "日"),
     "audit": ("audit", "監査"),
-    "audit_true": ("true outcome", "真の結果"),
-    "audit_recorded": ("recorded outcome", "記録上の結果"),
+    "audit_true": FIGURE_TEXT["outcome_true"],
+    "audit_recorded": FIGURE_TEXT["outcome_recorded"],
     "audit_labels": ("label bias (recorded label vs truth)", "ラベルの偏り（記録ラベルと真値）"),
     "flags": ("flags", "フラグ"),
     "groups": ("groups", "集団"),
     "group": ("group", "集団"),
     "vs": ("reference group", "基準集団"),
+    "versus": ("{value} vs {reference}", "{value}（基準集団 {reference}）"),
     "ratio": ("ratio [interval]", "比［区間］"),
     "suppressed": ("suppressed (too few notices)", "秘匿（件数が少ない）"),
     "cuts": ("routing cut points (P(cgc))", "振り分けの閾値（児童相談所の確率）"),
@@ -446,20 +498,8 @@ METRICS: dict[str, tuple[str, str]] = {
 }
 
 
-AUDIT_METRICS: dict[str, tuple[str, str]] = {
-    "n": ("notices", "通告件数"),
-    "base_rate": ("base rate", "基準率"),
-    "flag_rate": ("share flagged", "フラグの割合"),
-    "fnr": ("false-negative rate (under-triage)", "偽陰性率（過小トリアージ）"),
-    "fpr": ("false-positive rate", "偽陽性率"),
-    "for": ("false-omission rate", "偽脱落率"),
-    "precision": ("precision", "適合率"),
-    "auc": ("AUC", "AUC"),
-    "brier": ("Brier", "Brier スコア"),
-    "ece": ("ECE", "ECE"),
-}
-"""Audit metrics in both languages; the English is ``triage.audit.groups.METRIC_LABELS``'s
-(a test keeps them equal)."""
+AUDIT_METRICS: dict[str, tuple[str, str]] = AUDIT_METRIC_LABELS
+"""Audit metrics in both languages (``triage.labels``, shared with the disparity figure)."""
 
 
 def t(table: dict[str, tuple[str, str]], key: str, lang: str, **fmt: object) -> str:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from html import escape
 
+from triage.report._text import TEXT, t
+
 CSS = """
 body{font-family:"Noto Sans CJK JP","Noto Sans JP","Hiragino Sans","Yu Gothic",
 "Meiryo",system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;
@@ -77,7 +79,6 @@ def _section_html(section: dict, figures: dict) -> str:
 
 
 def render_html(card: dict) -> str:
-    run = card["run"]
     sections = "\n".join(_section_html(s, card["figures"]) for s in card["sections"])
     return f"""<!DOCTYPE html>
 <html lang="{escape(card["lang"])}">
@@ -90,8 +91,7 @@ def render_html(card: dict) -> str:
 <body>
 <h1>{escape(card["title"])}</h1>
 <p class="banner">{escape(card["decision_support_only"])}</p>
-<p>run {escape(run["run_id"])} · experiment {escape(str(run["experiment_id"]))} · \
-{escape(run["start_time"])} · card {escape(card["card_version"])} · {escape(card["generated_at"])}</p>
+<p>{escape(_header(card, "header", generated=card["generated_at"]))}</p>
 {sections}
 </body>
 </html>
@@ -112,15 +112,28 @@ def _table_md(table: dict) -> list[str]:
     return out + [""]
 
 
-def render_markdown(card: dict) -> str:
+def _header(card: dict, key: str, **more: str) -> str:
+    """The line under the title: run, experiment, start, card version, in the card's language."""
     run = card["run"]
+    return t(
+        TEXT,
+        key,
+        card["lang"],
+        run=run["run_id"],
+        experiment=run["experiment_id"],
+        start=run["start_time"],
+        version=card["card_version"],
+        **more,
+    )
+
+
+def render_markdown(card: dict) -> str:
     lines = [
         f"# {card['title']}",
         "",
         f"> **{card['decision_support_only']}**",
         "",
-        f"run `{run['run_id']}` · experiment {run['experiment_id']} · {run['start_time']} · "
-        f"card {card['card_version']}",
+        _header(card, "header_md"),
         "",
     ]
     for s in card["sections"]:
@@ -136,7 +149,7 @@ def render_markdown(card: dict) -> str:
         for fig in s["figures"]:
             f = card["figures"].get(fig["key"])
             if f:
-                lines += [f"*{f['artifact']}* (embedded in model_card.html)", ""]
+                lines += [f"*{t(TEXT, 'embedded', card['lang'], caption=fig['caption'])}*", ""]
         if s["id"] == "sign_off":
             lines += [
                 f"- **{label}**: ______________________" for label in s["data"]["fields"].values()

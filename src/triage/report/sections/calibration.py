@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from triage.contract.columns import RECORDED_TIER, TRUE_TIER
+from triage.evaluation.reliability_diagram import reliability_diagram
 from triage.report._text import METRICS, TEXT, WORDS, t
 from triage.report.reader import RunRecord
 from triage.report.sections import ground_truth
@@ -30,7 +31,18 @@ def calibration_section(
     run: RunRecord, lang: str, candidates: list[str], figures: Figures
 ) -> Section:
     outcome = ground_truth.headline_outcome(run)
-    key = embed_figure(run, f"evaluation/reliability_{outcome}_outcome.png", figures)
+    logged = f"evaluation/reliability_{outcome}_outcome"
+    data_path = f"{logged}.json"
+    reliability = run.json(data_path)
+    key, figure_notes = embed_figure(
+        run,
+        f"{logged}.png",
+        figures,
+        lang,
+        draw=None
+        if reliability is None
+        else (data_path, lambda drawn_in: reliability_diagram(reliability, lang=drawn_in)),
+    )
     rows: list[list[str]] = []
     data: dict[str, Any] = {}
     for cand in candidates:
@@ -40,7 +52,7 @@ def calibration_section(
             data[cand] = cells
             rows.append([cand] + [interval(cells.get(n)) for n in CALIBRATION_METRICS])
     intro = t(TEXT if outcome == "true" else ground_truth.TEXT, "calibration_intro", lang)
-    notes = [intro] if key else [t(TEXT, "no_calibration_plot", lang)]
+    notes = [intro, *figure_notes] if key else [t(TEXT, "no_calibration_plot", lang)]
     tables = (
         [
             {

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import base64
 import math
+from collections.abc import Callable
 from typing import Any
 
 from triage import labels
-from triage.report._text import AUDIT_METRICS, FACTS, TITLES, t
+from triage.explain.figures import figure_lang, png
+from triage.report._text import AUDIT_METRICS, FACTS, TEXT, TITLES, t
 from triage.report.reader import RunRecord
 
 Section = dict[str, Any]
@@ -100,15 +102,44 @@ def audit_metric_label(metric: str, lang: str) -> str:
     return t(AUDIT_METRICS, metric, lang) if metric in AUDIT_METRICS else metric
 
 
-def embed_figure(run: RunRecord, path: str, figures: Figures) -> str | None:
-    """Add the run's PNG at ``path`` to ``figures``; its key, or ``None`` if the run has none."""
-    data = run.file(path)
-    if data is None:
-        return None
+Draw = Callable[[str], Any]
+"""Draws a figure in the language given (``en``/``ja``) from data the run logged; a Figure."""
+
+
+def embed_figure(
+    run: RunRecord,
+    path: str,
+    figures: Figures,
+    lang: str,
+    *,
+    draw: tuple[str, Draw] | None = None,
+) -> tuple[str | None, list[str]]:
+    """Add the figure the run logged at ``path`` to ``figures``, in the card's language.
+
+    ``draw`` = (the artefact holding the figure's data, the figure's drawing), when the
+    run logged that data. The run's own PNG is English (drawn at run time by the same
+    drawing): an English card embeds it as it is, and draws only when it is missing. A
+    Japanese card draws the figure in Japanese; without a CJK font it is English and a
+    note says so. Without the data (a run logged before cards drew their figures) the
+    run's PNG is embedded with a note that it is in English. Returns the figure's key
+    (``None`` when there is no figure) and the notes for the section.
+    """
     key = path.replace("/", "_").rsplit(".", 1)[0]
-    figures[key] = {
-        "artifact": path,
+    logged = run.file(path) if lang == "en" or draw is None else None
+    if logged is not None:
+        figures[key] = _png_entry(path, logged)
+        return key, [] if lang == "en" else [t(TEXT, "figure_in_english", lang)]
+    if draw is None:
+        return None, []
+    source, drawing = draw
+    drawn_in = figure_lang(lang)
+    figures[key] = _png_entry(source, png(drawing(drawn_in)))
+    return key, [] if drawn_in == lang else [t(TEXT, "figure_no_cjk_font", lang)]
+
+
+def _png_entry(artifact: str, data: bytes) -> dict[str, str]:
+    return {
+        "artifact": artifact,
         "media_type": "image/png",
         "base64": base64.b64encode(data).decode("ascii"),
     }
-    return key

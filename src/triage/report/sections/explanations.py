@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from triage.explain.figures import importance_figure, truth_check_figure
+from triage.explain.importance import UNITS
 from triage.report._text import METRICS, TEXT, WORDS, t
 from triage.report.reader import RunRecord
 from triage.report.sections import ground_truth
 from triage.report.sections.common import (
+    Draw,
     Figures,
     Section,
     Table,
@@ -19,12 +22,13 @@ from triage.report.sections.common import (
     section,
 )
 
+GLOBAL = "explanations/global.json"
 TOP_FIELDS = 10
 TRUTH_METRICS: tuple[str, ...] = ("truth.spearman", "truth.top5_overlap", "truth.margin_spearman")
 
 
 def explanations_section(run: RunRecord, lang: str, figures: Figures) -> Section:
-    g = run.json("explanations/global.json")
+    g = run.json(GLOBAL)
     truth_keys = [k for k in TRUTH_METRICS if k in run.metrics]
     if not g:
         return section(
@@ -34,7 +38,7 @@ def explanations_section(run: RunRecord, lang: str, figures: Figures) -> Section
     importance = g.get("importance", [])[:TOP_FIELDS]
     tables: list[Table] = [
         {
-            "caption": "explanations/global.json",
+            "caption": t(WORDS, "importance_table", lang),
             "columns": [t(WORDS, k, lang) for k in ("rank", "field", "contribution")],
             "rows": [
                 [
@@ -52,7 +56,10 @@ def explanations_section(run: RunRecord, lang: str, figures: Figures) -> Section
             "explanations_intro",
             lang,
             model=g.get("model", "?"),
-            units=g.get("units", "?"),
+            # the units are the explanation's own words (English); this version names them
+            units=t(WORDS, "margin_units", lang)
+            if g.get("units") == UNITS
+            else g.get("units", "?"),
             n=g.get("n_notices", "?"),
         )
     ]
@@ -67,10 +74,17 @@ def explanations_section(run: RunRecord, lang: str, figures: Figures) -> Section
             }
         )
     figs = []
-    for name in ("importance", "truth_check"):
-        key = embed_figure(run, f"explanations/{name}.png", figures)
+    for name, draw in _drawings(g).items():
+        key, figure_notes = embed_figure(
+            run,
+            f"explanations/{name}.png",
+            figures,
+            lang,
+            draw=None if draw is None else (GLOBAL, draw),
+        )
         if key:
-            figs.append({"key": key, "caption": f"explanations/{name}.png"})
+            figs.append({"key": key, "caption": t(TEXT, f"caption_{name}", lang)})
+            notes += [n for n in figure_notes if n not in notes]
     data: dict[str, Any] = {
         "model": g.get("model"),
         "top_fields": g.get("top_fields", []),
@@ -81,3 +95,30 @@ def explanations_section(run: RunRecord, lang: str, figures: Figures) -> Section
         "truth": {k: run.metrics[k] for k in truth_keys},
     }
     return section("explanations", lang, notes=notes, tables=tables, figures=figs, data=data)
+
+
+def _drawings(g: dict[str, Any]) -> dict[str, Draw | None]:
+    """The card's two figures, drawn from ``global.json`` when it holds their data."""
+    importance = {
+        r["feature"]: r["mean_abs_contribution"]
+        for r in g.get("importance", [])
+        if "feature" in r and r.get("mean_abs_contribution") is not None
+    }
+    truth = g.get("truth") or {}
+    rows = truth.get("fields")
+    nan = float("nan")
+    return {
+        "importance": (lambda lang: importance_figure(importance, lang=lang))
+        if importance
+        else None,
+        "truth_check": (
+            lambda lang: truth_check_figure(
+                rows,
+                spearman=truth.get("truth.spearman", nan),
+                top5_overlap=truth.get("truth.top5_overlap", nan),
+                lang=lang,
+            )
+        )
+        if rows
+        else None,
+    }

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
+from triage.audit.report import disparity_figure
 from triage.contract.columns import RECORDED_HARM
 from triage.report._text import AUDIT_METRICS, TEXT, WORDS, t
 from triage.report.reader import AuditSource, RunRecord
 from triage.report.sections.common import (
+    Draw,
     Figures,
     Section,
     Table,
@@ -62,10 +66,12 @@ def fairness_section(
     tables: list[Table] = []
     figs: list[dict[str, str]] = []
     audits: dict[str, Any] = {}
+    figure_notes: list[str] = []
     for name in AUDITS:
-        tb, fg, data = _audit_part(src, name, lang, figures)
+        tb, fg, part_notes, data = _audit_part(src, name, lang, figures)
         tables += tb
         figs += fg
+        figure_notes += [n for n in part_notes if n not in figure_notes]
         if data:
             audits[name] = data
     p = src.params
@@ -86,7 +92,7 @@ def fairness_section(
             notes=[t(TEXT, "no_fairness", lang, run=run.run_id)],
             facts=facts,
         )
-    notes = [t(TEXT, "fairness_intro", lang, run=src.run_id, n=audit.runs or 1)]
+    notes = [t(TEXT, "fairness_intro", lang, run=src.run_id, n=audit.runs or 1), *figure_notes]
     data = {"audit_run_id": src.run_id, "audit_runs": audit.runs, "audits": audits}
     return section(
         "fairness", lang, notes=notes, facts=facts, tables=tables, figures=figs, data=data
@@ -108,12 +114,13 @@ def disparities(src: RunRecord, part: str) -> dict[tuple[str, str, str], dict[st
 
 def _audit_part(
     src: RunRecord, name: str, lang: str, figures: Figures
-) -> tuple[list[Table], list[dict[str, str]], dict[str, Any]]:
-    """One audit part (true / recorded / labels): its flags and its group table, as logged."""
+) -> tuple[list[Table], list[dict[str, str]], list[str], dict[str, Any]]:
+    """One audit part (true / recorded / labels): its flags, its group table and its figure
+    (with the figure's notes), as logged."""
     logged = logged_part(src, name)
     groups = src.csv(f"audit/{logged}/groups.csv")
     if groups is None:
-        return [], [], {}
+        return [], [], [], {}
     flags = src.csv(f"audit/{logged}/flags.csv") or []
     title = t(WORDS, f"audit_{name}", lang)
     n_flags = src.metrics.get(f"{logged}.flags")
@@ -143,7 +150,13 @@ def _audit_part(
                     group_label(f["feature"], f["group"], lang),
                     group_label(f["feature"], f["reference"], lang),
                     audit_metric_label(f["metric"], lang),
-                    f"{fmt(f['value'])} vs {fmt(f['reference_value'])}",
+                    t(
+                        WORDS,
+                        "versus",
+                        lang,
+                        value=fmt(f["value"]),
+                        reference=fmt(f["reference_value"]),
+                    ),
                     f"{fmt(f['ratio'])} [{fmt(f['ratio_low'])}, {fmt(f['ratio_high'])}]",
                 ]
                 for f in flag_rows
@@ -173,9 +186,27 @@ def _audit_part(
         }
     )
     figs = []
+    notes: list[str] = []
     if name != "labels":
-        key = embed_figure(src, f"audit/{logged}/disparities.png", figures)
+        key, notes = embed_figure(
+            src,
+            f"audit/{logged}/disparities.png",
+            figures,
+            lang,
+            draw=_drawing(src, f"audit/{logged}/audit.json", title),
+        )
         if key:
-            figs.append({"key": key, "caption": f"{title}: audit/{logged}/disparities.png"})
+            figs.append({"key": key, "caption": t(TEXT, "caption_disparities", lang, part=title)})
     data = {"flags": n_flags, "disparities": n_disp, "flag_rows": flag_rows, "groups": group_rows}
-    return tables, figs, data
+    return tables, figs, notes, data
+
+
+def _drawing(src: RunRecord, path: str, title: str) -> tuple[str, Draw] | None:
+    """The disparity figure drawn from the part's logged ``audit.json``, if it holds its data."""
+    logged = src.json(path) or {}
+    band = (logged.get("settings") or {}).get("band")
+    rows = logged.get("disparities")
+    if not rows or not band:
+        return None
+    table = pd.DataFrame(rows)
+    return path, lambda lang: disparity_figure(table, band=band, name=title, lang=lang)

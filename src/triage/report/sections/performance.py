@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from triage.evaluation.capacity_curve import capacity_curve_figure
 from triage.report._text import METRICS, TEXT, WORDS, t
 from triage.report.reader import RunRecord
 from triage.report.sections import ground_truth
@@ -22,6 +23,8 @@ from triage.report.sections.common import (
     interval,
     section,
 )
+
+CURVE = "evaluation/capacity_curve.json"
 
 PERFORMANCE_METRICS: tuple[str, ...] = (
     "auc",
@@ -85,11 +88,24 @@ def performance_section(run: RunRecord, lang: str, candidates: list[str]) -> Sec
 
 
 def capacity_section(run: RunRecord, lang: str, figures: Figures) -> Section:
-    curve = run.json("evaluation/capacity_curve.json")
-    key = embed_figure(run, "evaluation/capacity_curve.png", figures)
+    curve = run.json(CURVE)
     outcome = ground_truth.headline_outcome(run)
-    if not curve or outcome not in curve.get("outcomes", {}):
-        return section("capacity", lang, available=False, notes=[t(TEXT, "no_capacity", lang)])
+    drawable = bool(curve) and outcome in curve.get("outcomes", {})
+    key, figure_notes = embed_figure(
+        run,
+        "evaluation/capacity_curve.png",
+        figures,
+        lang,
+        draw=(CURVE, lambda drawn_in: capacity_curve_figure(curve, outcome=outcome, lang=drawn_in))
+        if drawable
+        else None,
+    )
+    caption = t(TEXT, "caption_capacity", lang)
+    figs = [{"key": key, "caption": caption}] if key else []
+    if not drawable:
+        # A run with the figure but not its data still shows the figure, as logged.
+        notes = [t(TEXT, "capacity_figure_only" if key else "no_capacity", lang), *figure_notes]
+        return section("capacity", lang, available=False, notes=notes, figures=figs)
     by_cand = curve["outcomes"][outcome]
     per_day, ks = curve["per_day"], curve["k"]
     head = [t(WORDS, "candidate", lang)] + [
@@ -116,5 +132,6 @@ def capacity_section(run: RunRecord, lang: str, figures: Figures) -> Section:
         days=f"{curve['days']:.0f}",
         configured="?" if configured is None else f"{configured:g}",
     )
-    figs = [{"key": key, "caption": "evaluation/capacity_curve.png"}] if key else []
-    return section("capacity", lang, notes=[note], tables=tables, figures=figs, data=data)
+    return section(
+        "capacity", lang, notes=[note, *figure_notes], tables=tables, figures=figs, data=data
+    )
