@@ -168,6 +168,7 @@ MLFLOW_MODULES = {
     "experiment/run_log.py",  # a run: open, tags, params
     "experiment/urgency_log.py",  # an intake-urgency run's model and assessment
     "experiment/routing_log.py",  # a DV-routing run
+    "experiment/capacity_log.py",  # a run's capacity curve
     "experiment/explanations.py",  # a run's global explanations
     "audit/report.py",  # an audit run
     "audit/runs.py",  # a run's logged test predictions, for `triage audit --run`

@@ -158,6 +158,58 @@ def test_run_logs_its_test_predictions_and_a_capacity_curve(dv_run):
 
 
 @pytest.mark.slow
+def test_the_japanese_card_draws_the_runs_reliability_diagram_in_japanese(dv_run):
+    from triage.explain.fonts import cjk_family
+    from triage.report import build_card
+    from triage.report._text import TEXT
+
+    work, _ = dv_run
+    client = _client(work)
+    run_id = _run_of(client).info.run_id
+    local = client.download_artifacts(run_id, "evaluation/reliability_true_outcome.json", str(work))
+    data = json.loads(Path(local).read_text("utf-8"))
+    assert set(data["candidates"]) >= set(NAMES) - {"oracle_cut"} and data["bins"] > 0
+    card = build_card(run_id, lang="ja", client=client)
+    calibration = next(s for s in card["sections"] if s["id"] == "calibration")
+    (figure,) = calibration["figures"]
+    assert card["figures"][figure["key"]]["artifact"] == "evaluation/reliability_true_outcome.json"
+    assert TEXT["figure_in_english"][1] not in calibration["notes"]
+    if cjk_family() is not None:
+        assert TEXT["figure_no_cjk_font"][1] not in calibration["notes"]
+
+
+def test_intake_and_dv_runs_log_their_capacity_curve_through_one_function(tmp_path, monkeypatch):
+    import mlflow
+
+    from triage.experiment import capacity_log, routing_log, urgency_log
+
+    assert routing_log.log_capacity_curve is capacity_log.log_capacity_curve
+    assert urgency_log.log_capacity_curve is capacity_log.log_capacity_curve
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    monkeypatch.chdir(tmp_path)  # a new SQLite store's default artefact root is ./mlruns
+    rng = np.random.default_rng(3)
+    y = rng.random(400) < 0.2
+    scores = {"lightgbm": y + rng.random(400), "oracle": y + 0.1 * rng.random(400)}
+    mlflow.set_tracking_uri(uri)
+    try:
+        with mlflow.start_run() as run:
+            capacity_log.log_capacity_curve(
+                {"true": y, "recorded": y}, scores, per_day=2.0, days=50.0, outcome="true"
+            )
+    finally:
+        mlflow.set_tracking_uri(None)
+    client = mlflow.MlflowClient(uri)
+    listed = {a.path for a in client.list_artifacts(run.info.run_id, "evaluation")}
+    assert listed == {capacity_log.CURVE_DATA, capacity_log.CURVE_FIGURE}
+    local = client.download_artifacts(run.info.run_id, capacity_log.CURVE_DATA, str(tmp_path))
+    curve = json.loads(Path(local).read_text("utf-8"))
+    at = curve["per_day"].index(2.0)
+    assert curve["configured_per_day"] == 2.0 and curve["k"][at] == 100
+    assert curve["outcomes"]["true"]["oracle"]["recall_at_k_worst"][at] == 1.0
+
+
+@pytest.mark.slow
 def test_the_audit_of_the_run_works_and_its_card_then_shows_audit_and_capacity(dv_run, tmp_path):
     from triage.report import build_card, write_card
 
@@ -175,8 +227,10 @@ def test_the_audit_of_the_run_works_and_its_card_then_shows_audit_and_capacity(d
     assert "route in {cgc}" in " ".join(audited.stdout.split())
     for lang, missing in (
         ("en", ("No capacity curve", "No fairness audit", "?")),
-        ("ja", ("対応能力曲線が記録されていない", "公平性監査が記録されていない", "?")),
-    ):
+        # the audit's settings in Japanese too, not as the audit logged them
+        ("ja", ("対応能力曲線が記録されていない", "公平性監査が記録されていない", "?",
+                "route in {cgc}", "sensitive features")),
+    ):  # fmt: skip
         card = build_card(run_id, lang=lang, client=_client(tmp_path))
         sections = {s["id"]: s for s in card["sections"]}
         assert sections["capacity"]["available"] and sections["fairness"]["available"]
@@ -203,8 +257,14 @@ def test_chosen_model_is_registered_as_candidate_and_scores_dv_notices(dv_run):
     assert float(version.tags["route.cgc_cut"]) == run.data.metrics[f"routing.{chosen}.cut"]
     with pytest.raises(MlflowException):
         client.get_model_version_by_alias(MODEL, "champion")
-    mlflow.set_registry_uri(f"sqlite:///{work / 'mlflow.db'}")
-    model = mlflow.sklearn.load_model(f"models:/{MODEL}@candidate")
+    uri = f"sqlite:///{work / 'mlflow.db'}"
+    mlflow.set_tracking_uri(uri)  # else MLflow's default, ./mlflow.db of the checkout, appears
+    mlflow.set_registry_uri(uri)
+    try:
+        model = mlflow.sklearn.load_model(f"models:/{MODEL}@candidate")
+    finally:
+        mlflow.set_tracking_uri(None)
+        mlflow.set_registry_uri(None)
     frame = to_notice_frame(
         pd.DataFrame([make_notice(dv=True), make_notice(dv=True, dv_strangulation=True)])
     )

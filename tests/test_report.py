@@ -579,7 +579,7 @@ def test_data_section_lists_the_spec_recording_biases(store, cards):
     assert rec["detection"]["terms"] == spec.recording.detection.terms
     assert rec["false_record"]["logit"] == spec.recording.false_record.logit
     assert rec["tier_perception"]["noise_sd"] == spec.recording.tier_perception.noise_sd
-    (table,) = [tb for tb in data["tables"] if tb["caption"] == "data/recording_bias.json"]
+    (table,) = [tb for tb in data["tables"] if "(data/recording_bias.json)" in tb["caption"]]
     rows = {(r[0], r[1]): r[2] for r in table["rows"]}
     assert rows["false record", "Public assistance or financial hardship: yes"] == (
         f"{spec.recording.false_record.terms['welfare_receipt']:+.2f}"

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from triage.audit.runs import AuditRoles, log_predictions, sensitive_frame
+from triage.experiment.capacity_log import log_capacity_curve
 from triage.experiment.routing import CGC, ROUTE_COLUMNS, RouteCut, route_tags, route_target
 from triage.experiment.routing_assessment import RoutingAssessment
 from triage.experiment.run_inputs import RunArtefacts, RunInputs
@@ -164,40 +165,14 @@ def log_routing_curves(
     """
     import mlflow
 
-    from triage.evaluation import reliability_figure
+    from triage.evaluation.reliability_diagram import reliability_data, reliability_diagram
 
     outcomes = {o: route_target(truth, o).astype(bool) for o in ("true", "recorded")}
-    fig = reliability_figure(outcomes["true"], scores, bins=inputs.cfg.evaluation.ece_bins)
-    mlflow.log_figure(fig, "evaluation/reliability_true_outcome.png")
+    # The data too, so that a model card draws the diagram again in its own language.
+    reliability = reliability_data(outcomes["true"], scores, bins=inputs.cfg.evaluation.ece_bins)
+    mlflow.log_dict(reliability, "evaluation/reliability_true_outcome.json")
+    mlflow.log_figure(reliability_diagram(reliability), "evaluation/reliability_true_outcome.png")
     per_day = inputs.cfg.dv_routing.cgc_per_day
     log_capacity_curve(
         outcomes, scores, per_day=per_day, days=inputs.split.days("test"), outcome="true"
-    )
-
-
-def log_capacity_curve(
-    outcomes: dict[str, np.ndarray],
-    scores: dict[str, np.ndarray],
-    *,
-    per_day: float,
-    days: float,
-    outcome: str,
-) -> None:
-    """Into the active run: recall and precision at capacity for daily capacities around
-    ``per_day`` (``evaluation/capacity_curve.json``, and its figure for ``outcome``), as the
-    card's capacity section reads them. ``outcomes``: name → 0/1; ``scores``: name → ranking.
-    """
-    import mlflow
-
-    from triage.evaluation.capacity_curve import (
-        capacity_curve,
-        capacity_curve_figure,
-        capacity_grid,
-    )
-
-    grid = capacity_grid(per_day)
-    curve = capacity_curve(outcomes, scores, per_day=grid, days=days, configured=per_day)
-    mlflow.log_dict(curve, "evaluation/capacity_curve.json")
-    mlflow.log_figure(
-        capacity_curve_figure(curve, outcome=outcome), "evaluation/capacity_curve.png"
     )

@@ -13,10 +13,9 @@ run has finished (``run_log.register_run_model``).
 
 from __future__ import annotations
 
-from typing import Any
-
 from triage.contract.columns import P_HARM
 from triage.experiment.assessment import ORACLE, Assessment
+from triage.experiment.capacity_log import log_capacity_curve
 from triage.experiment.run_inputs import RunArtefacts, RunInputs, TestPredictions
 from triage.experiment.run_log import (
     config_text,
@@ -65,7 +64,14 @@ def log_urgency_model(
     fig = reliability_diagram(reliability)
     mlflow.log_figure(fig, f"evaluation/reliability_{headline}_outcome.png")
     log_model_tables(mlflow, trained.candidates)
-    _log_capacity_curve(mlflow, inputs, test=test, scores=scores)
+    outcomes = {name: test.truth[col].to_numpy(bool) for name, col in reference.outcomes.items()}
+    log_capacity_curve(
+        outcomes,
+        scores,
+        per_day=cfg.tiers.capacity.per_day,
+        days=inputs.split.days("test"),
+        outcome=headline,
+    )
     return log_model(artefacts.model)
 
 
@@ -131,28 +137,3 @@ def log_urgency_assessment(
         + judged
         + DECISION_SUPPORT_NOTICE["en"]
     )
-
-
-def _log_capacity_curve(
-    mlflow: Any, inputs: RunInputs, *, test: TestPredictions, scores: dict[str, Any]
-) -> None:
-    """Recall and precision at capacity over a range of daily capacities (JSON and a figure)."""
-    from triage.evaluation.capacity_curve import (
-        capacity_curve,
-        capacity_curve_figure,
-        capacity_grid,
-    )
-
-    per_day = inputs.cfg.tiers.capacity.per_day
-    reference = test.reference
-    outcomes = {name: test.truth[col].to_numpy(bool) for name, col in reference.outcomes.items()}
-    curve = capacity_curve(
-        outcomes,
-        scores,
-        per_day=capacity_grid(per_day),
-        days=inputs.split.days("test"),
-        configured=per_day,
-    )
-    mlflow.log_dict(curve, "evaluation/capacity_curve.json")
-    fig = capacity_curve_figure(curve, outcome=reference.headline)
-    mlflow.log_figure(fig, "evaluation/capacity_curve.png")

@@ -115,6 +115,32 @@ TEXT: dict[str, tuple[str, str]] = {
         "学習の目的変数：{target}。記録ラベルには過去の記録の偏り（誰が気づかれ、何が書き残されるか）が"
         "含まれる。評価は記録上の結果と真の結果の両方で行う。",
     ),
+    "window": ("{lo} .. {hi} ({n} notices)", "{lo} .. {hi}（{n} 件）"),
+    "route_target": (
+        "routed to the child guidance centre by the {outcome} ({column} == cgc)",
+        "{outcome}における児童相談所への振り分け",
+    ),
+    "aggregates_cited": (
+        "Sources are cited as that file gives them.",
+        "出典は同ファイルの記載のまま示す。",
+    ),
+    "recording_bias_caption": (
+        "recorded-label biases of the generator spec (data/recording_bias.json)",
+        "生成仕様の記録ラベルの偏り（data/recording_bias.json）",
+    ),
+    "scorecard_caption": (
+        "scorecard points (models/scorecard_points.csv)",
+        "scorecard 候補の配点（models/scorecard_points.csv）",
+    ),
+    "checklist_caption": (
+        "checklist questions (models/checklist_questions.json)",
+        "checklist 候補の質問（models/checklist_questions.json）",
+    ),
+    "rules_caption": (
+        "National safety-floor rules (triage.rules.RULES)",
+        "国の安全基準ルール（triage.rules.RULES）",
+    ),
+    "candidates_compared": ("{mine} vs {theirs}", "{mine}（この実行）と {theirs}（champion）"),
     "no_scorecard": (
         "No scorecard table was logged for this run.",
         "この実行ではスコアカード表が記録されていない。",
@@ -178,6 +204,16 @@ TEXT: dict[str, tuple[str, str]] = {
         "this card cannot say whom the model fails.",
         "この実行では公平性監査が記録されていない：この実行を対象とする監査の実行（タグ audit.of_run）"
         "も監査表もない。使用前に `triage audit --run {run}` で公平性監査を実施すること。"
+        "このカードでは、モデルが誰に対して失敗するかを示せない。",
+    ),
+    "no_fairness_remake": (
+        "No fairness audit was logged for this run: no audit run names it (tag audit.of_run) "
+        "and the run holds no audit tables. The run logged no test predictions ({path}), so "
+        "it cannot be audited: make the run again with this version of triage and audit the "
+        "new run before any use; this card cannot say whom the model fails.",
+        "この実行では公平性監査が記録されていない：この実行を対象とする監査の実行（タグ audit.of_run）"
+        "も監査表もない。この実行はテスト予測（{path}）を記録していないため監査できない："
+        "このバージョンの triage で実行をやり直し、使用前に新しい実行の公平性監査を実施すること。"
         "このカードでは、モデルが誰に対して失敗するかを示せない。",
     ),
     "fairness_intro": (
@@ -252,7 +288,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "lim_capacity": (
         "Tier cut points depend on the capacity assumptions logged as parameters "
         "(tiers.capacity.*); other capacity gives other tiers.",
-        "区分の閾値はパラメータとして記録された対応能力の仮定（tiers.capacity.*）に依存する。",
+        "区分の閾値はパラメータとして記録された対応能力の仮定（tiers.capacity.*）に依存する。"
+        "対応能力が変われば区分も変わる。",
     ),
     "lim_intervals": (
         "Intervals are bootstrap intervals over test notices; they do not cover shifts "
@@ -413,6 +450,13 @@ WORDS: dict[str, tuple[str, str]] = {
     "limitations": ("Limitations", "限界"),
     "ethics": ("Ethical considerations", "倫理的配慮"),
     "decision_support": ("Decision support only", "意思決定支援のみ"),
+    "yes": ("yes", "はい"),
+    "no": ("no", "いいえ"),
+    "synthetic": ("synthetic", "合成データ"),
+    "base_points": ("(base points)", "（基礎点）"),
+    "once": ("once", "1回"),
+    "if 1": ("if 1", "該当すれば"),
+    "per unit": ("per unit", "1単位ごと"),
     "detection": ("detection", "検出"),
     "false_record": ("false record", "誤記録"),
     "tier_perception": ("tier perception", "区分の知覚"),

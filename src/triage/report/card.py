@@ -59,7 +59,7 @@ def assemble_card(inputs: CardInputs, lang: str) -> Card:
     cands = candidates(run)
     figures: Figures = {}
     sections: list[Section | None] = [
-        intended_use_section(lang),
+        intended_use_section(run, lang),
         data_section(run, lang),
         model_section(run, lang, cands),
         performance_section(run, lang, cands),

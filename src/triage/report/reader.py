@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from mlflow.entities import Run
 
 Fetch = Callable[[str], bytes | None]
+ListFolder = Callable[[str], list[str]]
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,17 @@ class RunRecord:
     params: dict[str, str]
     tags: dict[str, str]
     fetch: Fetch = field(repr=False, compare=False)
+    list_folder: ListFolder | None = field(default=None, repr=False, compare=False)
+    """The artefact paths directly in a folder (``""``: the top); ``None``: nothing listed."""
 
     def file(self, path: str) -> bytes | None:
         return self.fetch(path)
+
+    def has(self, path: str) -> bool:
+        """Whether the run logged the artefact ``path``: listed, never downloaded (so a
+        row-level file such as ``audit_inputs/`` is never opened to tell)."""
+        folder = path.rsplit("/", 1)[0] if "/" in path else ""
+        return self.list_folder is not None and path in self.list_folder(folder)
 
     def text(self, path: str) -> str | None:
         data = self.fetch(path)
@@ -141,6 +150,7 @@ def _record(client: MlflowClient, run: Run) -> RunRecord:
         params=dict(run.data.params),
         tags=dict(run.data.tags),
         fetch=fetch,
+        list_folder=listing,
     )
 
 

@@ -42,7 +42,8 @@ def _table_html(table: dict) -> str:
     )
 
 
-def _section_html(section: dict, figures: dict) -> str:
+def section_html(section: dict, figures: dict) -> str:
+    """One card section as HTML (also a sweep report's sections, which have the same shape)."""
     parts = [f'<section id="{escape(section["id"])}"><h2>{escape(section["title"])}</h2>']
     cls = "missing" if not section["available"] else "note"
     parts += [f'<p class="{cls}">{escape(n)}</p>' for n in section["notes"]]
@@ -79,7 +80,7 @@ def _section_html(section: dict, figures: dict) -> str:
 
 
 def render_html(card: dict) -> str:
-    sections = "\n".join(_section_html(s, card["figures"]) for s in card["sections"])
+    sections = "\n".join(section_html(s, card["figures"]) for s in card["sections"])
     return f"""<!DOCTYPE html>
 <html lang="{escape(card["lang"])}">
 <head>
@@ -102,7 +103,8 @@ def _md_cell(value: object) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
-def _table_md(table: dict) -> list[str]:
+def table_md(table: dict) -> list[str]:
+    """One table as Markdown lines, its caption first in bold."""
     out = []
     if table.get("caption"):
         out += [f"**{_md_cell(table['caption'])}**", ""]
@@ -145,7 +147,7 @@ def render_markdown(card: dict) -> str:
         for lst in s["lists"]:
             lines += [f"### {lst['title']}", ""] + [f"- {i}" for i in lst["items"]] + [""]
         for tb in s["tables"]:
-            lines += _table_md(tb)
+            lines += table_md(tb)
         for fig in s["figures"]:
             f = card["figures"].get(fig["key"])
             if f:

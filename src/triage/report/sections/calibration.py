@@ -23,6 +23,7 @@ from triage.report.sections.common import (
     section,
     tier_name,
 )
+from triage.report.sections.routing_run import is_routing_run
 
 CALIBRATION_METRICS: tuple[str, ...] = ("cal_slope", "cal_intercept", "ece")
 
@@ -76,7 +77,11 @@ def calibration_section(
     )
 
 
-def tiers_section(run: RunRecord, lang: str, candidates: list[str]) -> Section:
+def tiers_section(run: RunRecord, lang: str, candidates: list[str]) -> Section | None:
+    """Tier confusion per candidate; ``None`` for a routing run, which suggests routes, not
+    tiers (its routing section gives under- and over-routing instead)."""
+    if is_routing_run(run):
+        return None
     truth = ground_truth.has_ground_truth(run)
     outcome = ground_truth.headline_outcome(run)
     ref = TRUE_TIER if truth else RECORDED_TIER  # the rows of the logged confusion tables

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import base64
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from triage import labels
 from triage.explain.figures import figure_lang, png
-from triage.report._text import AUDIT_METRICS, FACTS, TEXT, TITLES, t
+from triage.report._text import AUDIT_METRICS, FACTS, METRICS, TEXT, TITLES, WORDS, t
 from triage.report.reader import RunRecord
 
 Section = dict[str, Any]
@@ -72,6 +72,21 @@ def interval(c: dict[str, Any] | None) -> str:
     if c.get("low") is None or c.get("high") is None:
         return fmt(c["estimate"])
     return f"{fmt(c['estimate'])} [{fmt(c['low'])}, {fmt(c['high'])}]"
+
+
+def metric_table(
+    caption: str, rows: list[dict[str, Any]], metrics: Sequence[str], lang: str
+) -> Table:
+    """Candidates (rows of ``{"candidate", "metrics": {name: cell}}``) by metric, each with its
+    interval. A metric no candidate has would be a column of "—" only (under-triage of a
+    routing run, which has no tiers; the figures of an outcome judged by AUC alone): it is
+    left out."""
+    shown = [n for n in metrics if any(n in r["metrics"] for r in rows)]
+    return {
+        "caption": caption,
+        "columns": [t(WORDS, "candidate", lang)] + [t(METRICS, n, lang) for n in shown],
+        "rows": [[r["candidate"]] + [interval(r["metrics"].get(n)) for n in shown] for r in rows],
+    }
 
 
 # Labels fall back to the raw name: a run may log a field or value this version has no words for.

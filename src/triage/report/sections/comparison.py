@@ -70,7 +70,7 @@ def comparison_section(
         rows.append([t(METRICS, metric, lang), fmt(a), fmt(b), f"{a - b:+.3f}"])
     tables: list[Table] = [
         {
-            "caption": f"{mine_c} vs {theirs_c}",
+            "caption": t(TEXT, "candidates_compared", lang, mine=mine_c, theirs=theirs_c),
             "columns": [t(WORDS, k, lang) for k in ("metric", "this_run", "champion", "delta")],
             "rows": rows,
         }

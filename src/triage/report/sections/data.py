@@ -18,9 +18,25 @@ from triage.report.reader import RunRecord
 from triage.report.sections import ground_truth
 from triage.report.sections.common import Section, Table, fact, section
 
+DIMENSIONS: dict[str, tuple[str, str]] = {
+    "total": ("notices handled, in total", "児童虐待相談対応件数（総数）"),
+    "abuse_type": ("type of abuse", "虐待の種別"),
+    "route": ("referral route", "通告経路"),
+    "psychological_subtype": ("psychological abuse by kind", "心理的虐待の内訳"),
+    "npa_police_notified_children_CY": (
+        "children the police notified (calendar year)",
+        "警察が通告した児童数（暦年）",
+    ),
+    "abuse_deaths": ("deaths from abuse", "虐待による死亡"),
+}
+"""The published aggregates' dimensions (``published_aggregates.csv``) in words, (en, ja);
+a dimension this version has no words for is shown by its name."""
+
 # Sources of the published aggregates end in a URL; the card names the source only.
 _URL = re.compile(r"\s*(via\s+)?\S*https?://\S+", re.IGNORECASE)
-_WINDOW = re.compile(r"^(\S+) \.\. (\S+) \((.+)\)$")
+_WINDOW = re.compile(r"^(\S+) \.\. (\S+) \((.+?)(?: notices)?\)$")
+_ROUTE_TARGET = re.compile(r"^(true|recorded) \((\w+) == cgc\)$")
+"""A routing run's target tag (``routing_log.routing_target``): "true (true_dv_route == cgc)"."""
 
 
 def data_section(run: RunRecord, lang: str) -> Section:
@@ -28,7 +44,7 @@ def data_section(run: RunRecord, lang: str) -> Section:
     spec_version = tags.get("synth.spec_version")
     synthetic = tags.get("data.source") == "synthetic" or spec_version not in (None, "None")
     facts = [
-        fact("source", _source(tags), lang),
+        fact("source", _source(tags, lang), lang),
         fact("n", tags.get("data.n"), lang),
         fact("fingerprint", tags.get("data.fingerprint"), lang),
     ]
@@ -42,9 +58,10 @@ def data_section(run: RunRecord, lang: str) -> Section:
     if "train" in windows and "test" in windows:
         facts.append(fact("period", f"{windows['train'][0]} .. {windows['test'][1]}", lang))
     facts += [
-        fact(f"split.{name}", f"{lo} .. {hi} ({n})", lang) for name, (lo, hi, n) in windows.items()
+        fact(f"split.{name}", t(TEXT, "window", lang, lo=lo, hi=hi, n=n), lang)
+        for name, (lo, hi, n) in windows.items()
     ]
-    target = tags.get("target") or run.params.get("target", "")
+    target = _target(tags.get("target") or run.params.get("target", ""), lang)
     facts.append(fact("target", target, lang))
     released = ground_truth.from_release(run)
     if released:
@@ -98,9 +115,11 @@ def _published_aggregates(tags: dict[str, str], lang: str) -> tuple[list[str], T
         return [t(TEXT, "aggregates_unknown", lang)], None
     note = t(TEXT, "aggregates_intro", lang, file=path.name, year=year)
     table = {
-        "caption": note,
+        "caption": f"{note} {t(TEXT, 'aggregates_cited', lang)}",
         "columns": [t(WORDS, "dimension", lang), t(WORDS, "sources", lang)],
-        "rows": [[dim, "; ".join(sorted(s))] for dim, s in sorted(sources.items())],
+        "rows": [
+            [_dimension(dim, lang), "; ".join(sorted(s))] for dim, s in sorted(sources.items())
+        ],
     }
     return [], table
 
@@ -117,12 +136,31 @@ def _windows(tags: dict[str, str]) -> dict[str, tuple[str, str, str]]:
     return out
 
 
-def _source(tags: dict[str, str]) -> str:
+def _source(tags: dict[str, str], lang: str) -> str:
+    """Where the notices came from: in words for synthetic data; a folder or release kind
+    (the config's own word, an identifier) with the folder's name, not its local path."""
     source = tags.get("data.source", "")
-    for kind in ("folder", "release"):  # the folder's name, not the local path
+    if source == "synthetic":
+        return t(WORDS, "synthetic", lang)
+    for kind in ("folder", "release"):
         if source.startswith(f"{kind} "):
             return f"{kind} {Path(source[len(kind) + 1 :]).name}"
     return source
+
+
+def _target(target: str, lang: str) -> str:
+    """The training target in words: an outcome, or (a routing run) an outcome's route."""
+    if target in ("true", "recorded"):
+        return t(WORDS, target, lang)
+    m = _ROUTE_TARGET.match(target)
+    if m:
+        outcome = t(WORDS, m.group(1), lang)
+        return t(TEXT, "route_target", lang, outcome=outcome, column=m.group(2))
+    return target
+
+
+def _dimension(dimension: str, lang: str) -> str:
+    return t(DIMENSIONS, dimension, lang) if dimension in DIMENSIONS else dimension
 
 
 def _term_label(term: str, lang: str) -> str:
@@ -153,7 +191,7 @@ def _recording_bias(run: RunRecord, lang: str) -> tuple[list[str], list[Table], 
             rows.append([t(WORDS, mech, lang), _term_label(term, lang), f"{value:+.2f}"])
     note = t(TEXT, "recording_bias_intro", lang, version=logged.get("spec_version", "?"))
     table = {
-        "caption": "data/recording_bias.json",
+        "caption": t(TEXT, "recording_bias_caption", lang),
         "columns": [t(WORDS, k, lang) for k in ("mechanism", "term", "log_odds")],
         "rows": rows,
     }

@@ -10,7 +10,7 @@ from triage.explain.figures import importance_figure, truth_check_figure
 from triage.explain.importance import UNITS
 from triage.report._text import METRICS, TEXT, WORDS, t
 from triage.report.reader import RunRecord
-from triage.report.sections import ground_truth
+from triage.report.sections import ground_truth, routing_run
 from triage.report.sections.common import (
     Draw,
     Figures,
@@ -32,7 +32,10 @@ def explanations_section(run: RunRecord, lang: str, figures: Figures) -> Section
     truth_keys = [k for k in TRUTH_METRICS if k in run.metrics]
     if not g:
         return section(
-            "explanations", lang, available=False, notes=[t(TEXT, "no_explanations", lang)]
+            "explanations",
+            lang,
+            available=False,
+            notes=[routing_run.text(run, "no_explanations", lang)],
         )
     label = f"label_{lang}"
     importance = g.get("importance", [])[:TOP_FIELDS]

@@ -13,9 +13,11 @@ from typing import Any
 import pandas as pd
 
 from triage.audit.report import disparity_figure
+from triage.audit.runs import PREDICTIONS_PATH
 from triage.contract.columns import RECORDED_HARM
 from triage.report._text import AUDIT_METRICS, TEXT, WORDS, t
 from triage.report.reader import AuditSource, RunRecord
+from triage.report.sections import audit_settings
 from triage.report.sections.common import (
     Draw,
     Figures,
@@ -56,12 +58,7 @@ def fairness_section(
     run: RunRecord, audit: AuditSource | None, lang: str, figures: Figures
 ) -> Section:
     if audit is None:
-        return section(
-            "fairness",
-            lang,
-            available=False,
-            notes=[t(TEXT, "no_fairness", lang, run=run.run_id)],
-        )
+        return section("fairness", lang, available=False, notes=[_no_audit(run, lang)])
     src = audit.run
     tables: list[Table] = []
     figs: list[dict[str, str]] = []
@@ -78,18 +75,22 @@ def fairness_section(
     facts = [
         fact("audit_run", src.run_id, lang),
         fact("audit_n", p.get("audit.n"), lang),
-        fact("audit_flag_rule", p.get("audit.flag_rule"), lang),
+        fact("audit_flag_rule", audit_settings.flag_rule(p.get("audit.flag_rule"), lang), lang),
         fact("audit_band", p.get("audit.band"), lang),
         fact("audit_min_n", p.get("audit.min_n"), lang),
         fact("audit_n_boot", p.get("audit.n_boot"), lang),
-        fact("audit_model_inputs", p.get("audit.model_inputs"), lang),
+        fact(
+            "audit_model_inputs",
+            audit_settings.model_inputs(p.get("audit.model_inputs"), lang),
+            lang,
+        ),
     ]
     if not audits:
         return section(
             "fairness",
             lang,
             available=False,
-            notes=[t(TEXT, "no_fairness", lang, run=run.run_id)],
+            notes=[_no_audit(run, lang)],
             facts=facts,
         )
     notes = [t(TEXT, "fairness_intro", lang, run=src.run_id, n=audit.runs or 1), *figure_notes]
@@ -97,6 +98,14 @@ def fairness_section(
     return section(
         "fairness", lang, notes=notes, facts=facts, tables=tables, figures=figs, data=data
     )
+
+
+def _no_audit(run: RunRecord, lang: str) -> str:
+    """What to do about a missing audit: run it when the run logged its test predictions,
+    else make the run again (an audit of a run without them cannot work)."""
+    if run.has(PREDICTIONS_PATH):
+        return t(TEXT, "no_fairness", lang, run=run.run_id)
+    return t(TEXT, "no_fairness_remake", lang, path=PREDICTIONS_PATH)
 
 
 def disparities(src: RunRecord, part: str) -> dict[tuple[str, str, str], dict[str, Any]]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from triage import labels
 from triage.features import MONOTONE_INCREASING
 from triage.models.checklist import CHECKLIST
-from triage.report._text import TEXT, WORDS, t
+from triage.models.scorecard import BASE_ROW
+from triage.report._text import METRICS, TEXT, WORDS, t
 from triage.report.reader import RunRecord
 from triage.report.sections.common import (
     Section,
@@ -23,10 +24,10 @@ def model_section(run: RunRecord, lang: str, candidates: list[str]) -> Section:
     chosen = tags.get("chosen_candidate", "")
     facts = [
         fact("chosen", chosen, lang),
-        fact("selection", p.get("selection.metric"), lang),
+        fact("selection", _metric(p.get("selection.metric"), lang), lang),
         fact("calibration", p.get("calibration.method"), lang),
         fact("candidates", ", ".join(c for c in candidates if not c.startswith("oracle")), lang),
-        fact("include_sensitive", p.get("features.include_sensitive"), lang),
+        fact("include_sensitive", _yes_no(p.get("features.include_sensitive"), lang), lang),
         fact("registered_model", p.get("mlflow.registered_model"), lang),
         fact("git_commit", tags.get("git_commit"), lang),
     ]
@@ -44,14 +45,14 @@ def model_section(run: RunRecord, lang: str, candidates: list[str]) -> Section:
     if points:
         tables.append(
             {
-                "caption": "scorecard (models/scorecard_points.csv)",
+                "caption": t(TEXT, "scorecard_caption", lang),
                 "columns": [t(WORDS, k, lang) for k in ("feature", "field", "points", "counts")],
                 "rows": [
                     [
-                        r.get("feature", ""),
-                        field_label(r.get("field", ""), lang),
+                        _scorecard_word(r.get("feature", ""), lang),
+                        _scorecard_word(field_label(r.get("field", ""), lang), lang),
                         r.get("points", ""),
-                        r.get("counts", ""),
+                        _scorecard_word(r.get("counts", ""), lang),
                     ]
                     for r in points
                 ],
@@ -63,7 +64,7 @@ def model_section(run: RunRecord, lang: str, candidates: list[str]) -> Section:
     if questions:
         tables.append(
             {
-                "caption": "checklist (models/checklist_questions.json)",
+                "caption": t(TEXT, "checklist_caption", lang),
                 "columns": [
                     t(WORDS, "id", lang),
                     t(WORDS, "question", lang),
@@ -80,6 +81,29 @@ def model_section(run: RunRecord, lang: str, candidates: list[str]) -> Section:
             }
         )
     return section("model", lang, facts=facts, notes=notes, tables=tables, data={"chosen": chosen})
+
+
+SCORECARD_WORDS: dict[str, str] = {
+    BASE_ROW: "base_points",
+    "once": "once",
+    "if 1": "if 1",
+    "per unit": "per unit",
+}
+"""The scorecard table's own words (``ScorecardModel.points_table``) → their ``WORDS`` keys."""
+
+
+def _scorecard_word(logged: str, lang: str) -> str:
+    return t(WORDS, SCORECARD_WORDS[logged], lang) if logged in SCORECARD_WORDS else logged
+
+
+def _yes_no(logged: str | None, lang: str) -> str | None:
+    """A logged boolean parameter ("True"/"False") in words; anything else as logged."""
+    word = {"true": "yes", "false": "no"}.get(str(logged).lower())
+    return t(WORDS, word, lang) if word else logged
+
+
+def _metric(logged: str | None, lang: str) -> str | None:
+    return t(METRICS, logged, lang) if logged in METRICS else logged
 
 
 MONOTONE_BY_DEFAULT = {"lightgbm": True, "tree": False}

@@ -9,9 +9,10 @@ import contextlib
 from typing import Any
 
 from triage.evaluation.capacity_curve import capacity_curve_figure
+from triage.experiment.capacity_log import CURVE_DATA, CURVE_FIGURE
 from triage.report._text import METRICS, TEXT, WORDS, t
 from triage.report.reader import RunRecord
-from triage.report.sections import ground_truth
+from triage.report.sections import ground_truth, routing_run
 from triage.report.sections.common import (
     OUTCOMES,
     Figures,
@@ -20,11 +21,9 @@ from triage.report.sections.common import (
     cell,
     embed_figure,
     fmt,
-    interval,
+    metric_table,
     section,
 )
-
-CURVE = "evaluation/capacity_curve.json"
 
 PERFORMANCE_METRICS: tuple[str, ...] = (
     "auc",
@@ -49,24 +48,15 @@ def performance_section(run: RunRecord, lang: str, candidates: list[str]) -> Sec
     }
     tables: list[Table] = []
     for outcome in OUTCOMES:
-        rows, shown = [], []
+        rows: list[dict[str, Any]] = []
         for cand in candidates:
             found = {name: cell(m, f"{outcome}.{cand}.{name}") for name in metrics}
             cells = {k: v for k, v in found.items() if v is not None}
-            if not cells:
-                continue
-            rows.append({"candidate": cand, "metrics": cells})
-            shown.append([cand] + [interval(cells.get(name)) for name in metrics])
+            if cells:
+                rows.append({"candidate": cand, "metrics": cells})
         if rows:
             outcomes[outcome] = rows
-            tables.append(
-                {
-                    "caption": t(WORDS, outcome, lang),
-                    "columns": [t(WORDS, "candidate", lang)]
-                    + [t(METRICS, name, lang) for name in metrics],
-                    "rows": shown,
-                }
-            )
+            tables.append(metric_table(t(WORDS, outcome, lang), rows, metrics, lang))
     if not tables:
         return section(
             "performance", lang, available=False, notes=[t(TEXT, "no_performance", lang)]
@@ -75,28 +65,31 @@ def performance_section(run: RunRecord, lang: str, candidates: list[str]) -> Sec
     with contextlib.suppress(ValueError):
         level = f"{float(level):.0%}"
     k = data["k"]
-    note = t(
-        TEXT if truth else ground_truth.TEXT,
-        "perf_intro",
-        lang,
-        level=level,
-        n_boot=run.params.get("evaluation.n_boot", "?"),
-        # A DV-routing run has no capacity k (its capacity is a number a day, in its section).
-        capacity="" if k is None else t(TEXT, "capacity_k", lang, k=f"{k:,.0f}"),
-    )
+    words = {
+        "level": level,
+        "n_boot": run.params.get("evaluation.n_boot", "?"),
+        "capacity": "" if k is None else t(TEXT, "capacity_k", lang, k=f"{k:,.0f}"),
+    }
+    if truth:
+        note = routing_run.text(run, "perf_intro", lang, **words)
+    else:
+        note = t(ground_truth.TEXT, "perf_intro", lang, **words)
     return section("performance", lang, notes=[note], tables=tables, data=data)
 
 
 def capacity_section(run: RunRecord, lang: str, figures: Figures) -> Section:
-    curve = run.json(CURVE)
+    curve = run.json(CURVE_DATA)
     outcome = ground_truth.headline_outcome(run)
     drawable = bool(curve) and outcome in curve.get("outcomes", {})
     key, figure_notes = embed_figure(
         run,
-        "evaluation/capacity_curve.png",
+        CURVE_FIGURE,
         figures,
         lang,
-        draw=(CURVE, lambda drawn_in: capacity_curve_figure(curve, outcome=outcome, lang=drawn_in))
+        draw=(
+            CURVE_DATA,
+            lambda drawn_in: capacity_curve_figure(curve, outcome=outcome, lang=drawn_in),
+        )
         if drawable
         else None,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from triage.report._text import METRICS, TEXT, WORDS, t
+from triage.report._text import TEXT, WORDS, t
 from triage.report.reader import RunRecord
 from triage.report.sections.common import (
     OUTCOMES,
@@ -14,10 +14,11 @@ from triage.report.sections.common import (
     cell,
     fact,
     fmt,
-    interval,
+    metric_table,
     section,
     tier_name,
 )
+from triage.report.sections.routing_run import ROUTING_CAPACITY
 from triage.rules import RULES
 
 ROUTING_METRICS: tuple[str, ...] = (
@@ -27,8 +28,6 @@ ROUTING_METRICS: tuple[str, ...] = (
     "auc",
     "auc_ratio",
 )
-ROUTING_CAPACITY = "routing.cgc_per_day"
-"""The metric only a DV-witness routing run logs: the CGC's capacity its routes depend on."""
 ROUTING_SETTINGS: tuple[str, ...] = (ROUTING_CAPACITY, "routing.survey_municipality_share")
 _CUT = re.compile(r"routing\.[a-z0-9_]+\.cut")
 
@@ -49,7 +48,7 @@ def safety_floor_section(lang: str) -> Section:
         notes=[t(TEXT, "rules_intro", lang)],
         tables=[
             {
-                "caption": "triage.rules.RULES",
+                "caption": t(TEXT, "rules_caption", lang),
                 "columns": [t(WORDS, k, lang) for k in ("id", "source", "rule", "floor")],
                 "rows": rows,
             }
@@ -67,24 +66,15 @@ def routing_section(run: RunRecord, lang: str, candidates: list[str]) -> Section
     outcomes: dict[str, list[dict[str, Any]]] = {}
     data: dict[str, Any] = {"metrics": list(ROUTING_METRICS), "outcomes": outcomes}
     for outcome in OUTCOMES:
-        rows, shown = [], []
+        rows: list[dict[str, Any]] = []
         for cand in candidates:
             found = {n: cell(m, f"{outcome}.{cand}.{n}") for n in ROUTING_METRICS}
             cells = {k: v for k, v in found.items() if v is not None}
-            if "share_municipality" not in cells:
-                continue
-            rows.append({"candidate": cand, "metrics": cells})
-            shown.append([cand] + [interval(cells.get(n)) for n in ROUTING_METRICS])
+            if "share_municipality" in cells:
+                rows.append({"candidate": cand, "metrics": cells})
         if rows:
             outcomes[outcome] = rows
-            tables.append(
-                {
-                    "caption": t(WORDS, outcome, lang),
-                    "columns": [t(WORDS, "candidate", lang)]
-                    + [t(METRICS, n, lang) for n in ROUTING_METRICS],
-                    "rows": shown,
-                }
-            )
+            tables.append(metric_table(t(WORDS, outcome, lang), rows, ROUTING_METRICS, lang))
     settings = {k: m[k] for k in ROUTING_SETTINGS if k in m}
     cuts = {k.split(".")[1]: v for k, v in m.items() if _CUT.fullmatch(k)}
     data.update({"settings": settings, "cuts": cuts})
