@@ -177,6 +177,10 @@ MLFLOW_MODULES = {
     "report/__init__.py",  # the card logged back to its run
     "scoring/scorer.py",  # the registered model a scorer loads
     "report/utility_report.py",  # the aggregates-utility experiment's run
+    "sweep/cell_run.py",  # a sweep cell: a child run of the sweep's parent run
+    "sweep/execute.py",  # the sweep's parent run, resumed or new
+    "sweep/sweep_runs.py",  # a sweep's parent and child runs, read back
+    "sweep/summary.py",  # the sweep report logged on its parent run
 }
 
 

@@ -1,7 +1,7 @@
 """The ``triage`` command line: the Typer app, assembled from the command modules.
 
 Each command is a thin shell over library functions and lives in its own module
-(``synth``, ``validate``, ``run`` with ``promote``, ``score`` with ``queue``,
+(``synth``, ``validate``, ``run`` with ``promote``, ``sweep``, ``score`` with ``queue``,
 ``explain``, ``report``, ``audit``, ``serve`` with ``users``, ``decisions``).
 They are registered here in the order ``triage --help`` lists them. Heavy
 libraries are imported inside the commands so that ``triage --help`` and quick
@@ -20,6 +20,7 @@ from triage.cli.report import report
 from triage.cli.run import promote, run
 from triage.cli.score import queue, score
 from triage.cli.serve import serve, users_app
+from triage.cli.sweep import sweep
 from triage.cli.synth import synth
 from triage.cli.validate import validate
 
@@ -38,6 +39,7 @@ app.command()(synth)
 app.command()(validate)
 app.command()(run)
 app.command()(promote)
+app.command()(sweep)
 app.command()(score)
 app.command()(queue)
 app.command()(explain)

@@ -13,6 +13,11 @@ when SIGTERM or SIGINT stops it, ``FAILED`` on an error; RUNNING runs whose
 process is gone are marked ``FAILED`` before it opens. Its model is
 registered after it finished (``register_run_model``), with the alias
 ``candidate``; promotion is a person's act (``triage promote``).
+
+A caller may open the run itself and have the pipeline log into it
+(``into_run``): a sweep's cell does, so that its child run exists, tagged, even
+when the cell fails before the pipeline would have opened one, and so that a
+cell's model is not registered (it must not move the real model's alias).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import json
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,8 +55,33 @@ class LoggedRun:
     run_id: str
     chosen: str
     model_name: str
-    model_version: str
+    model_version: str  # "" when the model was not registered (a sweep's cell: ``into_run``)
     alias: str
+
+
+@dataclass(frozen=True)
+class GivenRun:
+    """A run the caller opened for ``experiment_run`` to log into, and whether to register."""
+
+    run_id: str
+    register: bool
+
+
+_given_run: ContextVar[GivenRun | None] = ContextVar("triage_given_run", default=None)
+
+
+@contextmanager
+def into_run(run_id: str, *, register: bool = True) -> Iterator[None]:
+    """Within the block, ``experiment_run`` logs into the existing run ``run_id``.
+
+    With ``register=False`` the run's model is logged but no version is made and
+    no alias moves (``register_run_model`` returns a ``LoggedRun`` without version).
+    """
+    token = _given_run.set(GivenRun(run_id=run_id, register=register))
+    try:
+        yield
+    finally:
+        _given_run.reset(token)
 
 
 @dataclass(frozen=True)
@@ -91,8 +122,13 @@ def experiment_run(inputs: RunInputs, *, chosen: str, target: str) -> Iterator[O
     experiment_id = ensure_experiment(cfg.mlflow.experiment, uri)
     mark_stale_runs(uri)
     client = MlflowClient(uri)
+    given = _given_run.get()
     with signals_interrupt():
-        run = mlflow.start_run(experiment_id=experiment_id, run_name=cfg.name)
+        if given is None:
+            run = mlflow.start_run(experiment_id=experiment_id, run_name=cfg.name)
+        else:  # the caller's run keeps the name it was given
+            run = mlflow.start_run(run_id=given.run_id)
+            experiment_id = run.info.experiment_id
         run_id = run.info.run_id
         heartbeat = Heartbeat(lambda: client.set_tag(run_id, HEARTBEAT_TAG, stamp(now_utc())))
         status = "FAILED"
@@ -135,7 +171,13 @@ def experiment_run(inputs: RunInputs, *, chosen: str, target: str) -> Iterator[O
 def register_run_model(
     run: OpenRun, model: LoggedModel, *, tags: dict[str, str], description: str
 ) -> LoggedRun:
-    """Register the finished run's model with the tags scoring needs, then move its alias."""
+    """Register the finished run's model with the tags scoring needs, then move its alias.
+
+    Not for a run given with ``into_run(..., register=False)``: its model stays unregistered.
+    """
+    given = _given_run.get()
+    if given is not None and not given.register and given.run_id == run.run_id:
+        return run.logged("")
     version = register_version(
         model,
         registered_model=run.model_name,

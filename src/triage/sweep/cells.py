@@ -1,0 +1,183 @@
+"""A sweep's cells: every combination of its settings × its seeds, each a validated config.
+
+Every cell is validated before any runs: first each value alone on the base
+config (so a bad key path or value is named with the value that breaks it),
+then each whole combination (settings that only clash together), then the
+candidates' parameters. A cell's id (``c003-s2``: the third combination of
+settings, seed 2) is stable while the sweep file's lists keep their order; its
+digest, the sha256 of its complete validated config, is what ``--resume``
+compares, so a cell is rerun exactly when its config changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from triage.experiment.config import ConfigError, ExperimentConfig, find_config, parse_config
+from triage.sweep.overrides import OverrideError, with_overrides
+from triage.sweep.spec import SweepError, SweepFile, load_sweep_file
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One run of the sweep: its settings, its seed and the config they make."""
+
+    id: str
+    overrides: dict[str, Any]  # key path -> value as the sweep file gives it (seed excluded)
+    seed: int
+    config: ExperimentConfig
+    digest: str
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A validated sweep file and all its cells, ready to run."""
+
+    path: Path
+    file: SweepFile
+    base: Path
+    cells: tuple[Cell, ...]
+    digest: str  # of the base config, the grid, the zipped lists and the seeds
+
+    @property
+    def name(self) -> str:
+        return self.file.name
+
+    @property
+    def experiment(self) -> str:
+        """The MLflow experiment of the parent run and of every cell: the base config's."""
+        return self.cells[0].config.mlflow.experiment
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def config_digest(cfg: ExperimentConfig) -> str:
+    """sha256 of the validated config's canonical JSON: equal configs, equal digests."""
+    return hashlib.sha256(canonical_json(cfg.model_dump(mode="json")).encode()).hexdigest()
+
+
+def plan_sweep(path: str | Path) -> Sweep:
+    """The sweep file at ``path`` with every cell validated; ``SweepError`` names the first problem."""
+    path = Path(path)
+    spec = load_sweep_file(path)
+    base, raw = _base_config(path, spec)
+    base_cfg = _parse(path, raw, "base " + str(spec.base))
+    seeds = spec.seeds if spec.seeds is not None else [base_cfg.seed]
+    for section in ("grid", "zip"):  # each value alone: the error names it
+        for key, values in getattr(spec, section).items():
+            for value in values:
+                _config(path, raw, {key: value}, f"{section}.{key} = {value!r}")
+    cells = []
+    for index, overrides in enumerate(_settings(spec), start=1):
+        for seed in seeds:
+            cell_id = f"c{index:03d}-s{seed}"
+            shown = ", ".join(f"{k} = {v!r}" for k, v in overrides.items())
+            cfg = _config(path, raw, {**overrides, "seed": seed}, f"cell {cell_id} ({shown})")
+            cells.append(Cell(cell_id, overrides, seed, cfg, config_digest(cfg)))
+    _check_distinct(path, cells)
+    _check_candidate_params(path, cells)
+    digest = hashlib.sha256(
+        canonical_json(
+            {
+                "base": base_cfg.model_dump(mode="json"),
+                "grid": spec.grid,
+                "zip": spec.zip,
+                "seeds": seeds,
+            }
+        ).encode()
+    ).hexdigest()
+    return Sweep(path=path, file=spec, base=base, cells=tuple(cells), digest=digest)
+
+
+def _base_config(path: Path, spec: SweepFile) -> tuple[Path, dict[str, Any]]:
+    try:
+        base = find_config(spec.base)
+        raw = yaml.safe_load(base.read_text("utf-8"))
+    except ConfigError as exc:
+        raise SweepError(f"{path}: base: {_one_line(exc)}") from None
+    except OSError as exc:
+        raise SweepError(
+            f"{path}: base: cannot read config {spec.base} ({exc.strerror}); give a config "
+            "path from the working folder or a packaged config's name (ci, intake_urgency, ...)"
+        ) from None
+    except yaml.YAMLError:
+        raise SweepError(f"{path}: base: {spec.base} is not valid YAML") from None
+    if not isinstance(raw, dict):
+        raise SweepError(f"{path}: base: {spec.base} is not a config (expected a mapping)")
+    return base, raw
+
+
+def _settings(spec: SweepFile) -> list[dict[str, Any]]:
+    """Every combination of the grid's values, each with every row of the zipped lists."""
+    grid = [[(key, value) for value in values] for key, values in spec.grid.items()]
+    zipped_keys = list(spec.zip)
+    rows = list(zip(*spec.zip.values(), strict=True)) if spec.zip else [()]
+    out = []
+    for combination in itertools.product(*grid):
+        for row in rows:
+            out.append({**dict(combination), **dict(zip(zipped_keys, row, strict=True))})
+    return out
+
+
+def _config(
+    path: Path, raw: dict[str, Any], overrides: dict[str, Any], what: str
+) -> ExperimentConfig:
+    try:
+        changed = with_overrides(raw, overrides)
+    except OverrideError as exc:
+        raise SweepError(f"{path}: {what}: {exc}") from None
+    return _parse(path, changed, what)
+
+
+def _parse(path: Path, raw: dict[str, Any], what: str) -> ExperimentConfig:
+    try:
+        return parse_config(raw)
+    except ConfigError as exc:
+        raise SweepError(f"{path}: {what}: {_problems(exc)}") from None
+
+
+def _problems(exc: ConfigError) -> str:
+    """The config error's problem lines (its first line only counts them), joined on one line."""
+    lines = [line.strip() for line in str(exc).splitlines()]
+    return "; ".join(lines[1:] if len(lines) > 1 else lines)
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())
+
+
+def _check_distinct(path: Path, cells: list[Cell]) -> None:
+    first: dict[str, str] = {}
+    for cell in cells:
+        if cell.digest in first:
+            raise SweepError(
+                f"{path}: cells {first[cell.digest]} and {cell.id} make the same config; "
+                "give each combination of grid, zip and seeds distinct values"
+            )
+        first[cell.digest] = cell.id
+
+
+def _check_candidate_params(path: Path, cells: list[Cell]) -> None:
+    """The candidates' parameters as their estimators take them, once per distinct set."""
+    from triage.experiment.training import check_candidate_params
+
+    seen: set[str] = set()
+    for cell in cells:
+        key = canonical_json(cell.config.model_dump(mode="json", include={"candidates"}))
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            check_candidate_params(cell.config)
+        except ConfigError as exc:
+            shown = ", ".join(f"{k} = {v!r}" for k, v in cell.overrides.items())
+            raise SweepError(f"{path}: cell {cell.id} ({shown}): {_problems(exc)}") from None
