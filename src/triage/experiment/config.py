@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+    model_validator,
+)
 from pydantic_core import ErrorDetails
 
 from triage.contract.errors import TriageError
@@ -39,6 +47,14 @@ class SyntheticData(_Section):
         default=None, description="generator spec; default synthetic/spec.yaml"
     )
     fiscal_year: int | None = None
+    welfare_recording_bias: Annotated[float, Field(ge=-5, le=5, allow_inf_nan=False)] = 0.0
+    """Log-odds added to the welfare-receipt term of ``recording.false_record`` (surveillance
+    bias: harm recorded that did not happen), the recorded-label bias the audit's label check
+    measures. 0 leaves the spec as it is."""
+    missingness_scale: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 1.0
+    """Multiplies the odds that an intake fact is unknown, for every missingness group and
+    route: the odds scale keeps every share in (0, 1) and, for the spec's shares of about
+    0.1, is close to multiplying the share itself. 1 leaves the spec as it is."""
 
 
 class ReleaseData(_Section):
@@ -265,6 +281,15 @@ class ExperimentConfig(_Section):
                     f"selection.among: '{name}' is not an enabled candidate ({enabled})"
                 )
         return self
+
+    @model_serializer(mode="wrap")
+    def _without_unused_tiers(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A dump parses again to the same config (a sweep's cell travels to its worker as
+        # one), and a DV config refuses a tiers section: so a DV config's dump has none.
+        dumped: dict[str, Any] = handler(self)
+        if self.pipeline == "dv_witness_sorting":
+            dumped.pop("tiers", None)
+        return dumped
 
     def enabled_candidates(self) -> dict[str, CandidateConfig]:
         return {n: c for n, c in self.candidates.items() if c.enabled}

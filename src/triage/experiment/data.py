@@ -94,16 +94,18 @@ def load_data(cfg: DataConfig, *, seed: int) -> Dataset:
                 }
             )
     else:
-        from triage.synth import generate, load_spec
+        from triage.experiment.synthetic_knobs import adjustment_tags
+        from triage.synth import generate
 
-        spec = load_spec(resolve_path(cfg.synthetic.spec) if cfg.synthetic.spec else None)
+        spec = synthetic_spec(cfg)
         result = generate(spec, n=cfg.synthetic.n, seed=seed, fiscal_year=cfg.synthetic.fiscal_year)
         notices, truth = result.notices, result.truth
         info = {
             "data.source": "synthetic",
             "synth.spec_version": spec.spec_version,
-            "synth.spec_digest": spec.digest,
+            "synth.spec_digest": spec.digest,  # of the file; the knobs are in synth.adjustments
             "synth.seed": str(seed),
+            **adjustment_tags(cfg.synthetic),
         }
     check_outcomes(truth, source=info["data.source"])
     truth = align_truth(notices, truth)
@@ -189,12 +191,18 @@ def resolve_path(path: str) -> Path:
 
 
 def synthetic_spec(cfg: DataConfig):
-    """The generator spec behind the data when they are synthetic, else None (real data)."""
+    """The generator spec behind the data when they are synthetic, else None (real data).
+
+    With the config's knobs applied (``synthetic_knobs``): the truth check and the recorded
+    biases a card shows are those of the spec that drew the data.
+    """
+    from triage.experiment.synthetic_knobs import adjust_spec
     from triage.synth import load_spec
 
     if cfg.source != "synthetic":
         return None
-    return load_spec(resolve_path(cfg.synthetic.spec) if cfg.synthetic.spec else None)
+    spec = load_spec(resolve_path(cfg.synthetic.spec) if cfg.synthetic.spec else None)
+    return adjust_spec(spec, cfg.synthetic)
 
 
 def align_truth(notices: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
