@@ -7,5 +7,6 @@ bash scripts/setup.sh
 .venv/bin/ruff check src tests pipelines benchmarks
 .venv/bin/lint-imports --no-cache   # the layer contract in pyproject.toml
 .venv/bin/mypy                      # src/triage, strictness in pyproject.toml
-# Both cores, one test file per worker (module fixtures train once per file).
-.venv/bin/python -m pytest -n 2 --dist loadfile "$@"
+# Both cores, one test file per worker (module fixtures train once per file), handed
+# out in the order tests/conftest.py sets: the few long files first.
+.venv/bin/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder "$@"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -33,13 +34,17 @@ def pytest_configure(config: pytest.Config) -> None:
     register(config, REPO)
 
 
-LONGEST_FIRST = ("test_readme_commands.py",)
-"""Files that take minutes: collected first, so pytest-xdist hands them out first
-and the other worker runs the rest meanwhile, instead of one of them ending last."""
+LONGEST_FIRST = ("test_readme_commands.py", "test_sweep_dask.py")
+"""Files of one or two tests that take minutes. pytest-xdist (scripts/test.sh runs it with
+``--no-loadscope-reorder``) hands files out in collection order: these first, then the
+files with the most tests, as its own reordering would, so no long file is left for last."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    items.sort(key=lambda item: item.path.name not in LONGEST_FIRST)  # stable: order kept
+    per_file = Counter(item.path for item in items)
+    items.sort(  # stable: a file's tests keep their order
+        key=lambda item: (item.path.name not in LONGEST_FIRST, -per_file[item.path], item.path)
+    )
 
 
 def chromium_path() -> str | None:
