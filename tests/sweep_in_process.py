@@ -60,7 +60,7 @@ def _task(
         tracking_uri=uri, experiment_id=experiment_id, parent_run_id=parent_run_id,
         sweep=sweep.name, cell_id=cell.id, overrides=cell.overrides, seed=cell.seed,
         config=config, config_digest=cell.digest,
-        reports=str(reports / sweep.name / "cells" / cell.id),
+        reports=str(reports / sweep.name / "cells" / cell.id), audit=sweep.audit,
     )  # fmt: skip
 
 

@@ -161,6 +161,8 @@ def test_find_config_names_a_packaged_config_when_no_file_has_that_name(tmp_path
     assert find_config("configs/ci.yaml") == Path("configs/ci.yaml")  # a path stays a path
     (tmp_path / "ci.yaml").write_text("config_version: 1\n", "utf-8")
     assert find_config("ci.yaml") == Path("ci.yaml")  # the local file wins
+    (tmp_path / "ci").mkdir()  # a folder (a clone, an output) is not a config: it hides nothing
+    assert find_config("ci") == packaged_config("ci.yaml")
     with pytest.raises(ConfigError) as info:
         find_config("nightly")
     message = str(info.value)

@@ -44,13 +44,18 @@ def test_a_full_sweep_asks_its_question_with_three_seeds_and_its_small_one_the_s
     assert full["seeds"] == [1, 2, 3] and (SWEEPS / f"{name}.yaml").read_text().startswith(
         "# Question:"
     )
-    swept = next(iter(full["grid"]))
-    assert swept in small["grid"] and len(small["grid"][swept]) >= 2
+    swept = next(iter(full.get("zip") or full["grid"]))
+    small_values = small.get("zip", {}).get(swept) or small["grid"].get(swept, [])
+    assert len(small_values) >= 2, swept
 
 
-def test_the_learning_curve_spans_10k_to_1m_notices():
-    grid = yaml.safe_load((SWEEPS / "learning_curve.yaml").read_text("utf-8"))["grid"]
-    assert min(grid["data.synthetic.n"]) == 10_000 and max(grid["data.synthetic.n"]) == 1_000_000
+def test_the_learning_curve_spans_10k_to_1m_notices_with_the_staff_scaled_alike():
+    sizes = yaml.safe_load((SWEEPS / "learning_curve.yaml").read_text("utf-8"))["zip"]
+    n, workers = sizes["data.synthetic.n"], sizes["tiers.capacity.workers"]
+    assert min(n) == 10_000 and max(n) == 1_000_000
+    base = yaml.safe_load((REPO / "configs" / "intake_urgency.yaml").read_text("utf-8"))
+    share = base["tiers"]["capacity"]["workers"] / base["data"]["synthetic"]["n"]
+    assert [w / size for w, size in zip(workers, n, strict=True)] == pytest.approx([share] * 5)
 
 
 @pytest.fixture(scope="module")
@@ -74,11 +79,27 @@ def _run_small(name: str, store) -> dict:
 
 @pytest.mark.slow  # two real pipeline runs
 def test_the_small_label_bias_sweep_compares_recorded_and_true_figures(store):
+    from mlflow import MlflowClient
+
+    from triage.audit.runs import OF_RUN_TAG
+    from triage.sweep import tags
+
     summary = _run_small("label_bias", store)
     assert summary["keys"] == ["data.synthetic.welfare_recording_bias"]
+    client = MlflowClient(store[1])
     for cell in summary["cells"]:
         for outcome in ("true", "recorded"):
             assert f"{outcome}.lightgbm.recall_at_k_worst" in cell["metrics"]
+        # each cell audited as `triage audit --run` does: its flags against both outcomes and
+        # of the labels, in all and for the welfare households, and an audit run naming it
+        for part in ("recorded", "true", "labels"):
+            assert f"audit.{part}.flags" in cell["audit"], sorted(cell["audit"])
+            assert f"audit.{part}.flags.welfare_receipt" in cell["audit"]
+        (run,) = cell["runs"]
+        audit_id = client.get_run(run["run_id"]).data.tags[tags.AUDIT_RUN]
+        assert client.get_run(audit_id).data.tags[OF_RUN_TAG] == run["run_id"]
+    report = (store[0] / "reports" / "label-bias-small" / "sweep_report.en.md").read_text("utf-8")
+    assert "Flags of the recorded labels themselves" in report and "welfare_receipt" in report
 
 
 @pytest.mark.slow  # two real pipeline runs

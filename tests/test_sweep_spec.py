@@ -176,3 +176,23 @@ def test_time_left_counts_the_waves_of_cells_still_to_run():
     for _ in range(6):
         progress.record(failed=False, seconds=1.0)
     assert (progress.running, progress.seconds_left()) == (0, 0.0)
+
+
+def test_an_audited_sweep_carries_its_audit_config_and_its_cells_other_digests(tmp_path):
+    body = "grid:\n  data.synthetic.n: [6000]\n"
+    plain = _plan(tmp_path, body)
+    audited = _plan(tmp_path, body + "audit: {n_boot: 50}\n")
+    assert plain.audit is None and audited.audit is not None
+    assert audited.audit["n_boot"] == 50 and audited.audit["min_n"] == 30  # the rest: default
+    # --resume must not take a cell run without its audit for the audited sweep's cell
+    assert audited.cells[0].digest != plain.cells[0].digest and audited.digest != plain.digest
+    assert _plan(tmp_path, body + "audit: true\n").audit["n_boot"] == 1000
+
+
+@pytest.mark.parametrize(
+    ("audit", "named"),
+    [("{n_boot: -1}", "audit.n_boot"), ("{bands: 1}", "audit.bands"), ("'yes'", "audit")],
+)
+def test_a_bad_audit_setting_is_named(tmp_path, audit, named):
+    message = _refusal(tmp_path, f"grid:\n  data.synthetic.n: [6000]\naudit: {audit}\n")
+    assert f": {named}" in message, message

@@ -216,19 +216,18 @@ def audit_command(
         tags = {}
         model_inputs = None
         if run is not None:
+            from triage.audit.of_run import run_audit_columns
             from triage.audit.runs import OF_RUN_TAG, load_logged_predictions
 
             # The run names its columns: an intake run's tier against harm, a DV run's route.
             logged = load_logged_predictions(run)
-            frame, model_inputs, roles = logged.frame, logged.model_inputs, logged.roles
-            label = label or roles.label
-            if truth is None and roles.truth is not None and label != roles.truth:
-                truth = roles.truth
-            if score is None and threshold is not None:
-                score = "score"
-            if threshold is None and tier is None:
-                flagged = roles.flagged or cfg.flag_tiers
-                tier, flag_tiers = roles.decision, flag_tiers or ",".join(flagged)
+            frame, model_inputs = logged.frame, logged.model_inputs
+            cols = run_audit_columns(
+                logged, cfg, label=label, truth=truth, score=score, threshold=threshold,
+                tier=tier, flag_tiers=_split(flag_tiers),
+            )  # fmt: skip
+            label, truth, score, tier = cols.label, cols.truth, cols.score, cols.tier
+            flag_tiers = ",".join(cols.flag_tiers) if cols.flag_tiers else None
             tags[OF_RUN_TAG] = run
         else:
             assert scores is not None  # NO_SOURCE above: exactly one of --scores, --run

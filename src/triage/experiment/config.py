@@ -379,7 +379,9 @@ def find_config(name_or_path: str | Path) -> Path:
     a :class:`ConfigError` listing the packaged names.
     """
     path = Path(name_or_path)
-    if path.exists() or path.is_absolute() or len(path.parts) != 1:
+    # Only a file hides a packaged config: a folder named ``ci`` (a clone, an output
+    # folder) beside the user is not a config.
+    if path.is_file() or path.is_absolute() or len(path.parts) != 1:
         return path
     if path.suffix in (".yaml", ".yml"):
         return packaged_config(f"{path.stem}.yaml") if path.stem in PACKAGED_CONFIGS else path

@@ -625,5 +625,28 @@ SWEEP_TEXT: dict[str, tuple[str, str]] = {
     "outcome_true": ("true outcome", "真の結果"),
     "outcome_recorded": ("recorded outcome", "記録上の結果"),
     "metric_caption": ("{metric}, {outcome}", "{metric}（{outcome}）"),
+    "audit": ("The fairness audit of each cell", "セルごとの公平性監査"),
+    "audit_note": (
+        "Each finished run's test predictions audited as `triage audit --run` does (audit runs "
+        "in experiment {experiment}, tagged with the cell's run): the number of flagged "
+        "disparities (a group's ratio to the reference group outside the band, its interval "
+        "too), in all and per sensitive feature; mean across seeds with a {level:.0%} "
+        "t-interval.",
+        "完了した各実行のテスト期間の予測を `triage audit --run` と同じく監査した（監査の実行は"
+        "実験 {experiment} にあり、セルの実行を示すタグ付き）。フラグが立った格差（集団の基準"
+        "集団との比が、区間ごと許容範囲の外）の数を、全体と属性ごとに示す。シード間の平均と "
+        "{level:.0%} t 区間。",
+    ),
+    "audit_recorded": (
+        "Flags judged against the recorded outcome",
+        "記録上の結果に照らしたフラグ",
+    ),
+    "audit_true": ("Flags judged against the true outcome", "真の結果に照らしたフラグ"),
+    "audit_labels": (
+        "Flags of the recorded labels themselves (recorded against true outcome)",
+        "記録上のラベル自体のフラグ（記録上の結果を真の結果に照らす）",
+    ),
+    "audit_audit": ("Flags", "フラグ"),
+    "col_all_flags": ("all features", "全属性"),
 }
 """Fixed words of a sweep's report and figures (``triage.sweep.report``), (en, ja)."""

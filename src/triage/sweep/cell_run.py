@@ -8,7 +8,8 @@ would have opened a run (bad data, a missing spec file), is recorded: ``FAILED``
 the one-line error as ``sweep.error`` and the traceback as ``error.txt``. The
 model is logged but not registered: a cell must not move ``@candidate`` of the
 real model, and many processes registering at once would contend for the
-registry's version numbers.
+registry's version numbers. A sweep with ``audit:`` then audits the cell's run as
+``triage audit --run`` does (``cell_audit.py``); a failed audit fails the cell.
 
 Everything the task needs travels with it (the tracking URI, the config as
 JSON, an absolute reports folder): a worker may run elsewhere, in another folder.
@@ -50,6 +51,7 @@ class CellTask:
     config: dict[str, Any]  # the cell's validated config, ``model_dump(mode="json")``
     config_digest: str
     reports: str | None  # absolute folder to keep the cell's model card in; None: the run only
+    audit: dict[str, Any] | None = None  # the audit config to audit the run with; None: no audit
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ def run_cell(task: CellTask) -> CellOutcome:
     from triage.experiment.config import parse_config
     from triage.experiment.run_log import into_run
     from triage.pipelines import run_pipeline
+    from triage.sweep.cell_audit import audit_cell
     from triage.tracking.run_owner import HEARTBEAT_TAG, Heartbeat, now_utc, owner_tags, stamp
 
     started = time.perf_counter()
@@ -106,14 +109,13 @@ def run_cell(task: CellTask) -> CellOutcome:
     pipeline_seconds = 0.0
     try:
         cfg = parse_config(task.config, source=f"cell {task.cell_id}")
-        with (
-            tracking_at(task.tracking_uri),
-            into_run(run_id, register=False),
-            _reports_folder(task.reports) as reports,
-        ):
-            begun = time.perf_counter()
-            run_pipeline(cfg, quiet=True, reports=reports)
-            pipeline_seconds = time.perf_counter() - begun
+        with tracking_at(task.tracking_uri):
+            with into_run(run_id, register=False), _reports_folder(task.reports) as reports:
+                begun = time.perf_counter()
+                run_pipeline(cfg, quiet=True, reports=reports)
+                pipeline_seconds = time.perf_counter() - begun
+            if task.audit is not None:
+                audit_cell(client, run_id, task.cell_id, task.audit)
     except Exception as exc:  # noqa: BLE001 - any failure is the cell's result; the rest go on
         line = error_line(exc)
         client.set_tag(run_id, tags.ERROR, line)

@@ -7,9 +7,10 @@ listed, never averaged in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from triage.sweep.cell_audit import PREFIX as AUDIT_PREFIX
 from triage.sweep.seed_interval import LEVEL, SeedInterval, seed_interval
 from triage.sweep.sweep_runs import FAILED, FINISHED, CellRun, SweepRuns
 
@@ -51,6 +52,8 @@ class CellSummary:
     overrides: dict[str, Any]
     runs: list[CellRun]
     estimates: Estimates
+    audit: dict[str, SeedInterval] = field(default_factory=dict)
+    """``audit.<part>.flags[.<feature>]`` → mean and interval across seeds (audited sweeps)."""
 
     @property
     def finished(self) -> int:
@@ -89,7 +92,9 @@ def cell_table(sweep: SweepRuns, level: float = LEVEL) -> CellTable:
         grouped.setdefault(run.settings, []).append(run)
     specs = HEADLINES.get(sweep.pipeline or "", HEADLINES["intake_urgency"])
     cells = [
-        CellSummary(runs[0].overrides, runs, estimates_of(runs, specs, level))
+        CellSummary(
+            runs[0].overrides, runs, estimates_of(runs, specs, level), audit_counts(runs, level)
+        )
         for runs in grouped.values()
     ]
     present = {key for cell in cells for key in cell.estimates}
@@ -130,4 +135,21 @@ def estimates_of(
         interval = seed_interval(vals, level)
         if interval is not None:
             out[where] = interval
+    return out
+
+
+def audit_counts(runs: list[CellRun], level: float) -> dict[str, SeedInterval]:
+    """The audit's flag counts (``cell_audit``) of the finished ``runs``, across seeds."""
+    values: dict[str, list[float]] = {}
+    for run in runs:
+        if run.status != FINISHED:
+            continue
+        for key, value in run.metrics.items():
+            if key.startswith(AUDIT_PREFIX) and ".flags" in key:
+                values.setdefault(key, []).append(value)
+    out = {}
+    for key, vals in sorted(values.items()):
+        interval = seed_interval(vals, level)
+        if interval is not None:
+            out[key] = interval
     return out

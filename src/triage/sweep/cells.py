@@ -44,7 +44,9 @@ class Sweep:
     file: SweepFile
     base: Path
     cells: tuple[Cell, ...]
-    digest: str  # of the base config, the grid, the zipped lists and the seeds
+    digest: str  # of the base config, the grid, the zipped lists, the seeds (and the audit)
+    audit: dict[str, Any] | None = None
+    """The audit config each cell's run is audited with (``audit:`` in the file), or None."""
 
     @property
     def name(self) -> str:
@@ -76,26 +78,59 @@ def plan_sweep(path: str | Path) -> Sweep:
         for key, values in getattr(spec, section).items():
             for value in values:
                 _config(path, raw, {key: value}, f"{section}.{key} = {value!r}")
+    audit = audit_settings(path, spec.audit)
     cells = []
     for index, overrides in enumerate(_settings(spec), start=1):
         for seed in seeds:
             cell_id = f"c{index:03d}-s{seed}"
             shown = ", ".join(f"{k} = {v!r}" for k, v in overrides.items())
             cfg = _config(path, raw, {**overrides, "seed": seed}, f"cell {cell_id} ({shown})")
-            cells.append(Cell(cell_id, overrides, seed, cfg, config_digest(cfg)))
+            cells.append(Cell(cell_id, overrides, seed, cfg, cell_digest(cfg, audit)))
     _check_distinct(path, cells)
     _check_candidate_params(path, cells)
-    digest = hashlib.sha256(
-        canonical_json(
-            {
-                "base": base_cfg.model_dump(mode="json"),
-                "grid": spec.grid,
-                "zip": spec.zip,
-                "seeds": seeds,
-            }
-        ).encode()
-    ).hexdigest()
-    return Sweep(path=path, file=spec, base=base, cells=tuple(cells), digest=digest)
+    what: dict[str, Any] = {
+        "base": base_cfg.model_dump(mode="json"),
+        "grid": spec.grid,
+        "zip": spec.zip,
+        "seeds": seeds,
+    }
+    if audit is not None:
+        what["audit"] = audit
+    digest = hashlib.sha256(canonical_json(what).encode()).hexdigest()
+    return Sweep(
+        path=path, file=spec, base=base, cells=tuple(cells), digest=digest, audit=audit
+    )
+
+
+def cell_digest(cfg: ExperimentConfig, audit: dict[str, Any] | None) -> str:
+    """What ``--resume`` compares: the config's digest, and the audit's when cells are audited
+    (a cell run without its audit is not the cell of an audited sweep)."""
+    if audit is None:
+        return config_digest(cfg)
+    both = {"config": cfg.model_dump(mode="json"), "audit": audit}
+    return hashlib.sha256(canonical_json(both).encode()).hexdigest()
+
+
+def audit_settings(path: Path, audit: bool | dict[str, Any]) -> dict[str, Any] | None:
+    """The audit config of ``audit:`` (the default one as ``triage audit`` finds it, with the
+    file's keys over it), as JSON; None when cells are not audited."""
+    if audit is False:
+        return None
+    from pydantic import ValidationError
+
+    from triage.audit.config import AuditConfig, load_audit_config
+
+    base = load_audit_config(None).model_dump(mode="json")
+    overrides = audit if isinstance(audit, dict) else {}
+    try:
+        cfg = AuditConfig.model_validate({**base, **overrides})
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        key = ".".join(str(p) for p in error["loc"])
+        raise SweepError(
+            f"{path}: audit.{key}: {error['msg']}, got {repr(error.get('input'))[:60]}"
+        ) from None
+    return cfg.model_dump(mode="json")
 
 
 def _base_config(path: Path, spec: SweepFile) -> tuple[Path, dict[str, Any]]:

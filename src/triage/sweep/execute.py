@@ -147,6 +147,7 @@ def _task(
         config=cell.config.model_dump(mode="json"),
         config_digest=cell.digest,
         reports=None if cells_root is None else str(cells_root / cell.id),
+        audit=sweep.audit,
     )
 
 

@@ -56,6 +56,7 @@ def open_parent(client: Any, experiment_id: str, sweep: Sweep, *, earlier: str |
         tags.SWEEP: sweep.name,
         tags.SWEEP_DIGEST: sweep.digest,
         tags.KEYS: canonical_json(sweep.file.keys()),
+        **({tags.AUDIT_EXPERIMENT: sweep.audit["experiment"]} if sweep.audit else {}),
         NOTE_TAG: sweep.file.question,
         QUESTION_TAG: sweep.file.question,
         **owner_tags(),

@@ -47,9 +47,11 @@ class SweepReport:
 
     def sections(self, lang: str, figures: list[str]) -> list[dict[str, Any]]:
         """The card-shaped sections; ``figures``: the figure keys, one per swept key."""
+        audit = [self._audit(lang)] if any(c.audit for c in self.table.cells) else []
         return [
             self._cells(lang),
             self._metrics(lang),
+            *audit,
             self._figures(lang, figures),
             self._failed(lang),
         ]
@@ -100,6 +102,27 @@ class SweepReport:
             )
         note = sweep_text("interval_note", lang, level=self.table.level)
         return self._section("metrics", lang, notes=[note], tables=tables)
+
+    def _audit(self, lang: str) -> dict[str, Any]:
+        """Per audit part, a table of cells × (all features, each feature): mean flags."""
+        keys = sorted({k for c in self.table.cells for k in c.audit})
+        parts = list(dict.fromkeys(k.split(".")[1] for k in keys))
+        order = {p: i for i, p in enumerate(("recorded", "true", "labels", "audit"))}
+        tables = []
+        for part in sorted(parts, key=lambda p: order.get(p, len(order))):
+            total = f"audit.{part}.flags"
+            features = sorted(k for k in keys if k.startswith(total + "."))
+            columns = [sweep_text("col_settings", lang), sweep_text("col_all_flags", lang)]
+            columns += [k[len(total) + 1 :] for k in features]
+            rows = []
+            for cell in self.table.cells:
+                shown = [cell.audit.get(k) for k in (total, *features)]
+                rows.append([self.table.label(cell), *[e.text() if e else "—" for e in shown]])
+            tables.append({"caption": sweep_text(f"audit_{part}", lang), "columns": columns,
+                           "rows": rows})  # fmt: skip
+        experiment = self.sweep.audit_experiment or "—"
+        note = sweep_text("audit_note", lang, experiment=experiment, level=self.table.level)
+        return self._section("audit", lang, notes=[note], tables=tables)
 
     def _figures(self, lang: str, figures: list[str]) -> dict[str, Any]:
         notes = [sweep_text("pooled_note", lang)] if len(self.table.varied) > 1 else []
@@ -153,6 +176,7 @@ class SweepReport:
                         f"{outcome}.{cand}.{metric}": est.as_dict()
                         for (outcome, cand, metric), est in cell.estimates.items()
                     },
+                    "audit": {key: est.as_dict() for key, est in cell.audit.items()},
                 }
                 for cell in self.table.cells
             ],

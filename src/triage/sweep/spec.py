@@ -10,6 +10,8 @@ zip:                            # key paths -> equal-length lists, varied togeth
   tiers.capacity.workers: [6, 9]
   tiers.capacity.immediate_share: [0.2, 0.25]
 seeds: [1, 2, 3]                # each cell's config `seed`; default: the base config's
+audit: true                     # optional: audit each cell as `triage audit --run` does; or
+                                # a mapping of audit config keys ({n_boot: 200}) over the default
 ```
 
 Only the file's own shape is checked here; whether each key path and value fits
@@ -24,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, StrictInt, ValidationError
+from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, ValidationError
 
 from triage.contract.errors import TriageError
 
@@ -51,6 +53,7 @@ class SweepFile(BaseModel):
     grid: dict[str, list[Any]] = {}
     zip: dict[str, list[Any]] = {}
     seeds: list[StrictInt] | None = None
+    audit: StrictBool | dict[str, Any] = False
 
     def keys(self) -> list[str]:
         """The varied key paths, in the file's order: the grid's, then the zipped ones."""
@@ -83,7 +86,7 @@ def _first_problem(exc: ValidationError) -> str:
     error = exc.errors()[0]
     key = ".".join(str(p) for p in error["loc"]) or "(top level)"
     if error["type"] == "extra_forbidden":
-        return f"{key}: unknown key (expected name, question, base, grid, zip, seeds)"
+        return f"{key}: unknown key (expected name, question, base, grid, zip, seeds, audit)"
     if error["type"] == "missing":
         return f"{key}: missing"
     return f"{key}: {error['msg']}, got {repr(error.get('input'))[:60]}"

@@ -55,6 +55,8 @@ class SweepRuns:
     question: str
     keys: list[str]
     runs: list[CellRun]
+    audit_experiment: str | None = None
+    """Where the cells' audit runs are, for a sweep that audits its cells."""
 
     @property
     def pipeline(self) -> str | None:
@@ -80,7 +82,10 @@ def read_sweep(client: MlflowClient, parent_run_id: str) -> SweepRuns:
     keys = _json_list(parent_tags.get(tags.KEYS)) or _keys_in_order(children)
     name = parent_tags[tags.SWEEP]
     question = parent_tags.get(QUESTION_TAG) or parent_tags.get("mlflow.note.content") or name
-    return SweepRuns(parent_run_id, name, question, keys, _latest_per_cell(children))
+    return SweepRuns(
+        parent_run_id, name, question, keys, _latest_per_cell(children),
+        parent_tags.get(tags.AUDIT_EXPERIMENT),
+    )  # fmt: skip
 
 
 def _children(client: MlflowClient, parent: Run) -> list[Run]:
