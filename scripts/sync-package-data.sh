@@ -17,6 +17,14 @@ pairs=(
   "configs/rules.yaml                   src/triage/experiment/configs/rules.yaml"
   "configs/release.yaml                 src/triage/aggregates/configs/release.yaml"
   "configs/aggregates_utility.yaml      src/triage/aggregates/configs/aggregates_utility.yaml"
+  "configs/sweeps/learning_curve.yaml         src/triage/experiment/configs/sweeps/learning_curve.yaml"
+  "configs/sweeps/label_bias.yaml             src/triage/experiment/configs/sweeps/label_bias.yaml"
+  "configs/sweeps/missingness.yaml            src/triage/experiment/configs/sweeps/missingness.yaml"
+  "configs/sweeps/dv_capacity.yaml            src/triage/experiment/configs/sweeps/dv_capacity.yaml"
+  "configs/sweeps/small/learning_curve.yaml   src/triage/experiment/configs/sweeps/small/learning_curve.yaml"
+  "configs/sweeps/small/label_bias.yaml       src/triage/experiment/configs/sweeps/small/label_bias.yaml"
+  "configs/sweeps/small/missingness.yaml      src/triage/experiment/configs/sweeps/small/missingness.yaml"
+  "configs/sweeps/small/dv_capacity.yaml      src/triage/experiment/configs/sweeps/small/dv_capacity.yaml"
 )
 for pair in "${pairs[@]}"; do
   read -r from to <<<"$pair"

@@ -189,3 +189,18 @@ def test_run_with_a_missing_path_fails_as_before(tmp_path):
     )  # fmt: skip
     assert proc.returncode == 1
     assert "cannot read config configs/ci.yaml" in proc.stderr
+
+
+def test_a_shipped_sweep_is_found_from_any_folder_by_its_path_or_its_name(tmp_path, monkeypatch):
+    from triage.sweep.cells import find_sweep_file, plan_sweep
+
+    monkeypatch.chdir(tmp_path)
+    packaged = PACKAGE / "experiment" / "configs" / "sweeps"
+    assert find_sweep_file("configs/sweeps/small/label_bias.yaml").samefile(
+        packaged / "small" / "label_bias.yaml"
+    )
+    assert find_sweep_file("learning_curve").samefile(packaged / "learning_curve.yaml")
+    assert plan_sweep("small/learning_curve").name == "learning-curve-small"
+    assert find_sweep_file("nightly") == Path("nightly")  # not shipped: as given
+    (tmp_path / "learning_curve").write_text("name: mine\n", "utf-8")
+    assert find_sweep_file("learning_curve") == Path("learning_curve")  # a local file wins

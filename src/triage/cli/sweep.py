@@ -28,7 +28,7 @@ def sweep(
         typer.Argument(
             metavar="SWEEP.yaml",
             help="Sweep file: name, question, base config, grid (and zip) of config key "
-            "paths, seeds.",
+            "paths, seeds; or a shipped sweep's name (learning_curve, small/label_bias, ...).",
         ),
     ],
     scheduler: Annotated[

@@ -69,7 +69,7 @@ def config_digest(cfg: ExperimentConfig) -> str:
 
 def plan_sweep(path: str | Path) -> Sweep:
     """The sweep file at ``path`` with every cell validated; ``SweepError`` names the first problem."""
-    path = Path(path)
+    path = find_sweep_file(path)
     spec = load_sweep_file(path)
     base, raw = _base_config(path, spec)
     base_cfg = _parse(path, raw, "base " + str(spec.base))
@@ -100,6 +100,27 @@ def plan_sweep(path: str | Path) -> Sweep:
     return Sweep(
         path=path, file=spec, base=base, cells=tuple(cells), digest=digest, audit=audit
     )
+
+
+def find_sweep_file(name_or_path: str | Path) -> Path:
+    """The sweep file a user names: a file that exists; else the packaged copy of a shipped
+    sweep, by its path in the project (``configs/sweeps/small/label_bias.yaml``) or by name
+    (``learning_curve``, ``small/learning_curve``), so an installed ``triage`` runs them from
+    any folder; else the path as given (``load_sweep_file`` says it cannot be read)."""
+    from triage.experiment.config import packaged_config
+    from triage.experiment.data import resolve_path
+
+    path = Path(name_or_path)
+    if path.is_file() or path.is_absolute():
+        return path
+    found = resolve_path(path.as_posix())
+    if found != path:
+        return found
+    if not path.suffix and len(path.parts) <= 2:
+        copy = packaged_config(f"sweeps/{path.as_posix()}.yaml")
+        if copy.is_file():
+            return copy
+    return path
 
 
 def cell_digest(cfg: ExperimentConfig, audit: dict[str, Any] | None) -> str:
