@@ -178,6 +178,9 @@ def test_a_local_cluster_runs_cells_into_one_sqlite_store_without_registering(tm
         ("c001-s1", "FINISHED"), ("c002-s1", "FINISHED")
     ]  # fmt: skip
     assert all("recorded.scorecard.auc" in c.data.metrics for c in children)
+    # each worker's cell threads: its share of the cores, never all of them twice over
+    share = str(max(1, (os.cpu_count() or 1) // 2))
+    assert {c.data.tags[tags.THREADS] for c in children} == {share}
     assert client.search_registered_models() == []  # @candidate of no model moved
     cards = tmp_path / "reports" / "local" / "cells"
     assert (cards / "c001-s1" / "intake-urgency-ci" / "model_card.html").is_file()

@@ -11,7 +11,6 @@ the replicates, so a group and its reference are paired.
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -19,6 +18,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from triage.contract.threads import thread_budget
 from triage.evaluation import CHUNK_ELEMENTS, LinearStats, resample_counts
 
 from .config import DISPARITY_METRICS
@@ -110,7 +110,7 @@ def bootstrap_counts(
         for feature, sums in stats(W).items():
             out[feature][start:stop] = sums.reshape(stop - start, -1, 4)
 
-    workers = max(1, min(n_jobs or os.cpu_count() or 1, len(starts)))
+    workers = max(1, min(n_jobs or thread_budget(), len(starts)))
     with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
         list(pool.map(run, starts, seeds))
     return out

@@ -23,13 +23,13 @@ in that set over all weighted positives. With unit weights it equals
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from triage.contract.threads import thread_budget
 from triage.tiers import tier_codes
 
 from ._capacity import top_k_mask
@@ -200,7 +200,7 @@ def bootstrap_intervals(
         for key in keys:
             replicates[key][start:stop] = values[key]
 
-    workers = max(1, min(n_jobs or os.cpu_count() or 1, len(starts)))
+    workers = max(1, min(n_jobs or thread_budget(), len(starts)))
     # Chunks run in threads (numpy releases the GIL); BLAS stays single-threaded so
     # that threads do not oversubscribe the cores. (The limit is process-wide: callers
     # that run two bootstraps side by side hold it around both, as ``assess`` does.)

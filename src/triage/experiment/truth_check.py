@@ -45,7 +45,6 @@ top-5 overlap is ``|top5₀ ∩ top5₁ ∩ top5₂| / 5``.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -56,6 +55,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
+from triage.contract.threads import thread_budget
 from triage.experiment.background import in_background
 from triage.explain.local import explain
 from triage.explain.pipeline import unwrap
@@ -252,7 +252,7 @@ def refit_importances(
         return global_importance((u.features, model), notices)
 
     # LightGBM releases the GIL while it trains: the refits share the cores in threads.
-    with ThreadPoolExecutor(max_workers=min(n_refit, os.cpu_count() or 1) or 1) as pool:
+    with ThreadPoolExecutor(max_workers=min(n_refit, thread_budget()) or 1) as pool:
         return list(pool.map(refit, range(1, n_refit + 1)))
 
 

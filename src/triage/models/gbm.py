@@ -17,6 +17,7 @@ import lightgbm as lgb
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
+from triage.contract.threads import thread_budget
 from triage.features import monotone_constraints
 from triage.models._base import BinaryClassifier
 
@@ -34,6 +35,7 @@ class MonotoneLGBM(BinaryClassifier):
     monotone : bool, default True
         Apply ``MONOTONE_INCREASING``; ``False`` trains unconstrained (for comparison).
     num_threads : int, default 2
+        At most; fewer when the process's thread budget (``TRIAGE_THREADS``) is smaller.
     random_state : int, default 0
     feature_names : sequence of str or None, default None
         Needed for the constraints: with ``x0, x1, ...`` names none applies.
@@ -89,7 +91,7 @@ class MonotoneLGBM(BinaryClassifier):
             min_child_samples=self.min_child_samples,
             reg_lambda=self.reg_lambda,
             monotone_constraints=[int(c) for c in self.monotone_constraints_],
-            n_jobs=self.num_threads,
+            n_jobs=min(self.num_threads, thread_budget()),  # a sweep worker: its share
             random_state=int(self.random_state),
             deterministic=True,
             force_row_wise=True,

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from triage.contract.threads import thread_budget
 from triage.sweep import tags
 
 ERROR_FILE = "error.txt"
@@ -101,9 +102,11 @@ def run_cell(task: CellTask) -> CellOutcome:
 
     started = time.perf_counter()
     client = MlflowClient(task.tracking_uri)
+    threads = {tags.THREADS: str(thread_budget())}
     run = client.create_run(
-        task.experiment_id, run_name=task.cell_id, tags={**cell_tags(task), **owner_tags()}
-    )
+        task.experiment_id, run_name=task.cell_id,
+        tags={**cell_tags(task), **owner_tags(), **threads},
+    )  # fmt: skip
     run_id = run.info.run_id
     beat = Heartbeat(lambda: client.set_tag(run_id, HEARTBEAT_TAG, stamp(now_utc()))).start()
     pipeline_seconds = 0.0

@@ -2,7 +2,8 @@
 
 By default a ``LocalCluster`` with one single-threaded worker process per core
 (a cell's LightGBM fit and bootstrap have their own threads; one cell per core
-keeps them from fighting over it). With ``scheduler`` the cells go to an
+keeps them from fighting over it: each worker's thread budget, ``TRIAGE_THREADS``, is its
+share of the cores). With ``scheduler`` the cells go to an
 existing cluster, whose workers may run on other machines or in other
 folders: so a tracking store only this machine's files hold (a SQLite file,
 a file store) is refused before anything runs, naming what to use instead.
@@ -18,6 +19,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from triage.contract.errors import TriageError
+from triage.contract.threads import THREADS_ENV
 
 CONNECT_TIMEOUT = "15s"
 WORKERS_WAIT_SECONDS = 30.0
@@ -64,6 +66,7 @@ def dask_client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
                 processes=True,
                 dashboard_address=None,
                 silence_logs=logging.ERROR,
+                env={THREADS_ENV: str(cores_per_worker(n))},
             ) as cluster,
             Client(cluster, set_as_default=False) as client,
         ):
@@ -96,6 +99,11 @@ def dask_client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
         yield client
     finally:
         client.close()
+
+
+def cores_per_worker(workers: int) -> int:
+    """A LocalCluster worker's share of this machine's cores: its cell's thread budget."""
+    return max(1, (os.cpu_count() or 1) // workers)
 
 
 def slots(client: Any) -> int:

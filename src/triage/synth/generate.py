@@ -15,13 +15,13 @@ the notices.
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from triage.contract.threads import thread_budget
 from triage.synth.calibrate import Target, published_targets
 from triage.synth.frame import notice_frame
 from triage.synth.intake import (
@@ -85,7 +85,7 @@ def generate(
     if len(sizes) == 1:
         d = draw(0, n)
     else:
-        with ThreadPoolExecutor(min(len(sizes), os.cpu_count() or 1)) as pool:
+        with ThreadPoolExecutor(min(len(sizes), thread_budget())) as pool:
             d = _Draws.concat(list(pool.map(draw, range(len(sizes)), sizes)))
 
     order = np.argsort(d.received, kind="stable")
