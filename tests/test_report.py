@@ -24,6 +24,7 @@ import pytest
 import yaml
 from mlflow import MlflowClient
 
+from made_once import Making, made_once
 from triage.cli.report import report_command
 from triage.report import (
     FILES,
@@ -84,38 +85,42 @@ def _store(work: Path, names: list[str]) -> Store:
 
 @functools.cache
 def ci_run(root: Path) -> Store:
-    """``triage run configs/ci.yaml`` in an empty folder (once per test session).
-
-    Shared with ``test_report_browser.py`` through the session's base temp folder ``root``.
-    """
-    work = root / "report-store"
-    work.mkdir()
-    _triage("run", str(CI_CONFIG), "--quiet", cwd=work)
+    """``triage run configs/ci.yaml`` in an empty folder (once per test session, for every
+    worker: ``made_once``). Shared with ``test_report_browser.py`` and
+    ``test_card_completeness.py`` through the session's base temp folder ``root``."""
+    work = made_once(root, "report-store", lambda w: _triage("run", str(CI_CONFIG), "--quiet", cwd=w))
     return _store(work, ["intake-urgency-ci"])
 
 
 @functools.cache
-def _dv_started(root: Path) -> tuple[subprocess.Popen, Path]:
-    work = root / "report-dv-store"
-    work.mkdir()
+def _dv_started(root: Path) -> tuple[subprocess.Popen | None, Making]:
+    """The DV run started in the background by the first worker that asks; None elsewhere."""
+    making = Making.start(root, "report-dv-store")
+    if not making.mine:
+        return None, making
     proc = subprocess.Popen(
         [TRIAGE, "run", str(CI_DV_CONFIG), "--quiet"],
-        cwd=work,
+        cwd=making.work,
         env=_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    return proc, work
+    return proc, making
 
 
 @functools.cache
 def dv_run(root: Path) -> Store:
     """``triage run configs/ci_dv.yaml`` in its own store (started early, in parallel)."""
-    proc, work = _dv_started(root)
-    out, err = proc.communicate(timeout=300)
+    proc, making = _dv_started(root)
+    if proc is None:
+        return _store(making.wait(), ["dv-witness-sorting-ci"])
+    try:
+        out, err = proc.communicate(timeout=300)
+    finally:
+        making.finish(ok=proc.returncode == 0)
     assert proc.returncode == 0, err[-3000:] + out[-3000:]
-    return _store(work, ["dv-witness-sorting-ci"])
+    return _store(making.work, ["dv-witness-sorting-ci"])
 
 
 def plant_markers(folder: Path) -> list[str]:
@@ -165,7 +170,11 @@ def audited_store(root: Path) -> Store:
     """
     _dv_started(root)
     base = ci_run(root)
-    work = base.work
+    made_once(root, "report-store-audited", lambda _: _plant_and_audit(base.work))
+    return _store(base.work, ["intake-urgency-ci", PLANTED_RUN])
+
+
+def _plant_and_audit(work: Path) -> None:
     plant_markers(work / "planted-data")
     cfg = yaml.safe_load(CI_CONFIG.read_text("utf-8"))
     cfg["name"] = PLANTED_RUN
@@ -178,7 +187,6 @@ def audited_store(root: Path) -> Store:
     (work / "audit.yaml").write_text(yaml.safe_dump(audit_cfg), "utf-8")
     for run_id in store.runs.values():
         _triage("audit", "--run", run_id, "--config", "audit.yaml", cwd=work)
-    return store
 
 
 @pytest.fixture(scope="module")
