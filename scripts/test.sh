@@ -9,4 +9,5 @@ bash scripts/setup.sh
 .venv/bin/mypy                      # src/triage, strictness in pyproject.toml
 # Both cores, one test file per worker (module fixtures train once per file), handed
 # out in the order tests/conftest.py sets: the few long files first.
-.venv/bin/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder "$@"
+# The 25 slowest tests close the report: where the 15-minute budget goes.
+.venv/bin/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=25 "$@"
