@@ -10,10 +10,13 @@
 - ``verify_store(conn)``: everything ``triage decisions verify`` checks: the
   keyed chain, each record's columns and notice, the triggers, the ids, the
   anchor (``_verify.py``); ``verify_chain(chain_rows(conn))`` is the chain alone;
-- ``export_rows`` / ``write_export``: the research export (``_export.py``).
+- ``export_rows`` / ``write_export``: the research export (``_export.py``);
+- ``add_notice`` / ``amend_notice`` / ``latest_version`` / ``notice_versions`` /
+  ``latest_versions``: a stored notice never changes, facts learned later are a
+  new version (``notice_versions.py``).
 
 Layer: applications (below ``triage.web``). May import every layer below it; today it
-needs only ``triage.contract``.
+needs ``triage.contract`` and ``triage.notices`` (validating a notice entered or amended).
 """
 
 from triage.decisions._anchor import ANCHOR, AnchorProblem
@@ -49,6 +52,19 @@ from triage.decisions._store_format import (
     store_dir,
 )
 from triage.decisions._verify import verify_store
+from triage.decisions.notice_versions import (
+    NoticeEntryError,
+    NoticeOutcome,
+    NoticeVersion,
+    add_notice,
+    amend_notice,
+    latest_version,
+    latest_versions,
+    new_notice_id,
+    notice_versions,
+    store_amendment,
+    store_checked_notices,
+)
 
 __all__ = [
     "ANCHOR",
@@ -67,8 +83,13 @@ __all__ = [
     "DecisionInput",
     "ExportError",
     "KeyMissing",
+    "NoticeEntryError",
+    "NoticeOutcome",
+    "NoticeVersion",
     "StoreNotFound",
     "StoreUnusable",
+    "add_notice",
+    "amend_notice",
     "canonical_json",
     "chain_hash",
     "chain_rows",
@@ -78,10 +99,16 @@ __all__ = [
     "get_meta",
     "identifier_in_text",
     "latest_decisions",
+    "latest_version",
+    "latest_versions",
+    "new_notice_id",
+    "notice_versions",
     "read_snapshot",
     "record_decision",
     "set_meta",
     "sha256_text",
+    "store_amendment",
+    "store_checked_notices",
     "store_dir",
     "store_folder",
     "verify_chain",

@@ -8,7 +8,9 @@ Everything in it is the owner's alone: files 0600 in a 0700 folder.
 
 Decisions are append-only: triggers refuse UPDATE and DELETE, and each row is
 chained to the previous one by a keyed hash (``_chain.py``), so an edit that
-goes around the triggers is still found by ``triage decisions verify``.
+goes around the triggers is still found by ``triage decisions verify``. Notice
+amendments (``notice_versions``) and who entered a notice (``notice_authors``)
+are append-only the same way (``notice_versions.py``).
 
 Readers that must not change anything (``verify``, ``export``) use
 ``read_snapshot`` (``_readonly.py``); where the store is and what its format
@@ -50,6 +52,41 @@ APPEND_ONLY_TRIGGERS = {
     for name, verb in (("decisions_no_update", "UPDATE"), ("decisions_no_delete", "DELETE"))
 }
 """The triggers that keep decisions append-only, each as ``sqlite_master.sql`` keeps it."""
+
+VERSION_TRIGGERS = {
+    f"{table}_no_{verb.lower()}": f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} "
+    f"ON {table}\nBEGIN SELECT RAISE(ABORT, '{table} are append-only'); END"
+    for table in ("notice_versions", "notice_authors")
+    for verb in ("UPDATE", "DELETE")
+}
+"""The triggers that keep notice versions (and who entered each notice) append-only."""
+
+
+def _if_not_exists(triggers: dict[str, str]) -> str:
+    return "\n".join(
+        sql.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS", 1) + ";"
+        for sql in triggers.values()
+    )
+
+
+_VERSIONS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS notice_authors (
+    notice_id  TEXT PRIMARY KEY REFERENCES notices(notice_id),
+    entered_by TEXT NOT NULL         -- the login that entered version 1 (none for a file import)
+);
+CREATE TABLE IF NOT EXISTS notice_versions (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,  -- storing order: a refresh sees a new one
+    notice_id   TEXT NOT NULL REFERENCES notices(notice_id),
+    version     INTEGER NOT NULL CHECK (version >= 2),  -- version 1 is the notices row
+    notice_json TEXT NOT NULL,       -- the whole canonical record of this version
+    notice_hash TEXT NOT NULL,       -- sha256 of notice_json
+    entered_by  TEXT NOT NULL,
+    entered_at  TEXT NOT NULL,
+    source      TEXT NOT NULL,       -- "page" or "api"
+    UNIQUE (notice_id, version)
+);
+""" + _if_not_exists(VERSION_TRIGGERS)
+"""Amendments (versions 2..) and who entered a notice: added to stores made before them too."""
 
 _SCHEMA_TEMPLATE = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -95,12 +132,7 @@ CREATE TABLE IF NOT EXISTS users (
     active        INTEGER NOT NULL DEFAULT 1
 );
 """
-_SCHEMA = _SCHEMA_TEMPLATE.format(
-    triggers="\n".join(
-        sql.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS", 1) + ";"
-        for sql in APPEND_ONLY_TRIGGERS.values()
-    )
-)
+_SCHEMA = _SCHEMA_TEMPLATE.format(triggers=_if_not_exists(APPEND_ONLY_TRIGGERS))
 
 
 def connect(
@@ -148,7 +180,11 @@ def _set_up(conn: sqlite3.Connection, folder: Path, path: Path) -> None:
     """Tables, keys and anchor for a new store; an existing one is only checked."""
     version = schema_version(conn)
     if version == SCHEMA_VERSION:
-        return  # later connections only read (no write lock per request)
+        # Later connections only read (no write lock per request); a store made
+        # before notice versions gets their tables once.
+        if not has_table(conn, "notice_versions"):
+            conn.executescript(_VERSIONS_SCHEMA)
+        return
     if version is None:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if tables and "meta" not in tables:  # another program's database: leave it alone
@@ -162,6 +198,7 @@ def _set_up(conn: sqlite3.Connection, folder: Path, path: Path) -> None:
         raise StoreUnusable(
             NEWER.format(path=path, got=version, expected=SCHEMA_VERSION), path=path
         )
+    conn.executescript(_VERSIONS_SCHEMA)
     # Keys before the version: a store is format 2 only once it has them. An
     # existing key is kept (create_keys never replaces one).
     create_keys(folder)
@@ -179,6 +216,14 @@ def store_folder(conn: sqlite3.Connection) -> Path:
         if row[1] == "main" and row[2]:
             return Path(row[2]).parent
     raise TriageError("store: the connection is not to a store file (in-memory database)")
+
+
+def has_table(conn: sqlite3.Connection, name: str) -> bool:
+    """Whether the store has this table (a read-only look at an older store may not)."""
+    row = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ).fetchone()
+    return row is not None
 
 
 def get_meta(conn: sqlite3.Connection, key: str) -> str | None:

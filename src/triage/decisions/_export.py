@@ -29,6 +29,7 @@ COLUMNS: tuple[str, ...] = (
     "decision_id",
     "notice_id",
     "notice_hash",
+    "notice_version",
     "decided_at",
     "worker",
     "model",
@@ -83,6 +84,7 @@ def export_rows(
         user = rec["decided_by"]
         rec["worker"] = user if key is None else worker_pseudonym(key, user)
         rec["prev_hash"], rec["hash"] = row["prev_hash"], row["hash"]
+        rec.setdefault("notice_version", 1)  # recorded before notices had versions
         out.append({c: rec.get(c) for c in COLUMNS})
     return out, report
 
@@ -132,6 +134,7 @@ def _write(rows: list[dict[str, Any]], out: Path, suffix: str) -> Path:
         columns = {c: [r[c] for r in rows] for c in COLUMNS}
         types = {
             "decision_id": pa.int64(),
+            "notice_version": pa.int64(),
             "risk": pa.float64(),
             "rules": pa.list_(pa.string()),
             "tier_overridden": pa.bool_(),

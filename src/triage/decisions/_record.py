@@ -1,8 +1,9 @@
 """A person's decision on a notice, recorded append-only with what they were shown.
 
 The record keeps the score the worker saw (its hash, model version, tier,
-rule floor, rules that fired, DV route), the notice's hash (never a copy of
-the notice), who decided (the login) and what: the tier and the DV route, an
+rule floor, rules that fired, DV route), the notice version it was made on
+(``notice_version``; absent in records made before versions, meaning 1) and
+that version's hash (never a copy of the notice), who decided (the login) and what: the tier and the DV route, an
 override being any difference from the suggestion. An override needs a
 reason; the reason is the only free text kept: it must have visible text and
 no control characters (``_reason_text.py``), and text that looks like an
@@ -29,10 +30,11 @@ from triage.contract import DV_ROUTES, TIERS
 from triage.contract.errors import TriageError
 from triage.decisions._anchor import chain_lock, write_anchor
 from triage.decisions._chain import GENESIS, ChainRows, canonical_json, chain_hash
-from triage.decisions._db import store_folder
+from triage.decisions._db import has_table, store_folder
 from triage.decisions._identifiers import identifier_in_text
 from triage.decisions._key import CHAIN_KEY, read_key
 from triage.decisions._reason_text import check_reason_text
+from triage.decisions.notice_versions import LATEST_NOTICES_SQL
 
 RECORD_SCHEMA = "decision/1"
 MAX_REASON = 1000
@@ -152,8 +154,11 @@ def record_decision(
     Returns the stored record with its ``hash`` and ``prev_hash``. Raises
     :class:`DecisionError` (``kind`` not_found / conflict / invalid).
     """
+    # One statement, one snapshot: the cached score is always of the version read
+    # with it (storing a version drops the notice's score in the same transaction).
     notice = conn.execute(
-        "SELECT n.notice_hash, s.line, s.score_hash, s.as_of FROM notices n "
+        f"SELECT n.notice_hash, n.version, s.line, s.score_hash, s.as_of "
+        f"FROM ({LATEST_NOTICES_SQL}) n "
         "LEFT JOIN scores s ON s.notice_id = n.notice_id WHERE n.notice_id = ?",
         (decision.notice_id,),
     ).fetchone()
@@ -187,6 +192,7 @@ def record_decision(
         "schema": RECORD_SCHEMA,
         "notice_id": decision.notice_id,
         "notice_hash": notice["notice_hash"],
+        "notice_version": notice["version"],
         "decided_at": when,
         "decided_by": user,
         "model": score["model"],
@@ -278,12 +284,32 @@ def latest_decisions(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
     return {r["notice_id"]: r for r in _rows_to_records(rows)}
 
 
+_DECIDED_VERSION = "COALESCE(CASE WHEN json_valid(d.record) THEN json_extract(d.record, '$.notice_version') END, 1)"
+"""The notice version a decision names: 1 for decisions made before versions (and for a
+record that is no JSON at all, which the chain reports)."""
+
+
 def chain_rows(conn: sqlite3.Connection) -> ChainRows:
-    """Decision rows in chain order with their notices and the store's key, for :func:`verify_chain`."""
+    """Decision rows in chain order with the notice version each decided on and the store's
+    key, for :func:`verify_chain`."""
+    if has_table(conn, "notice_versions"):
+        notice = (
+            f"CASE WHEN {_DECIDED_VERSION} = 1 THEN n.notice_json ELSE v.notice_json END "
+            "AS notice_json, "
+            f"CASE WHEN {_DECIDED_VERSION} = 1 THEN n.notice_hash ELSE v.notice_hash END "
+            "AS stored_notice_hash "
+            "FROM decisions d LEFT JOIN notices n ON n.notice_id = d.notice_id "
+            "LEFT JOIN notice_versions v ON v.notice_id = d.notice_id "
+            f"AND v.version = {_DECIDED_VERSION} "
+        )
+    else:  # a read-only look at a store made before notice versions
+        notice = (
+            "n.notice_json, n.notice_hash AS stored_notice_hash "
+            "FROM decisions d LEFT JOIN notices n ON n.notice_id = d.notice_id "
+        )
     rows = conn.execute(
         "SELECT d.decision_id, d.notice_id, d.record, d.prev_hash, d.hash, "
-        "n.notice_json, n.notice_hash AS stored_notice_hash "
-        "FROM decisions d LEFT JOIN notices n ON n.notice_id = d.notice_id "
-        "ORDER BY d.decision_id"
+        + notice
+        + "ORDER BY d.decision_id"
     ).fetchall()
     return ChainRows(rows=rows, key=read_key(store_folder(conn), CHAIN_KEY))

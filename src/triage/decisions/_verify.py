@@ -2,8 +2,10 @@
 
 1. The file is a sound SQLite database (``PRAGMA quick_check``).
 2. The keyed chain: every record against its hash, its link, its columns and
-   the notice it decided on (``_chain.py``); ids 1..n without gaps.
-3. The append-only triggers are there, exactly as the store made them.
+   the notice version it decided on (``_chain.py``, and here for a notice's
+   later versions); ids 1..n without gaps.
+3. The append-only triggers are there, exactly as the store made them (those
+   of notice versions too, once the store has them).
 4. The anchor outside the database (``_anchor.py``): the chain still reaches
    the count and head it recorded, so removing the newest decisions is found.
 5. Optionally a count and head kept further away (``expect_count``,
@@ -15,19 +17,28 @@ store raises :class:`StoreUnusable`; a missing key raises ``KeyMissing``.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from triage.decisions._anchor import ANCHOR, AnchorProblem, read_anchor
-from triage.decisions._chain import GENESIS, ChainReport, verify_chain
-from triage.decisions._db import APPEND_ONLY_TRIGGERS, store_folder
+from triage.decisions._chain import GENESIS, ChainReport, ChainRows, sha256_text, verify_chain
+from triage.decisions._db import APPEND_ONLY_TRIGGERS, VERSION_TRIGGERS, has_table, store_folder
 from triage.decisions._record import chain_rows
 from triage.decisions._store_format import DAMAGED, DB_NAME, StoreUnusable
 
 TRIGGER_CHANGED = (
     "trigger {name}: missing or changed (without it decisions can be edited or deleted in place)"
+)
+VERSION_TRIGGER_CHANGED = (
+    "trigger {name}: missing or changed (without it stored notice versions can be edited "
+    "or deleted in place)"
+)
+VERSION_EDITED = (
+    "decision {id}: version {version} of notice {notice!r} has stored facts that do not match "
+    "its hash (edited after it was stored)"
 )
 ANCHOR_AHEAD = (
     "the newest decisions were removed: {anchor} counts {anchored} decisions, the store has {n}"
@@ -58,6 +69,8 @@ def verify_store(
     report = verify_chain(rows)  # first: a tampered decision is named, whatever else was done
     if not report.ok:
         return report
+    if found := _amended_notice_problem(rows):
+        return replace(report, broken_id=found[0], problem=found[1])
     if problem := _trigger_problem(conn):
         return replace(report, problem=problem)
     hashes = [row["hash"] for row in rows]
@@ -73,6 +86,25 @@ def verify_store(
         report = replace(report, notes=(*report.notes, note))
     problem = _expectation_problem(hashes, expect_count, expect_head)
     return report if problem is None else replace(report, problem=problem)
+
+
+def _amended_notice_problem(rows: ChainRows) -> tuple[int, str] | None:
+    """The first decision on an amended version whose stored facts no longer match its hash.
+
+    ``verify_chain`` hashes each notice's facts once, for the first decision on
+    it; a later decision on another version of the notice is checked here.
+    """
+    seen: set[tuple[str, str]] = set()
+    for row in rows:
+        version = json.loads(row["record"]).get("notice_version", 1)
+        key = (row["notice_id"], row["stored_notice_hash"])
+        if version == 1 or key in seen:
+            continue
+        seen.add(key)
+        if sha256_text(row["notice_json"]) != row["stored_notice_hash"]:
+            did = int(row["decision_id"])
+            return did, VERSION_EDITED.format(id=did, notice=row["notice_id"], version=version)
+    return None
 
 
 def _check_integrity(conn: sqlite3.Connection) -> None:
@@ -91,6 +123,10 @@ def _trigger_problem(conn: sqlite3.Connection) -> str | None:
     for name, sql in APPEND_ONLY_TRIGGERS.items():
         if stored.get(name) != sql:
             return TRIGGER_CHANGED.format(name=name)
+    if has_table(conn, "notice_versions"):  # a store made before versions has none yet
+        for name, sql in VERSION_TRIGGERS.items():
+            if stored.get(name) != sql:
+                return VERSION_TRIGGER_CHANGED.format(name=name)
     return None
 
 

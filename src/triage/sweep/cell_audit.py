@@ -19,7 +19,7 @@ from triage.sweep import tags
 if TYPE_CHECKING:
     from mlflow import MlflowClient
 
-    from triage.audit._audit import AuditResult
+    from triage.audit import AuditResult
     from triage.audit.label_bias import LabelBiasAudit
 
 PREFIX = "audit."

@@ -1,4 +1,5 @@
-"""The JSON API: score notices, read the queue, record decisions.
+"""The JSON API: score notices, read the queue, record decisions; notices pushed in by
+another system and their amendments are ``api_notices.py``.
 
 Every route needs a logged-in session; every non-GET route also needs the
 ``X-CSRF-Token`` header (see ``security.py``). ``POST /api/score`` answers
@@ -17,27 +18,30 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Res
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from triage.contract import load_schema
-from triage.contract.errors import InvalidParameter
 from triage.decisions import DecisionError, DecisionInput, decisions_for
 from triage.labels import ui_text
-from triage.notices import refuse_as_of_long_before, validate_notices
-from triage.scoring import parse_as_of
 from triage.scoring.lines import score_line
+from triage.web import api_notices
 from triage.web.auth_routes import attempt_login
 from triage.web.i18n import request_lang
+from triage.web.intake import latest_version_numbers
 from triage.web.json_body import Utf8JsonRoute
+from triage.web.notice_items import (
+    Options,
+    component,
+    contract_schema,
+    item_error,
+    notices_body_schema,
+    read_notices,
+    rejected,
+)
 from triage.web.problems import ProblemOut, ScoreBatch, ScoreProblem, problem
 from triage.web.queue import QueueFilters
-from triage.web.redact import refused_value, without_value
+from triage.web.redact import without_value
 from triage.web.security import CSRF_HEADER, api_user, current_session, finish_session
-from triage.web.workers import decision_for_viewer
+from triage.web.workers import decision_for_viewer, version_for_viewer
 
-MAX_BATCH = 1000
 NO_NOTICE = "notice_id: no notice with this id in the store"
-PINNED_CLOCK = (
-    " (the page's clock, used when as_of is not given; pass as_of to score at another time)"
-)
 COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ProblemOut, "description": "Not logged in (or the session ended)."},
     403: {"model": ProblemOut, "description": "A POST without the right X-CSRF-Token header."},
@@ -58,16 +62,8 @@ COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
 router = APIRouter(
     prefix="/api", tags=["api"], route_class=Utf8JsonRoute, responses=COMMON_RESPONSES
 )
+router.include_router(api_notices.router)  # POST /api/notices, .../amendments
 User = Annotated[str, Depends(api_user)]
-
-
-def component(name: str) -> str:
-    return f"#/components/schemas/{name}"
-
-
-def _schema(name: str) -> dict[str, Any]:
-    """A contract schema as OpenAPI 3.1 takes it (JSON Schema 2020-12 without $schema/$id)."""
-    return {k: v for k, v in load_schema(name).items() if k not in ("$schema", "$id")}
 
 
 class LoginIn(BaseModel):
@@ -144,7 +140,7 @@ _SCORE_RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": "One notice in: its score record. A list in: all scores, no errors.",
         "content": {
             "application/json": {
-                "schema": {"oneOf": [_schema("score"), {"$ref": component("ScoreBatch")}]}
+                "schema": {"oneOf": [contract_schema("score"), {"$ref": component("ScoreBatch")}]}
             }
         },
     },
@@ -172,16 +168,7 @@ EXTRA_COMPONENTS = (ScoreBatch,)
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "oneOf": [
-                            _schema("notice"),
-                            {"type": "array", "items": _schema("notice"), "maxItems": MAX_BATCH},
-                        ]
-                    }
-                }
-            },
+            "content": {"application/json": {"schema": notices_body_schema()}},
         }
     },
 )
@@ -189,16 +176,7 @@ def api_score(
     request: Request,
     user: User,
     body: Annotated[Any, Body()],
-    as_of: Annotated[
-        str | None,
-        Query(
-            description="moment of scoring, ISO 8601 with offset (default: the page's clock: "
-            "`serve --as-of` when pinned, the synthetic sample's clock, else now)"
-        ),
-    ] = None,
-    lang: Literal["ja", "en"] = "ja",
-    explain: Annotated[bool, Query(description="fill factors and ask_next")] = True,
-    top: Annotated[int | None, Query(ge=1, description="keep the N largest factors")] = None,
+    options: Options,
 ) -> Response:
     """Score one notice (an object) or a list of them, as `triage score` does.
 
@@ -210,24 +188,12 @@ def api_score(
     state = request.app.state.web
     if state.scorer is None:
         raise HTTPException(503, state.model_problem)
-    try:
-        when = state.now() if as_of is None else parse_as_of(as_of)
-    except ValueError as exc:
-        return _unprocessable("as_of", str(exc))
+    sent = read_notices(state, body, options.as_of)
+    if isinstance(sent, JSONResponse):
+        return sent
     single = isinstance(body, dict)
-    items = [body] if single else body
-    if not isinstance(items, list):
-        return _unprocessable("body", "expected a notice (JSON object) or a list of notices")
-    if len(items) > MAX_BATCH:
-        return _unprocessable("body", f"expected at most {MAX_BATCH} notices, got {len(items)}")
-    result = validate_notices(items)
-    pinned = as_of is None and state.fixed_clock is not None
-    if (as_of is not None or pinned) and result.n_valid:
-        try:
-            refuse_as_of_long_before(when, result.valid["received_at"])
-        except InvalidParameter as exc:
-            return _unprocessable("as_of", str(exc) + (PINNED_CLOCK if pinned else ""))
-    errors = [_item_error(items, e) for e in result.errors]
+    items, result = sent.items, sent.result
+    errors = [item_error(items, e) for e in result.errors]
     # One notice is scored from its dict (no DataFrame: the fast path); a list as a frame.
     # (A JSON body always keeps its ``records``; only a table source leaves them None.)
     notices = (
@@ -235,52 +201,18 @@ def api_score(
         if single and result.n_valid and result.records is not None
         else result.valid
     )
-    records = (
-        state.score(notices, as_of=when, lang=lang, explain=explain, top=top)
-        if result.n_valid
-        else []
-    )
+    records = state.score(notices, as_of=sent.when, **options.score_kw()) if result.n_valid else []
     lines = [score_line(r) for r in records]
     status = 422 if errors else 200
     if single and not errors:
         text = lines[0]
     elif single:
-        text = json.dumps({**_rejected(items, errors), "scores": []}, ensure_ascii=False)
+        text = json.dumps({**rejected(items, errors), "scores": []}, ensure_ascii=False)
     else:
         # The score lines are spliced in as `triage score` wrote them (no re-encoding).
-        head = json.dumps(
-            _rejected(items, errors) if errors else {"errors": []}, ensure_ascii=False
-        )
+        head = json.dumps(rejected(items, errors) if errors else {"errors": []}, ensure_ascii=False)
         text = head[:-1] + ',"scores":[' + ",".join(lines) + "]}"
     return Response(text.encode("utf-8"), status_code=status, media_type="application/json")
-
-
-def _item_error(items: list[Any], e: Any) -> dict[str, Any]:
-    """One row error as the API says it: which item, field and rule, never the value sent."""
-    item = items[e.row - 1] if 0 < e.row <= len(items) else None
-    message = without_value(e.message, refused_value(item, e.field))
-    # A refused notice_id is itself the value not to repeat.
-    notice_id = None if e.field == "notice_id" else e.notice_id
-    return {"item": e.row - 1, "notice_id": notice_id, "field": e.field, "message": message}
-
-
-def _rejected(items: list[Any], errors: list[dict[str, Any]]) -> dict[str, Any]:
-    """The 422 body's problem part: one line for all, then each notice's errors."""
-    bad = len({e["item"] for e in errors})
-    first = errors[0]
-    where = f"item {first['item']}" + (f", {first['field']}" if first["field"] else "")
-    more = len(errors) - 1
-    return {
-        "detail": f"{bad} of {len(items)} notices invalid: {where}: {first['message']}"
-        + (f" (and {more} more problem{'s' if more > 1 else ''} in errors)" if more else ""),
-        "field": first["field"] if len(errors) == 1 else None,
-        "errors": errors,
-    }
-
-
-def _unprocessable(field: str, message: str) -> JSONResponse:
-    """The request itself does not fit (a query parameter, the body's type): no item to name."""
-    return JSONResponse(problem(field, message), status_code=422)
 
 
 @router.get("/queue")
@@ -289,7 +221,8 @@ def api_queue(
     user: User,
     filters: Annotated[QueueFilters, Query()],
 ) -> dict[str, Any]:
-    """The queue as the page shows it: suggested tier, then safety deadline, overdue first.
+    """The queue as the page shows it: suggested tier, then safety deadline, overdue first;
+    each notice's ``version`` is the one its suggestion was made on (its latest).
 
     Without a model (``rules_only``): no suggested tier (null); ordered, counted and
     filtered by the national rules' floor.
@@ -297,7 +230,13 @@ def api_queue(
     state = request.app.state.web
     page = state.queue_page(filters)
     data = page.data()
+    conn = state.connect()
+    try:
+        versions = latest_version_numbers(conn, [e["notice_id"] for e in data["queue"]])
+    finally:
+        conn.close()
     for entry in data["queue"]:
+        entry["version"] = versions[entry["notice_id"]]
         if entry["decision"] is not None:
             entry["decision"] = decision_for_viewer(entry["decision"], user)
     return data
@@ -308,7 +247,9 @@ def api_queue(
     responses={404: {"model": ProblemOut, "description": "No notice with this id in the store."}},
 )
 def api_notice(request: Request, user: User, notice_id: str) -> dict[str, Any]:
-    """A stored notice, its current score (with ``score_hash``) and every decision on it.
+    """A stored notice's latest version, its current score (with ``score_hash``) and every
+    decision on it; ``version`` is the version shown, ``versions`` each one's number, when
+    it was entered, and whether by you (``entered_by`` names only you; null otherwise).
 
     Without a model, ``score`` is null and ``rules_verdict`` holds what the national
     rules alone say of it at the page's clock (floor, rules, actions, deadline).
@@ -324,7 +265,8 @@ def api_notice(request: Request, user: User, notice_id: str) -> dict[str, Any]:
         if stored is None:
             raise HTTPException(404, NO_NOTICE)
         decisions = [decision_for_viewer(d, user) for d in decisions_for(conn, notice_id)]
-        return {**stored, "decisions": decisions}
+        versions = [version_for_viewer(v, user) for v in stored.get("versions", [])]
+        return {**stored, "versions": versions, "decisions": decisions}
     finally:
         conn.close()
 

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import tempfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,22 +20,27 @@ import numpy as np
 import pandas as pd
 
 from triage.contract import TriageError
-from triage.decisions import canonical_json, sha256_text
+from triage.decisions import (
+    canonical_json,
+    notice_versions,
+    sha256_text,
+    store_checked_notices,
+)
+from triage.decisions.notice_versions import (
+    LATEST_NOTICES_SQL,
+    NOTICE_CHANGED,
+    canonical_records,
+)
 from triage.notices import (
     RowError,
     ValidationResult,
     shorten,
     validate_notices,
-    write_notices,
 )
 from triage.rules import SAFETY_WINDOW
 from triage.scoring.lines import score_line
 
 BATCH = 500
-NOTICE_CHANGED = (
-    "notice_id: {id} is already in the store with other contents; a stored notice never "
-    "changes (decisions hash it): import the new facts under a new notice_id"
-)
 NAMED = 3
 """How many clashing ids or invalid rows a summary names before it just counts."""
 
@@ -61,14 +64,6 @@ class ImportResult:
         return [NOTICE_CHANGED.format(id=i) for i in self.clashed]
 
 
-def canonical_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Valid notices as the JSON objects `triage.notices.write_notices` writes: one form whatever the input was."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "n.jsonl"
-        write_notices(frame, path)
-        return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
-
-
 def notice_hash(record: dict[str, Any]) -> str:
     return sha256_text(canonical_json(record))
 
@@ -89,30 +84,16 @@ def _add_valid(
     out = ImportResult(
         errors=list(result.errors), n_rows=result.n_rows, rejected_rows=list(result.rejected_rows)
     )
-    now = datetime.now(UTC).isoformat(timespec="seconds")
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        for rec in canonical_records(result.valid):
-            text = canonical_json(rec)
-            digest = sha256_text(text)
-            row = conn.execute(
-                "SELECT notice_hash FROM notices WHERE notice_id = ?", (rec["notice_id"],)
-            ).fetchone()
-            if row is None:
-                conn.execute(
-                    "INSERT INTO notices(notice_id, notice_json, notice_hash, source, imported_at) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (rec["notice_id"], text, digest, source_name, now),
-                )
-                out.added += 1
-            elif row["notice_hash"] == digest:
-                out.unchanged += 1
-            else:
-                out.clashed.append(rec["notice_id"])
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+    outcomes = store_checked_notices(
+        conn, canonical_records(result.valid), entered_by=None, source=source_name, keep_id=True
+    )
+    for outcome in outcomes:
+        if outcome.status == "stored":
+            out.added += 1
+        elif outcome.status == "unchanged":
+            out.unchanged += 1
+        else:
+            out.clashed.append(outcome.notice_id)
     return out
 
 
@@ -221,21 +202,38 @@ def valid_until(frame: pd.DataFrame, as_of: pd.Timestamp) -> list[int | None]:
     return [None if np.isinf(m) else int(m) for m in moments]
 
 
-def _frame(conn: sqlite3.Connection, ids: list[str]) -> pd.DataFrame:
+def _frame(conn: sqlite3.Connection, ids: list[str]) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The latest version of each notice as a frame, and which version each is."""
     marks = ",".join("?" * len(ids))
     rows = conn.execute(
-        f"SELECT notice_json FROM notices WHERE notice_id IN ({marks}) ORDER BY seq", ids
+        f"SELECT notice_id, version, notice_json FROM ({LATEST_NOTICES_SQL}) "
+        f"WHERE notice_id IN ({marks}) ORDER BY seq",
+        ids,
     ).fetchall()
-    return validate_notices([json.loads(r["notice_json"]) for r in rows]).valid
+    frame = validate_notices([json.loads(r["notice_json"]) for r in rows]).valid
+    return frame, {r["notice_id"]: r["version"] for r in rows}
+
+
+def _still_latest(conn: sqlite3.Connection, scored: dict[str, int]) -> set[str]:
+    """The notices whose scored version is still their latest (read in the write transaction)."""
+    marks = ",".join("?" * len(scored))
+    rows = conn.execute(
+        "SELECT notice_id, MAX(version) AS version FROM notice_versions "
+        f"WHERE notice_id IN ({marks}) GROUP BY notice_id",
+        list(scored),
+    ).fetchall()
+    latest = {r["notice_id"]: r["version"] for r in rows}
+    return {nid for nid, version in scored.items() if latest.get(nid, 1) == version}
 
 
 def score_notices(
     conn: sqlite3.Connection, scorer: Any, ids: list[str], *, as_of: pd.Timestamp, scorer_key: str
 ) -> int:
-    """Score the given notices at ``as_of`` and cache their lines (in Japanese, the default)."""
+    """Score the latest versions of the given notices at ``as_of`` and cache their lines
+    (in Japanese, the default)."""
     done = 0
     for start in range(0, len(ids), BATCH):
-        frame = _frame(conn, ids[start : start + BATCH])
+        frame, versions = _frame(conn, ids[start : start + BATCH])
         if frame.empty:
             continue
         records = scorer.score(frame, as_of=as_of, lang="ja")
@@ -261,6 +259,10 @@ def score_notices(
             )
         conn.execute("BEGIN IMMEDIATE")
         try:
+            # A notice amended while it was being scored keeps no score: the score
+            # cached is always of the latest version, and the next refresh scores it.
+            current = _still_latest(conn, versions)
+            rows = [r for r in rows if r[0] in current]
             conn.executemany(
                 "INSERT OR REPLACE INTO scores(notice_id, line, score_hash, model, scorer_key, as_of, "
                 "valid_until_us, suggested_tier, rules, rule_floor, safety_deadline, dv_route) "
@@ -290,9 +292,11 @@ def refresh_scores(
 
 
 def stored_notice(conn: sqlite3.Connection, notice_id: str) -> dict[str, Any] | None:
-    """The notice, its hash, and its cached score record (None when unscored)."""
+    """The notice's latest version, its hash and number, its versions (number, who entered
+    it, when), and its cached score record (None when unscored)."""
     row = conn.execute(
-        "SELECT n.notice_json, n.notice_hash, s.line, s.score_hash, s.as_of FROM notices n "
+        f"SELECT n.notice_json, n.notice_hash, n.version, s.line, s.score_hash, s.as_of "
+        f"FROM ({LATEST_NOTICES_SQL}) n "
         "LEFT JOIN scores s ON s.notice_id = n.notice_id WHERE n.notice_id = ?",
         (notice_id,),
     ).fetchone()
@@ -301,7 +305,32 @@ def stored_notice(conn: sqlite3.Connection, notice_id: str) -> dict[str, Any] | 
     return {
         "notice": json.loads(row["notice_json"]),
         "notice_hash": row["notice_hash"],
+        "version": row["version"],
+        "versions": version_list(conn, notice_id),
         "score": None if row["line"] is None else json.loads(row["line"]),
         "score_hash": row["score_hash"],
         "score_as_of": row["as_of"],
     }
+
+
+def latest_version_numbers(conn: sqlite3.Connection, ids: list[str]) -> dict[str, int]:
+    """Each notice's latest version number (1 when never amended)."""
+    numbers = dict.fromkeys(ids, 1)
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        marks = ",".join("?" * len(chunk))
+        rows = conn.execute(
+            "SELECT notice_id, MAX(version) FROM notice_versions "
+            f"WHERE notice_id IN ({marks}) GROUP BY notice_id",
+            chunk,
+        ).fetchall()
+        numbers.update({r[0]: r[1] for r in rows})
+    return numbers
+
+
+def version_list(conn: sqlite3.Connection, notice_id: str) -> list[dict[str, Any]]:
+    """What the notice page and API say of each version: its number, who entered it and when."""
+    return [
+        {"version": v.version, "entered_by": v.entered_by, "entered_at": v.entered_at}
+        for v in notice_versions(conn, notice_id)
+    ]

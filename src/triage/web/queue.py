@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict
 
 from triage.contract import TIERS
 from triage.decisions import decisions_for, latest_decisions
+from triage.decisions.notice_versions import LATEST_NOTICES_SQL
 from triage.scoring.queue import DayCapacity, build_queue
 
 PAGE_SIZE = 100
@@ -127,8 +128,8 @@ def queue_rows(conn: sqlite3.Connection) -> QueueRows:
         "s.score_hash, json_extract(n.notice_json, '$.route') AS route, "
         "json_extract(n.notice_json, '$.notice_kind') AS notice_kind, "
         "json_extract(n.notice_json, '$.received_at') AS received_at "
-        "FROM scores s JOIN notices n ON n.notice_id = s.notice_id ORDER BY n.seq"
-    ).fetchall()
+        f"FROM scores s JOIN ({LATEST_NOTICES_SQL}) n ON n.notice_id = s.notice_id ORDER BY n.seq"
+    ).fetchall()  # the latest version: an amendment may change the route or the kind
     records = [
         {
             "notice_id": r["notice_id"],

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from triage.contract import TIERS
+from triage.decisions.notice_versions import LATEST_NOTICES_SQL
 from triage.notices import validate_notices
 from triage.rules import CGC_TIERS, apply_rules
 from triage.web.intake import valid_until
@@ -52,7 +53,8 @@ def judge_store(conn: sqlite3.Connection, *, rule_set: Any, as_of: pd.Timestamp)
     stored = {
         rec["notice_id"]: rec
         for rec in (
-            json.loads(r[0]) for r in conn.execute("SELECT notice_json FROM notices ORDER BY seq")
+            json.loads(r[0])
+            for r in conn.execute(f"SELECT notice_json FROM ({LATEST_NOTICES_SQL}) ORDER BY seq")
         )
     }
     frame = validate_notices(list(stored.values())).valid if stored else pd.DataFrame()

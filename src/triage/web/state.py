@@ -131,8 +131,9 @@ class WebState:
     queue_cache: QueueCache = field(default_factory=QueueCache)
     scores_version: int = 0
     """How many times ``refresh`` rewrote scores: the queue rows built before are stale."""
-    _refresh_due: tuple[int | None, float] | None = None
-    """(newest notice seq, earliest valid_until_us) at the last refresh; see ``refresh``."""
+    _refresh_due: tuple[tuple[int | None, int | None], float] | None = None
+    """(newest notice and amendment seq, earliest valid_until_us) at the last refresh; see
+    ``refresh``."""
     _local: threading.local = field(default_factory=threading.local, repr=False)
 
     # ------------------------------------------------------------ clock and store
@@ -168,6 +169,10 @@ class WebState:
                     code="not_scored",
                     kind="conflict",
                 )
+            if self.scorer is not None:
+                # An amendment drops the notice's score: the decision is checked against
+                # the score of the version now latest, never refused as unscored.
+                self.refresh(conn)
             return record_decision(
                 conn, decision, user=user, routing_model=routing.uri if routing else None
             )
@@ -222,15 +227,15 @@ class WebState:
         """Re-score what the clock or a model change made stale (see ``intake.py``); without
         a model, judge every notice by the rules again (``rule_floors.py``).
 
-        Called on every queue and notice request, so it first checks, in two
-        index look-ups, whether anything can be stale: no notice was added
-        since the last refresh and the clock has not reached the earliest
-        ``valid_until_us`` then stored (the model cannot change while the
-        server runs).
+        Called on every queue and notice request, so it first checks, in a few
+        index look-ups, whether anything can be stale: no notice was added or
+        amended since the last refresh and the clock has not reached the
+        earliest ``valid_until_us`` then stored (the model cannot change while
+        the server runs).
         """
         now = self.now()
         now_us = int((now - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(microseconds=1))
-        newest = conn.execute("SELECT MAX(seq) FROM notices").fetchone()[0]
+        newest = _newest_entry(conn)
         due = self._refresh_due
         if due is not None and due[0] == newest and now_us < due[1]:
             return 0
@@ -347,6 +352,14 @@ def _scorer_key(scorer: Any | None, settings: WebSettings, clock: pd.Timestamp |
         "clock:" + ("now" if clock is None else clock.isoformat()),
     ]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+def _newest_entry(conn: sqlite3.Connection) -> tuple[int | None, int | None]:
+    """The newest notice's and the newest amendment's seq: either changes when one is stored."""
+    row = conn.execute(
+        "SELECT (SELECT MAX(seq) FROM notices), (SELECT MAX(seq) FROM notice_versions)"
+    ).fetchone()
+    return row[0], row[1]
 
 
 def _is_empty(conn) -> bool:

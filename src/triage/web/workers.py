@@ -24,3 +24,10 @@ def decision_for_viewer(decision: dict[str, Any], viewer: str) -> dict[str, Any]
         return {**decision, "decided_by_you": True}
     shown = {k: v for k, v in decision.items() if k not in HIDDEN_FROM_OTHERS}
     return {**shown, "decided_by": None, "decided_by_you": False}
+
+
+def version_for_viewer(version: dict[str, Any], viewer: str) -> dict[str, Any]:
+    """A notice version's entry as ``viewer`` may see it: who entered it, only to that worker
+    (``entered_by_you``); a file import (``entered_by`` None) stays None."""
+    mine = version.get("entered_by") == viewer
+    return {**version, "entered_by": viewer if mine else None, "entered_by_you": mine}
