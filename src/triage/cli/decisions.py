@@ -1,10 +1,11 @@
-"""``triage decisions verify`` and ``triage decisions export``: register with
+"""``triage decisions verify``, ``export`` and ``analyse``: register with
 ``app.add_typer(decisions_app, name="decisions")``.
 
-Both only read: the store is opened read-only and nothing in its folder is
-created or changed. Exit codes: 0 fine, 1 tampering found (or the export
-refused because of it), 2 no usable store (missing, empty, damaged, foreign,
-or its key gone).
+All only read: the store is opened read-only and nothing in its folder is
+created or changed. Exit codes: 0 fine, 1 tampering found (or the export or
+analysis refused because of it), 2 no usable store (missing, empty, damaged,
+foreign, or its key gone), and for ``analyse`` also a store without decisions,
+a bad config or truth file, or an output folder that cannot be written.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from triage.cli.errors import error_line, flag_message
 from triage.cli.options import StoreOption
 
 decisions_app = typer.Typer(
-    help="The record of people's decisions: check its keyed chain, export it for research.",
+    help="The record of people's decisions: check its keyed chain, export it for research, "
+    "analyse what people decided against what was suggested.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -109,3 +111,62 @@ def export(
     except TriageError as exc:
         raise _store_error(exc) from None
     _say(f"wrote {len(rows)} decisions to {out} (chain intact, head {report.head})")
+
+
+ANALYSE_FLAGS = {"config": "--config", "truth": "--truth", "out": "--out", "store": "--store"}
+DEFAULT_REVIEW_OUT = Path("reports/decisions")
+
+
+@decisions_app.command()
+def analyse(
+    store: StoreOption = None,
+    out: Annotated[
+        Path, typer.Option(help="Folder for decisions.html, decisions.md and decisions.json.")
+    ] = DEFAULT_REVIEW_OUT,
+    truth: Annotated[
+        Path | None,
+        typer.Option(help="Synthetic truth (the truth.parquet of `triage synth`, or its folder)."),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="Audit config (default configs/audit.yaml).")
+    ] = None,
+    lang: Annotated[str, typer.Option(help="Report language: ja or en.")] = "ja",
+) -> None:
+    """Suggestions against decisions, aggregates only: agreement and kappa, override rates by
+    tier, route, rule floor and group, direction, time to decision, and whether decisions
+    widened or narrowed the gaps between groups."""
+    from triage.contract.errors import TriageError
+    from triage.decisions import read_snapshot
+    from triage.decisions.review import (
+        ReviewError,
+        StoreTampered,
+        analyse_store,
+        load_review_config,
+        read_truth,
+        review_document,
+        write_review,
+    )
+
+    if lang not in ("ja", "en"):
+        _say(f"error: --lang: expected ja or en, got {lang!r}", err=True)
+        raise typer.Exit(2)
+    try:
+        settings = load_review_config(config)
+        truth_tiers = None if truth is None else read_truth(truth)
+        results = read_snapshot(store, lambda conn: analyse_store(conn, settings, truth_tiers))
+        paths = write_review(review_document(results, lang), out)
+    except ReviewError as exc:
+        _say(error_line(exc, ANALYSE_FLAGS), err=True)
+        raise typer.Exit(1 if isinstance(exc, StoreTampered) else 2) from None
+    except TriageError as exc:
+        raise _store_error(exc) from None
+    for path in paths:
+        _say(f"wrote {path}")
+    overall = results["overrides"]["overall"]
+    widened = [g["feature"] for g in results["gaps"]["gaps"] if g["verdict"] == "widened"]
+    _say(
+        f"{results['decisions']} decisions by {results['workers']['workers']} workers: "
+        f"{overall['k']} overridden ({overall['rate']:.1%}), weighted kappa "
+        f"{results['agreement']['kappa_linear']['estimate']:.2f}; gaps widened: "
+        f"{', '.join(widened) or 'none'}"
+    )

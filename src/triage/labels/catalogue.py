@@ -260,6 +260,7 @@ UI_TEXT: dict[str, tuple[str, str]] = {
     ),
     "nav_queue": ("Queue", "通告一覧"),
     "nav_api": ("API", "API"),
+    "nav_review": ("What people decided", "判断の振り返り"),
     "logout": ("Log out", "ログアウト"),
     "other_language": ("日本語", "English"),
     "signed_in_as": ("Signed in as {user}", "ログイン中：{user}"),
@@ -493,6 +494,58 @@ UI_TEXT: dict[str, tuple[str, str]] = {
         "この通告にはまだ提案がありません（モデルなし）。",
     ),
     "err_invalid": ("The decision is incomplete: {detail}", "判断の内容が不完全です：{detail}"),
+    # new-notice page (the intake call) and the safety confirmation
+    "new_notice": ("Enter a new notice", "新しい通告を入力"),
+    "new_notice_title": ("New notice: the intake call", "新規通告の受付"),
+    "new_notice_intro": (
+        "Ask in this order. A fact stays “not known” until the caller answers it. "
+        "The notice gets its id when saved.",
+        "この順に確認してください。通告者が答えるまで各項目は「不明（未確認）」のままです。"
+        "通告番号は保存時に付与されます。",
+    ),
+    "safety_confirmed_at": ("Child seen in person at", "安全確認（目視）の日時"),
+    "region_code": ("Area code", "地域コード"),
+    "required_mark": ("required to save", "保存に必須"),
+    "datetime_hint": ("with its offset, e.g. {example}", "時差付き（例：{example}）"),
+    "check_notice": ("Check without saving", "保存せずに確認"),
+    "save_notice": ("Save the notice", "通告を保存する"),
+    "live_title": ("Suggestion so far (not saved)", "現時点の提案（未保存）"),
+    "live_waiting": (
+        "The suggestion shows once the required facts are answered.",
+        "必須項目に回答すると提案が表示されます。",
+    ),
+    "live_checking": ("Updating…", "更新中…"),
+    "live_failed": (
+        "The suggestion could not be updated; use “Check without saving”.",
+        "提案を更新できませんでした。「保存せずに確認」を使ってください。",
+    ),
+    "still_needed": ("Still needed: {field}", "未回答（必須）：{field}"),
+    "entry_invalid": (
+        "Not saved: {n} answer(s) to correct, marked beside each field.",
+        "保存していません：{n}件の回答を修正してください（各項目の横に表示）。",
+    ),
+    "entry_checked": ("Checked; nothing was saved.", "確認のみで、保存していません。"),
+    "entry_saved": ("Notice {id} saved.", "通告 {id} を保存しました。"),
+    "notice_version": ("Facts of version {version}", "第{version}版の内容"),
+    "safety_form": ("Record the safety confirmation", "安全確認の記録"),
+    "safety_hint": (
+        "When a worker saw the child in person: not later than now, not before receipt.",
+        "職員が子どもを直接目視した日時（現在以前、受理日時以降）。",
+    ),
+    "record_safety": ("Record the safety confirmation", "安全確認を記録する"),
+    "safety_recorded": ("Safety confirmation recorded.", "安全確認を記録しました。"),
+    "err_safety_format": (
+        "Time seen: expected a date and time with its offset, e.g. {example}.",
+        "目視の日時：時差付きの日時を入力してください（例：{example}）。",
+    ),
+    "err_safety_future": (
+        "Time seen: expected a time not later than now ({now}).",
+        "目視の日時：現在（{now}）より後の日時は記録できません。",
+    ),
+    "err_safety_before": (
+        "Time seen: expected a time not before the notice was received ({received}).",
+        "目視の日時：受理日時（{received}）より前の日時は記録できません。",
+    ),
 }
 """Fixed words of the intake team's web page, (en, ja). ``{name}`` fields are filled in."""
 

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from triage.labels import DECISION_SUPPORT_NOTICE
-from triage.web import api, auth_routes, pages
+from triage.web import api, auth_routes, entry_pages, pages, review_page
 from triage.web.body_limit import RefuseLargeBodies
 from triage.web.faults import install_fault_handlers
 from triage.web.headers import SecurityHeaders
@@ -63,8 +63,10 @@ def create_app(settings: WebSettings | None = None, *, state: WebState | None = 
     )
     app.state.web = state
     app.include_router(auth_routes.router)
+    app.include_router(entry_pages.router)  # before pages: /notices/new is no notice's id
     app.include_router(pages.router)
     app.include_router(api.router)
+    app.include_router(review_page.router)
     app.mount(
         "/static",
         StaticFiles(directory=str(resources.files("triage.web") / "static")),

@@ -67,7 +67,7 @@ def queue(
     )
 
 
-def _notice_page(
+def notice_page(
     request: Request,
     notice_id: str,
     user: str,
@@ -113,7 +113,7 @@ def _notice_page(
 
 @router.get("/notices/{notice_id}")
 def notice(request: Request, user: User, notice_id: str):
-    return _notice_page(request, notice_id, user)
+    return notice_page(request, notice_id, user)
 
 
 @router.post("/notices/{notice_id}/decision")
@@ -147,13 +147,13 @@ def decide(
         )
     except ValidationError as exc:
         detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        return _notice_page(
+        return notice_page(
             request, notice_id, user, error=w("err_invalid", detail=detail), form=form, status=422
         )
     try:
         record = request.app.state.web.record_decision(decision, user)
     except DecisionError as exc:
-        return _notice_page(
+        return notice_page(
             request, notice_id, user, error=w(f"err_{exc.code}"), form=form, status=exc.status
         )
     return RedirectResponse(

@@ -79,7 +79,7 @@ def _facts(notice: dict[str, Any], lang: str) -> list[tuple[str, str]]:
     return out
 
 
-def _rule(rule_id: str, rules_by_id: dict[str, Any], w: Words) -> dict[str, str]:
+def rule_view(rule_id: str, rules_by_id: dict[str, Any], w: Words) -> dict[str, str]:
     rule = rules_by_id.get(rule_id)
     if rule is None:  # fired under a rule set this server no longer loads
         return {"id": rule_id, "source": "", "text": "", "floor": ""}
@@ -123,6 +123,7 @@ def notice_view(
     notice, score = stored["notice"], stored["score"]
     view: dict[str, Any] = {
         "notice_id": notice["notice_id"],
+        "version": stored.get("version"),
         "received": when_text(notice["received_at"]),
         "is_dv": notice["notice_kind"] == "dv_witness",
         "facts": _facts(notice, w.lang),
@@ -135,7 +136,7 @@ def notice_view(
     verdict = score if score is not None else stored.get("rules_verdict")
     if verdict is not None:
         view.update(
-            rules=[_rule(r, rules_by_id, w) for r in verdict["rules"]],
+            rules=[rule_view(r, rules_by_id, w) for r in verdict["rules"]],
             actions=[w.action(a) for a in verdict["actions"]],
             deadline_at=when_text(verdict["safety_deadline"]),
             deadline=_deadline(notice, verdict, as_of, w),
