@@ -78,7 +78,13 @@ def read_notices(state: Any, body: Any, as_of: str | None) -> NoticesIn | JSONRe
     if refusal is not None:
         return refusal
     result = validate_notices(items)
-    if result.n_valid and (late := moment_refused(state, as_of, when, result.valid["received_at"])):
+    # From the records when the body gave them: building the frame costs more than scoring one.
+    received = (
+        [r["received_at"] for r in result.records]
+        if result.records is not None
+        else result.valid["received_at"]
+    )
+    if result.n_valid and (late := moment_refused(state, as_of, when, received)):
         return late
     assert when is not None
     return NoticesIn(items=items, result=result, when=when)
@@ -125,7 +131,7 @@ def scoring_moment(
 
 
 def moment_refused(
-    state: Any, as_of: str | None, when: pd.Timestamp, received: pd.Series
+    state: Any, as_of: str | None, when: pd.Timestamp, received: pd.Series | list[Any]
 ) -> JSONResponse | None:
     """The 422 for a moment far before the notices were received (a mistyped year)."""
     pinned = as_of is None and state.fixed_clock is not None
