@@ -17,7 +17,8 @@ folder and go with it: nothing is written into the checkout's ./mlruns or
 It fits the same LightGBM booster with the same parameters on the same
 training matrix with plain `lightgbm`, in the same process, before and after
 the pipelines, and prints the wall times, their ratios to that fit (goal: the
-pipeline at most 3x) and the time of each step of the fastest full run.
+pipeline at most 2x, 2.5x with explanations) and the time of each step of the fastest
+full run.
 
 Every figure is the fastest of ``--repeat`` runs (default 2), the baseline's
 and the pipelines' alike: on a shared 2-core machine a LightGBM fit varies by
@@ -48,6 +49,10 @@ from triage.models.gbm import MonotoneLGBM
 from triage.pipelines import load_pipeline, run_pipeline
 
 BOOSTER_PARAMS = ("n_estimators", "learning_rate", "num_leaves", "min_child_samples", "reg_lambda")
+GOAL_CORE = 2.0
+"""Issue 18: a sweep multiplies each run's cost, so the pipeline is at most 2x the bare fit..."""
+GOAL_FULL = 2.5
+"""... and at most 2.5x with the explanations and the truth check on."""
 STEP_LINE = re.compile(r"✓ (.+?) (\d+\.\d) s")
 
 
@@ -146,9 +151,12 @@ def main() -> None:
         f"pipeline + explanations, truth check: {pipeline_s:7.2f} s  ratio {pipeline_s / fit_s:5.2f}x"
         f"  (all: {listed(t for t, _ in full_runs)} s)"
     )
-    for label, seconds in (("pipeline", core_s), ("pipeline + explanations", pipeline_s)):
-        verdict = "met" if seconds <= 3 * fit_s else "NOT met"
-        print(f"goal, {label}: at most 3x the bare fit -> {verdict}")
+    for label, seconds, goal in (
+        ("pipeline", core_s, GOAL_CORE),
+        ("pipeline + explanations", pipeline_s, GOAL_FULL),
+    ):
+        verdict = "met" if seconds <= goal * fit_s else "NOT met"
+        print(f"goal, {label}: at most {goal}x the bare fit -> {verdict}")
 
 
 if __name__ == "__main__":
