@@ -34,7 +34,7 @@ def pytest_configure(config: pytest.Config) -> None:
     register(config, REPO)
 
 
-LONGEST_FIRST = ("test_readme_commands.py", "test_sweep_dask.py")
+LONGEST_FIRST = ("test_readme_commands.py", "test_wheel.py", "test_sweep_dask.py")
 """Files of one or two tests that take minutes. pytest-xdist (scripts/test.sh runs it with
 ``--no-loadscope-reorder``) hands files out in collection order: these first, then the
 files with the most tests, as its own reordering would, so no long file is left for last."""

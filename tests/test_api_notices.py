@@ -297,3 +297,19 @@ def test_a_notice_amended_while_it_is_scored_keeps_no_score_of_the_old_version(s
         assert stored_notice(conn, "RACE-1")["version"] == 2
     finally:
         conn.close()
+
+
+def test_a_notice_dated_centuries_ago_is_stored_and_the_queue_still_answers(client):
+    # Found by the fuzz: a notice the contract allows (received in 1212) broke every queue
+    # request afterwards (the queue's clock arithmetic overflowed nanoseconds).
+    old = make_notice(notice_id="OLD-1212", received_at="1212-11-10T21:55:21+09:00")
+    sent = client.post("/api/notices", json=old, params={"as_of": "1212-11-11T09:00:00+09:00"})
+    assert sent.status_code == 200, sent.text
+    # and one more, with a fraction of a second and an odd offset: the queue parses each
+    # stored time on its own, not in the format of the first
+    older = make_notice(notice_id="OLD-0805", received_at="0805-07-05T15:03:18.335659+09:18")
+    sent = client.post("/api/notices", json=older, params={"as_of": "0805-07-06T09:00:00+09:00"})
+    assert sent.status_code == 200, sent.text
+    assert client.get("/api/queue", params={"limit": 1000}).status_code == 200
+    shown = _notice(client, "OLD-1212")
+    assert shown["score"]["safety_deadline"].startswith("1212-11-12")

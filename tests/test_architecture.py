@@ -178,6 +178,7 @@ MLFLOW_MODULES = {
     "scoring/scorer.py",  # the registered model a scorer loads
     "report/utility_report.py",  # the aggregates-utility experiment's run
     "sweep/cell_run.py",  # a sweep cell: a child run of the sweep's parent run
+    "sweep/cell_audit.py",  # a cell's audit: its flag counts logged on the cell's run
     "sweep/execute.py",  # the sweep's parent run, resumed or new
     "sweep/sweep_runs.py",  # a sweep's parent and child runs, read back
     "sweep/summary.py",  # the sweep report logged on its parent run

@@ -93,7 +93,8 @@ def test_the_summary_gives_each_cell_its_seeds_mean_and_interval(summarized):
     client, parent_id, page, outcomes, _ = summarized
     assert [o.status for o in outcomes].count("FAILED") == 1
     summary = json.loads((page.parent / SUMMARY_JSON).read_text("utf-8"))
-    assert summary["keys"] == ["data.synthetic.n"]  # the one key with two values
+    # the keys with two values: the notices and the staff zipped with them
+    assert summary["keys"] == ["data.synthetic.n", "tiers.capacity.workers"]
     assert summary["fixed"] == {"evaluation.n_boot": 20, "explanations.enabled": False}
     assert [c["overrides"]["data.synthetic.n"] for c in summary["cells"]] == [4000, 8000]
     for cell in summary["cells"]:
@@ -127,7 +128,7 @@ def test_the_report_is_self_contained_in_both_languages_and_logged_on_the_parent
     for lang in ("ja", "en"):
         html = (folder / report_html(lang)).read_text("utf-8")
         assert "How many notices must a centre hold" in html  # the question heads it
-        assert html.count('src="data:image/png;base64,') == 1  # one swept key, one figure
+        assert html.count('src="data:image/png;base64,') == 2  # a figure per swept key
         assert not re.search(r"(src|href)=\"(https?:)?//", html)  # nothing fetched
         assert "true.lightgbm" not in html and "lightgbm" in html
         markdown = (folder / report_markdown(lang)).read_text("utf-8")

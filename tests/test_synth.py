@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from triage.cli import app
 from triage.contract import notice_fields
+from triage.contract.threads import THREADS_ENV
 from triage.synth import SpecError, generate, load_spec
 from triage.synth.calibrate import (
     CONTEXT_DIMS,
@@ -359,7 +360,7 @@ def test_chunked_draws_are_the_same_whatever_the_cores(spec, monkeypatch):
     monkeypatch.setattr(gen, "CHUNK", 400)  # 1,000 notices: three streams
     runs = []
     for cores in (1, 2, 8):
-        monkeypatch.setattr(gen.os, "cpu_count", lambda cores=cores: cores)
+        monkeypatch.setenv(THREADS_ENV, str(cores))  # the draws' thread pool: this many
         runs.append(generate(spec, n=1000, seed=4))
     for other in runs[1:]:
         pd.testing.assert_frame_equal(runs[0].notices, other.notices)

@@ -27,7 +27,7 @@ def refuse_as_of_long_before(as_of: datetime, received_at: Iterable[datetime]) -
     """
     times = received_at if isinstance(received_at, pd.Series) else pd.Series(list(received_at))
     if not isinstance(times.dtype, pd.DatetimeTZDtype):
-        times = pd.to_datetime(times, utc=True, errors="coerce")
+        times = pd.to_datetime(times, utc=True, errors="coerce", format="ISO8601")
     times = times.dropna()
     if times.empty:
         return

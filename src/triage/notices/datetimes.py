@@ -9,7 +9,7 @@ and shown in Japan time; microsecond resolution covers every RFC 3339 year
 from __future__ import annotations
 
 import re
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -146,3 +146,23 @@ def _offset_text(minutes: int) -> str:
     sign = "+" if minutes >= 0 else "-"
     hours, mins = divmod(abs(minutes), 60)
     return f"{sign}{hours:02d}:{mins:02d}"
+
+
+def epoch_micros(values: Any) -> np.ndarray:
+    """Instants (a column, a list of date-times or RFC 3339 strings) as UTC microseconds since
+    the epoch, float64, missing → NaN.
+
+    In microseconds throughout: a notice may be dated anywhere in years 1-9999 (the frame's
+    unit), and pandas' nanosecond arithmetic overflows outside 1677-2262, which one notice
+    from the wrong century would turn into an error on every page showing it.
+    """
+    ts = pd.Series(pd.to_datetime(pd.Series(values), utc=True, format="ISO8601"))
+    instants = ts.dt.as_unit("us").dt.tz_convert(None).to_numpy(dtype="datetime64[us]")
+    out = instants.astype("int64").astype("float64")
+    out[np.isnat(instants)] = np.nan
+    return out
+
+
+def epoch_micro(moment: Any) -> int:
+    """One instant as UTC microseconds since the epoch (see ``epoch_micros``)."""
+    return int(epoch_micros([moment])[0])

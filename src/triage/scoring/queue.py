@@ -64,7 +64,7 @@ class QueueView:
 def received_in_day(received_at: pd.Series, as_of: Any) -> list[bool]:
     """Which notices were received in the 24 hours up to ``as_of`` (the day a capacity covers)."""
     when = pd.Timestamp(as_of)
-    received = pd.to_datetime(received_at, utc=True)
+    received = pd.to_datetime(received_at, utc=True, format="ISO8601")
     return list((received > when - pd.Timedelta(hours=24)) & (received <= when))
 
 
@@ -77,7 +77,10 @@ def build_queue(
     """The queue of ``records``; ``in_day`` (aligned to them) marks the day's notices."""
     rank = {t: i for i, t in enumerate(TIERS)}
     overdue = [OVERDUE_RULE in r["rules"] for r in records]
-    deadline = pd.to_datetime([r["safety_deadline"] for r in records], utc=True)
+    # ISO 8601 each on its own (fractions of a second or not); in the unit the text needs
+    deadline = pd.to_datetime(
+        [r["safety_deadline"] for r in records], utc=True, format="ISO8601"
+    )
     order = sorted(
         range(len(records)),
         key=lambda i: (rank[records[i]["suggested_tier"]], not overdue[i], deadline[i], i),

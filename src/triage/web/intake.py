@@ -34,6 +34,8 @@ from triage.decisions.notice_versions import (
 from triage.notices import (
     RowError,
     ValidationResult,
+    epoch_micro,
+    epoch_micros,
     shorten,
     validate_notices,
 )
@@ -175,19 +177,12 @@ def import_notice_file(
     return result
 
 
-def _micros(values: pd.Series) -> np.ndarray:
-    """UTC microseconds since the epoch; missing → NaN."""
-    ts = pd.to_datetime(values, utc=True)
-    us = (ts - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(microseconds=1)
-    return us.to_numpy(dtype="float64", na_value=np.nan)
-
-
 def valid_until(frame: pd.DataFrame, as_of: pd.Timestamp) -> list[int | None]:
     """Per notice, the next moment after ``as_of`` at which a rule's verdict changes, or None."""
-    now = int((as_of - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(microseconds=1))
-    received = _micros(frame["received_at"])
+    now = epoch_micro(as_of)
+    received = epoch_micros(frame["received_at"])
     if "safety_confirmed_at" in frame.columns:
-        confirmed = _micros(frame["safety_confirmed_at"])
+        confirmed = epoch_micros(frame["safety_confirmed_at"])
     else:
         confirmed = np.full(len(frame), np.nan)
     deadline = received + SAFETY_WINDOW.value // 1000
@@ -281,7 +276,7 @@ def refresh_scores(
     conn: sqlite3.Connection, scorer: Any, *, as_of: pd.Timestamp, scorer_key: str
 ) -> int:
     """Score what is unscored, scored by other models or rules, or past its ``valid_until``."""
-    now = int((as_of - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(microseconds=1))
+    now = epoch_micro(as_of)
     rows = conn.execute(
         "SELECT n.notice_id FROM notices n LEFT JOIN scores s ON s.notice_id = n.notice_id "
         "WHERE s.notice_id IS NULL OR s.scorer_key != ? OR s.valid_until_us <= ? ORDER BY n.seq",

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict
 from triage.contract import TIERS
 from triage.decisions import decisions_for, latest_decisions
 from triage.decisions.notice_versions import LATEST_NOTICES_SQL
+from triage.notices import epoch_micro, epoch_micros
 from triage.scoring.queue import DayCapacity, build_queue
 
 PAGE_SIZE = 100
@@ -164,8 +165,7 @@ def ordered_rows(
     for e in view.entries:
         d = latest.get(e["notice_id"])
         e["decision"] = None if d is None else {k: d[k] for k in DECISION_FIELDS}
-    received = pd.to_datetime([e["received_at"] for e in view.entries], utc=True)
-    received_us = (received - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(microseconds=1)
+    received_us = epoch_micros([e["received_at"] for e in view.entries])
     return QueueRows(
         entries=view.entries,
         received_us=np.asarray(received_us, dtype="int64"),
@@ -201,16 +201,12 @@ def with_new_decisions(conn: sqlite3.Connection, rows: QueueRows) -> QueueRows:
     )
 
 
-def _micros(moment: pd.Timestamp) -> int:
-    return int((moment - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(microseconds=1))
-
-
 def queue_page(
     rows: QueueRows, *, as_of: pd.Timestamp, capacity: DayCapacity, filters: QueueFilters
 ) -> QueuePage:
     """One page of the queue at ``as_of`` (cheap: the rows are already built)."""
-    now = _micros(as_of)
-    since = _micros(as_of - pd.Timedelta(hours=24))
+    now = epoch_micro(as_of)
+    since = epoch_micro(as_of - pd.Timedelta(hours=24))
     recent = (rows.received_us > since) & (rows.received_us <= now)
     today = [e for e, r in zip(rows.entries, recent, strict=True) if r]
     counts_today = _counts(today)

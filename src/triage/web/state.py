@@ -56,7 +56,7 @@ from triage.decisions.sessions import (
     touch_session,
 )
 from triage.decisions.users import authenticate, is_active
-from triage.notices import refuse_as_of_long_before
+from triage.notices import epoch_micro, refuse_as_of_long_before
 from triage.scoring import DEFAULT_MODEL, DEFAULT_ROUTING_MODEL, parse_as_of
 from triage.scoring.queue import DayCapacity
 from triage.web.demo_sample import SAMPLE, SAMPLE_DAYS, morning_sample
@@ -234,7 +234,7 @@ class WebState:
         the server runs).
         """
         now = self.now()
-        now_us = int((now - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(microseconds=1))
+        now_us = epoch_micro(now)
         newest = _newest_entry(conn)
         due = self._refresh_due
         if due is not None and due[0] == newest and now_us < due[1]:
@@ -379,7 +379,9 @@ def _log_stderr(message: str) -> None:
 def _received_times(conn: sqlite3.Connection) -> pd.Series:
     """Every stored notice's ``received_at`` (stored as ISO 8601 with offset), in UTC."""
     rows = conn.execute("SELECT json_extract(notice_json, '$.received_at') FROM notices")
-    return pd.to_datetime(pd.Series([r[0] for r in rows], dtype=object), utc=True, errors="coerce")
+    return pd.to_datetime(
+        pd.Series([r[0] for r in rows], dtype=object), utc=True, errors="coerce", format="ISO8601"
+    )
 
 
 def open_state(settings: WebSettings, *, log=_log_stderr) -> WebState:
