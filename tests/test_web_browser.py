@@ -8,12 +8,9 @@ then in the store, chained, and the chain verifies. Screenshots are kept in
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
 
-from loopback import free_port
+from loopback import serving
 from test_web import AS_OF, PASSWORD, SAMPLE, add_worker, open_web_state, trained_registry
 from triage.contract import TIERS
 
@@ -23,8 +20,6 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The app on a real uvicorn in a thread, bound to loopback; yields (base URL, store)."""
-    import uvicorn
-
     from triage.web.app import create_app
 
     registry = trained_registry(tmp_path_factory)
@@ -34,18 +29,8 @@ def server(tmp_path_factory):
     app = create_app(
         state=open_web_state(registry, store, routing_model=None, notices=SAMPLE, as_of=AS_OF)
     )
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", store
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield url, store
 
 
 def test_a_worker_overrides_an_overdue_notice_and_the_decision_is_chained(

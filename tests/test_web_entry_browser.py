@@ -12,12 +12,10 @@ kept in the test's temporary folder.
 from __future__ import annotations
 
 import json
-import threading
-import time
 
 import pytest
 
-from loopback import free_port
+from loopback import serving
 from test_web import PASSWORD
 from test_web_entry import CALL, OVERDUE_RULES, canonical, entry_state
 
@@ -27,24 +25,11 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The app on a real uvicorn in a thread, bound to loopback; yields (base URL, store)."""
-    import uvicorn
-
     from triage.web.app import create_app
 
     state = entry_state(tmp_path_factory, "intake-entry-browser")
-    port = free_port()
-    uv = uvicorn.Server(
-        uvicorn.Config(create_app(state=state), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", state.settings.store
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(state=state)) as url:
+        yield url, state.settings.store
 
 
 def test_a_worker_enters_a_call_sees_the_suggestion_saves_confirms_and_decides(

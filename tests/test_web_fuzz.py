@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 
@@ -35,7 +33,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from loopback import free_port
+from loopback import serving
 from test_web import AS_OF, PASSWORD, SAMPLE, add_worker, open_web_state, trained_registry
 
 pytestmark = pytest.mark.slow
@@ -63,8 +61,6 @@ def _stored_ids(n: int = 40) -> list[str]:
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory):
     """The app on a real uvicorn in a thread, bound to loopback, over a store in tmp."""
-    import uvicorn
-
     from triage.web.app import create_app
 
     registry = trained_registry(tmp_path_factory)
@@ -73,18 +69,8 @@ def base_url(tmp_path_factory):
     app = create_app(
         state=open_web_state(registry, store, routing_model=None, notices=SAMPLE, as_of=AS_OF)
     )
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app, log_level="critical") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

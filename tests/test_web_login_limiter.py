@@ -7,10 +7,8 @@ instead of 5, argon2 ran without a bound, and the 429 body was a catalogue key.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
-from collections.abc import Iterator
 
 import anyio
 import httpx
@@ -18,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bare_web import PASSWORD, SECRET, add_worker, bare_app
-from loopback import free_port
+from loopback import serving
 from triage.labels import ui_text
 from triage.web.login_limiter import LimiterPolicy, LoginLimiter, Pending, Refused, Reservation
 from triage.web.password_checks import PasswordChecks, TooBusy
@@ -198,34 +196,12 @@ def test_429_says_when_to_retry_in_the_visitor_language(store):
         assert r.status_code == 200, r.text
 
 
-@contextlib.contextmanager
-def _serving(app, **uvicorn_options) -> Iterator[str]:
-    """``app`` on a real uvicorn on loopback, in a thread; yields its base URL."""
-    import uvicorn
-
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=free_port(), log_level="warning", **uvicorn_options
-    )
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{config.port}"
-    finally:
-        uv.should_exit = True
-        thread.join(timeout=10)
-
-
 @pytest.fixture
 def server(store):
     app = bare_app(store)
     # A long first wait: tries that arrive a second late must not pass as the next allowed one.
     app.state.web.login_limiter = LoginLimiter(LimiterPolicy(base_delay=60))
-    with _serving(app, **uvicorn_options(app.state.web.settings)) as url:
+    with serving(app, **uvicorn_options(app.state.web.settings)) as url:
         yield url
 
 
@@ -282,7 +258,7 @@ def test_correct_logins_at_once_from_one_address_all_get_in(store):
     # exceed its 3 free tries, and 3 at one login exceed the login's 2.
     app = _app(store, LimiterPolicy(free_per_pair=2, free_per_client=3))
     bodies = [{"username": f"worker{1 + i % 2}", "password": PASSWORD} for i in range(5)]
-    with _serving(app, **uvicorn_options(app.state.web.settings)) as url:
+    with serving(app, **uvicorn_options(app.state.web.settings)) as url:
         statuses = _logins_at_once(url, bodies)
     assert statuses == [200] * 5, statuses
 
@@ -298,14 +274,14 @@ def test_x_forwarded_for_names_the_client_only_behind_a_trusted_proxy(store):
     there could pose as a new address on every try; behind a TLS proxy it must be believed."""
     one_free = LimiterPolicy(free_per_pair=1, base_delay=60)
     direct = _app(store, one_free)
-    with _serving(direct, **uvicorn_options(direct.state.web.settings)) as url:
+    with serving(direct, **uvicorn_options(direct.state.web.settings)) as url:
         assert [_guess(url, "203.0.113.1") for _ in range(2)] == [401, 429]
         assert _guess(url, "203.0.113.2") == 429  # the same connection: the same client
     proxied = _app(store, one_free, behind_tls_proxy=True, trusted_proxy="127.0.0.1")
-    with _serving(proxied, **uvicorn_options(proxied.state.web.settings)) as url:
+    with serving(proxied, **uvicorn_options(proxied.state.web.settings)) as url:
         assert [_guess(url, "203.0.113.1") for _ in range(2)] == [401, 429]
         assert _guess(url, "203.0.113.2") == 401  # another client behind the proxy
     elsewhere = _app(store, one_free, behind_tls_proxy=True, trusted_proxy="192.0.2.1")
-    with _serving(elsewhere, **uvicorn_options(elsewhere.state.web.settings)) as url:
+    with serving(elsewhere, **uvicorn_options(elsewhere.state.web.settings)) as url:
         # Not from the trusted proxy: the header is ignored, the connection's address counts.
         assert [_guess(url, "203.0.113.1"), _guess(url, "203.0.113.2")] == [401, 429]
