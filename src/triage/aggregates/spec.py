@@ -20,7 +20,6 @@ from math import prod
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -45,6 +44,7 @@ from triage.aggregates.attributes import (
 from triage.aggregates.tables import table_name
 from triage.contract import notice_fields
 from triage.contract.errors import TriageError
+from triage.contract.yaml_files import read_yaml
 
 RELEASE_SPEC_VERSION = 1
 
@@ -354,15 +354,5 @@ def load_release_spec(path: str | Path | None = None) -> ReleaseSpec:
     installed ``triage`` runs from any folder.
     """
     path = release_spec_path(path)
-    try:
-        text = path.read_text("utf-8")
-    except OSError as exc:
-        raise ReleaseSpecError(f"cannot read release spec {path}: {exc.strerror}") from exc
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or type(exc).__name__
-        raise ReleaseSpecError(f"{path} is not valid YAML: {where}{problem}") from exc
+    raw = read_yaml(path, "release spec", ReleaseSpecError)
     return parse_release_spec(raw, source=str(path))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from triage.contract.errors import InvalidParameter
+from triage.contract.yaml_files import read_yaml
 from triage.features import SENSITIVE_FIELDS
 
 from .errors import BAD_BAND
@@ -61,6 +62,6 @@ def load_audit_config(path: str | Path | None = None) -> AuditConfig:
         if path == DEFAULT_CONFIG:
             return AuditConfig()
         raise FileNotFoundError(f"audit config {path} does not exist")
-    raw = yaml.safe_load(path.read_text("utf-8")) or {}
+    raw = read_yaml(path, "audit config", lambda m: InvalidParameter(m, param="config")) or {}
     raw.pop("audit_version", None)
     return AuditConfig.model_validate(raw)

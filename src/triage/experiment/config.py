@@ -12,7 +12,6 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -26,6 +25,7 @@ from pydantic_core import ErrorDetails
 
 from triage.contract.errors import TriageError
 from triage.contract.names import CANDIDATE, URGENCY_MODEL
+from triage.contract.yaml_files import read_yaml
 
 CONFIG_VERSION = 1
 
@@ -347,14 +347,7 @@ def parse_config(raw: Any, *, source: str = "config") -> ExperimentConfig:
 
 def load_config(path: str | Path) -> ExperimentConfig:
     path = Path(path)
-    try:
-        text = path.read_text("utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read config {path}: {exc.strerror}") from exc
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
+    raw = read_yaml(path, "config", ConfigError)
     return parse_config(raw, source=str(path))
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from triage.contract.errors import TriageError
+from triage.contract.yaml_files import read_yaml
 
 PositiveInt = Annotated[int, Field(gt=0)]
 
@@ -74,14 +74,7 @@ def find_utility_config(path: str | Path | None) -> Path:
 
 def load_utility_config(path: str | Path) -> UtilityConfig:
     path = Path(path)
-    try:
-        raw: Any = yaml.safe_load(path.read_text("utf-8"))
-    except OSError as exc:
-        raise UtilityConfigError(f"cannot read config {path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise UtilityConfigError(
-            f"{path} is not valid YAML: {' '.join(str(exc).split())}"
-        ) from None
+    raw: Any = read_yaml(path, "config", UtilityConfigError)
     if not isinstance(raw, dict):
         raise UtilityConfigError(f"{path}: expected a mapping of sections at the top level")
     try:

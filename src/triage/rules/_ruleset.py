@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from pydantic_core import ErrorDetails
 
 from triage.contract import TIERS
 from triage.contract.errors import TriageError
+from triage.contract.yaml_files import read_yaml
 from triage.rules._conditions import ConditionError, parse_condition
 from triage.rules._table import ACTION_ID_PATTERN, BUILTIN_IDS, RULE_ID_PATTERN, RULES, Rule
 
@@ -206,12 +206,5 @@ def load_rule_set(path: str | Path | None = None) -> RuleSet:
     if path is None:
         return RuleSet()
     path = Path(path)
-    try:
-        text = path.read_text("utf-8")
-    except OSError as exc:
-        raise RuleConfigError(f"cannot read rules file {path}: {exc.strerror}") from exc
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise RuleConfigError(f"{path} is not valid YAML: {exc}") from exc
+    raw = read_yaml(path, "rules file", RuleConfigError)
     return parse_rule_set(raw, source=str(path))

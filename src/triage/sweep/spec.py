@@ -25,10 +25,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, ValidationError
 
 from triage.contract.errors import TriageError
+from triage.contract.yaml_files import read_yaml
 
 NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98}[A-Za-z0-9])?$")
 """A sweep's name: it names the parent run and its folder under ``reports/`` as written."""
@@ -62,16 +62,7 @@ class SweepFile(BaseModel):
 
 def load_sweep_file(path: Path) -> SweepFile:
     """The sweep file at ``path``, its shape checked; ``SweepError`` names the first problem."""
-    try:
-        text = path.read_text("utf-8")
-    except OSError as exc:
-        raise SweepError(f"{path}: cannot read the sweep file ({exc.strerror})") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        line = f" at line {where.line + 1}" if where is not None else ""
-        raise SweepError(f"{path}: not valid YAML{line}") from None
+    raw = read_yaml(path, "the sweep file", SweepError)
     if not isinstance(raw, dict):
         raise SweepError(f"{path}: expected a mapping with name, question, base, grid, seeds")
     try:

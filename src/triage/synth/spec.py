@@ -8,10 +8,10 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from triage.contract.errors import TriageError
+from triage.contract.yaml_files import parse_yaml
 
 
 def packaged_data(name: str) -> Path:
@@ -207,10 +207,7 @@ def load_spec(path: str | Path | None = None) -> Spec:
         raw_bytes = path.read_bytes()
     except OSError as exc:
         raise SpecError(f"cannot read spec {path}: {exc.strerror}") from exc
-    try:
-        raw = yaml.safe_load(raw_bytes)
-    except yaml.YAMLError as exc:
-        raise SpecError(f"spec {path} is not valid YAML: {exc}") from exc
+    raw = parse_yaml(raw_bytes, path, lambda message: SpecError("spec " + message))
     if not isinstance(raw, dict):
         raise SpecError(f"spec {path}: expected a mapping at the top level")
     try:
