@@ -51,17 +51,6 @@ def _percentiles(seconds: list[float]) -> tuple[float, float]:
     return float(p50), float(p99)
 
 
-def _time(fn, n: int, warmup: int = 50) -> list[float]:
-    for _ in range(warmup):
-        fn()
-    out = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t0)
-    return out
-
-
 def _setup(work: Path, env: dict[str, str]) -> None:
     for cmd, stdin in (
         ([str(BIN / "triage"), "run", str(REPO / "configs" / "ci.yaml"), "--quiet"], None),
@@ -159,7 +148,7 @@ def main() -> None:
                 rounds = 10
                 for _ in range(rounds):
                     for name, fn in runs.items():
-                        timings[name] += _time(fn, args.n // rounds, warmup=5)
+                        timings[name] += live_server.time_calls(fn, args.n // rounds, warmup=5)
         finally:
             server.terminate()
             server.wait(timeout=30)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -51,17 +50,6 @@ PARTIAL_NOTICE = {
 def _percentiles(seconds: list[float]) -> tuple[float, float, float]:
     p50, p95, p99 = np.percentile(np.asarray(seconds) * 1000, [50, 95, 99])
     return float(p50), float(p95), float(p99)
-
-
-def _time(fn, n: int, warmup: int) -> list[float]:
-    for _ in range(warmup):
-        fn()
-    out = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t0)
-    return out
 
 
 def main() -> None:
@@ -119,7 +107,7 @@ def main() -> None:
                 rounds = 10
                 for _ in range(rounds):
                     for name, fn in runs.items():
-                        timings[name] += _time(fn, max(1, counts[name] // rounds), warmup=5)
+                        timings[name] += live_server.time_calls(fn, max(1, counts[name] // rounds), warmup=5)
         finally:
             server.terminate()
             server.wait(timeout=30)

@@ -104,3 +104,15 @@ def memory_kib(pid: int) -> dict[str, int]:
         if key in ("VmRSS", "VmHWM"):
             out[key] = int(value.split()[0])
     return out
+
+
+def time_calls(fn, n: int, warmup: int = 50) -> list[float]:
+    """Seconds of each of ``n`` calls of ``fn``, after ``warmup`` calls not timed."""
+    for _ in range(warmup):
+        fn()
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t0)
+    return out
