@@ -175,7 +175,7 @@ def test_run_with_an_unknown_name_fails_with_one_line_of_packaged_names(tmp_path
     proc = subprocess.run(
         [TRIAGE, "run", "nightly"], cwd=tmp_path, capture_output=True, text=True, timeout=120
     )
-    assert proc.returncode == 1
+    assert proc.returncode == 2  # no such config: a usage mistake
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
     assert "nightly" in lines[0] and "ci_dv" in lines[0] and "intake_urgency" in lines[0]
@@ -187,7 +187,7 @@ def test_run_with_a_missing_path_fails_as_before(tmp_path):
         [TRIAGE, "run", "configs/ci.yaml"], cwd=tmp_path, capture_output=True, text=True,
         timeout=120,
     )  # fmt: skip
-    assert proc.returncode == 1
+    assert proc.returncode == 2  # no config there: a usage mistake (issue 17's convention)
     assert "cannot read config configs/ci.yaml" in proc.stderr
 
 

@@ -173,7 +173,7 @@ def test_promotion_needs_a_reason_and_records_it(local_run):
     assert str(version.version) == "1"
     assert version.tags["champion.reason"] == "reviewed the model card on 2026-11-26"
     missing = _run([TRIAGE, "promote", "99", "--model", MODEL, "--reason", "x"], work, env)
-    assert missing.returncode == 1
+    assert missing.returncode == 2  # no such version: the user's mistake, one error line
 
 
 def test_bad_config_fails_before_anything_runs(tmp_path):

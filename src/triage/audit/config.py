@@ -11,7 +11,7 @@ from triage.contract.errors import InvalidParameter
 from triage.contract.yaml_files import read_yaml
 from triage.features import SENSITIVE_FIELDS
 
-from .errors import BAD_BAND
+from .errors import BAD_BAND, AuditConfigMissing
 
 DEFAULT_CONFIG = Path("configs/audit.yaml")
 DISPARITY_METRICS: tuple[str, ...] = ("flag_rate", "fnr", "fpr", "for", "precision")
@@ -61,7 +61,7 @@ def load_audit_config(path: str | Path | None = None) -> AuditConfig:
     if not path.exists():
         if path == DEFAULT_CONFIG:
             return AuditConfig()
-        raise FileNotFoundError(f"audit config {path} does not exist")
+        raise AuditConfigMissing(path)
     raw = read_yaml(path, "audit config", lambda m: InvalidParameter(m, param="config")) or {}
     raw.pop("audit_version", None)
     return AuditConfig.model_validate(raw)

@@ -53,6 +53,13 @@ STORE_UNREACHABLE = (
 PREDICTIONS_UNREADABLE = "run_id: the test predictions of run {run_id!r} ({path}) could not be read from {uri} ({reason})"
 
 
+class AuditConfigMissing(TriageError, FileNotFoundError):
+    """The audit config named does not exist (``param`` is ``config``)."""
+
+    def __init__(self, path: object) -> None:
+        super().__init__(f"config: audit config {path} does not exist", param="config")
+
+
 class RunUnavailable(TriageError, LookupError):
     """``triage audit --run``: the run id is malformed, unknown, or the run logged no predictions.
 

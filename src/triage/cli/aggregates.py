@@ -160,8 +160,8 @@ def check(
 
     try:
         manifest, problems = check_release(folder)
-    except ReleaseError as exc:
-        raise _fail(exc, 1) from None
+    except ReleaseError as exc:  # a release whose files do not match (1); no folder at all (2)
+        raise _fail(exc, 1 if folder.is_dir() else 2) from None
     except (TriageError, OSError) as exc:
         raise _fail(exc) from None
     if problems:

@@ -16,6 +16,7 @@ from triage.cli.aggregates import aggregates_app
 from triage.cli.audit import audit_app
 from triage.cli.decisions import decisions_app
 from triage.cli.explain import explain
+from triage.cli.one_line_errors import OneLineErrorGroup
 from triage.cli.report import report
 from triage.cli.run import promote, run
 from triage.cli.score import queue, score
@@ -33,6 +34,8 @@ app = typer.Typer(
     # Plain help (click's formatter): it wraps long defaults such as
     # models:/intake-urgency@champion, where rich's panels cut them at 80 columns.
     rich_markup_mode=None,
+    # Every user mistake, click's usage errors included, as one `error:` line, exit 2.
+    cls=OneLineErrorGroup,
 )
 
 app.command()(synth)

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypedDict, cast
+from typing import TYPE_CHECKING, Annotated, TypedDict, TypeVar, cast
 
 import typer
 
@@ -29,6 +29,7 @@ AUDIT_FLAGS = {
     "flag_tiers": "--flag-tiers",
     "reference": "--reference",
     "run_id": "--run",
+    "config": "--config",
 }
 NO_MLFLOW_HINT = "; or pass --no-mlflow to audit without logging"
 
@@ -62,6 +63,16 @@ def _fail(exc: BaseException, hint: str = "") -> typer.Exit:
     return typer.Exit(2)
 
 
+def _audit_config(path: Path | None) -> AuditConfig:
+    """The audit config (``--config``, else the default), or one ``error:`` line, exit 2."""
+    from triage.audit.config import load_audit_config
+
+    try:
+        return load_audit_config(path)
+    except (TriageError, ValueError) as exc:  # missing, unreadable, or a value out of range
+        raise _fail(exc) from None
+
+
 def _tracking_ready(hint: str = NO_MLFLOW_HINT) -> None:
     """Stop with one ``error:`` line, before any work, when the tracking store cannot be used."""
     from triage.audit.errors import TrackingUnavailable
@@ -80,6 +91,8 @@ def _split(value: str | None) -> list[str] | None:
 def _read_table(path: Path):
     import pandas as pd
 
+    if not path.is_file():
+        raise ValueError(f"--scores: no such file: {path}")
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return pd.read_csv(path, low_memory=False)  # whole columns typed: no DtypeWarning
@@ -202,13 +215,12 @@ def audit_command(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from triage.audit.config import load_audit_config
     from triage.audit.label_bias import audit_against_truth
     from triage.audit.report import log_audit
     from triage.cli.printers_audit import print_audit, print_label_bias
 
     try:
-        cfg = load_audit_config(config)
+        cfg = _audit_config(config)
         updates = {k: v for k, v in {"n_boot": n_boot, "min_n": min_n}.items() if v is not None}
         cfg = cfg.model_copy(update=updates)
         if (scores is None) == (run is None):
@@ -267,6 +279,22 @@ def audit_command(
         console.print(f"MLflow run {run_id} (experiment {cfg.experiment})")
 
 
+_N = TypeVar("_N", int, float)
+
+
+def _numbers(value: str, kind: type[_N], flag: str, what: str) -> list[_N]:
+    """A comma-separated option as numbers, or a usage error naming the flag."""
+    items = _split(value)
+    try:
+        if items is None:
+            raise ValueError
+        return [kind(item) for item in items]
+    except ValueError:
+        raise typer.BadParameter(
+            f"expected {what} separated by commas, got {value!r}", param_hint=flag
+        ) from None
+
+
 @audit_app.command()
 def power(
     effects: Annotated[
@@ -290,7 +318,6 @@ def power(
     mlflow_log: Annotated[bool, typer.Option("--mlflow/--no-mlflow")] = True,
 ) -> None:
     """Plant recording biases of given sizes and report how often the audit flags them."""
-    from triage.audit.config import load_audit_config
     from triage.audit.power import MECHANISM_METRIC, power_table
     from triage.cli.printers_audit import print_power_table
     from triage.synth import load_spec
@@ -299,16 +326,13 @@ def power(
         raise typer.BadParameter(
             f"expected one of {list(MECHANISM_METRIC)}", param_hint="--mechanism"
         )
-    cfg = load_audit_config(config)
+    cfg = _audit_config(config)
     if mlflow_log:
         _tracking_ready()
-    effect_list, size_list = _split(effects), _split(sizes)
-    if effect_list is None:
-        raise typer.BadParameter("expected comma-separated numbers", param_hint="--effects")
-    if size_list is None:
-        raise typer.BadParameter("expected comma-separated numbers", param_hint="--sizes")
+    effect_list = _numbers(effects, float, "--effects", "numbers")
+    size_list = _numbers(sizes, int, "--sizes", "whole numbers")
     table = power_table(
-        load_spec(spec), effects=[float(e) for e in effect_list], sizes=[int(s) for s in size_list],
+        load_spec(spec), effects=effect_list, sizes=size_list,
         sims=sims, mechanism=cast("Mechanism", mechanism),  # checked against MECHANISM_METRIC above
         feature=feature, config=cfg, n_boot=n_boot, seed=seed,
     )  # fmt: skip
@@ -328,7 +352,7 @@ def power(
 
 @audit_app.command()
 def mitigate(
-    n: Annotated[int, typer.Option("--n", help="Synthetic notices.")] = 30_000,
+    n: Annotated[int, typer.Option("--n", min=1, help="Synthetic notices.")] = 30_000,
     seed: Annotated[int, typer.Option()] = 0,
     feature: Annotated[
         str, typer.Option(help="Sensitive feature to mitigate on.")
@@ -344,13 +368,12 @@ def mitigate(
     config: Annotated[Path | None, typer.Option(help="Audit config.")] = None,
 ) -> None:
     """Experiments only: ThresholdOptimizer and ExponentiatedGradient, deterministic, one MLflow run each."""
-    from triage.audit.config import load_audit_config
     from triage.audit.mitigation import CONSTRAINTS, log_mitigations, synthetic_mitigation
     from triage.cli.printers_audit import print_audit
 
     if constraints not in CONSTRAINTS:
         raise typer.BadParameter(f"expected one of {list(CONSTRAINTS)}", param_hint="--constraints")
-    cfg = load_audit_config(config)
+    cfg = _audit_config(config)
     _tracking_ready(hint="")  # every mitigation is an MLflow run
     runs = synthetic_mitigation(
         n=n,

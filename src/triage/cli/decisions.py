@@ -105,9 +105,9 @@ def export(
     try:
         rows, report = read_snapshot(store, lambda conn: export_rows(conn, worker_ids=worker_ids))
         write_export(rows, out)
-    except ExportError as exc:
+    except ExportError as exc:  # a broken chain (1), or an --out it cannot write (2)
         _say(error_line(exc, {"out": "--out"}), err=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(2 if exc.param == "out" else 1) from None
     except TriageError as exc:
         raise _store_error(exc) from None
     _say(f"wrote {len(rows)} decisions to {out} (chain intact, head {report.head})")

@@ -38,7 +38,7 @@ def run(
         cfg = load_config(config)
     except ConfigError as exc:  # every problem of the config, each on its own line
         err_console.print(f"error: {exc}", markup=False, highlight=False)
-        raise typer.Exit(1) from None
+        raise typer.Exit(config_exit_code(exc)) from None
     try:
         result = run_pipeline(cfg, config_path=config, console=console, quiet=quiet)
     except ConfigError as exc:
@@ -47,6 +47,14 @@ def run(
     except KeyboardInterrupt:
         exit_interrupted()
     print_run_result(result, console)
+
+
+def config_exit_code(exc: Exception) -> int:
+    """2 when there is no config where the user pointed (a usage mistake), 1 when the
+    config's content is what cannot run."""
+    from triage.experiment.config import ConfigNotFound
+
+    return 2 if isinstance(exc, ConfigNotFound) else 1
 
 
 def exit_interrupted() -> NoReturn:
@@ -74,6 +82,13 @@ def exit_interrupted() -> NoReturn:
     os._exit(128 + signum)
 
 
+def _names_no_such_version(exc: Exception) -> bool:
+    """MLflow says the model or version named does not exist, or is not a version number:
+    the user's mistake (exit 2), not the store's fault."""
+    code = getattr(exc, "error_code", None)
+    return code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE")
+
+
 def promote(
     version: Annotated[str, typer.Argument(help="Model version to promote, e.g. 3.")],
     reason: Annotated[
@@ -95,8 +110,12 @@ def promote(
         )
         raise typer.Exit(2) from None
     except Exception as exc:  # noqa: BLE001 - MLflow's own errors say what is missing
-        err_console.print(f"error: cannot promote {model} version {version}: {exc}", markup=False)
-        raise typer.Exit(1) from None
+        err_console.print(
+            error_line(Exception(f"cannot promote {model} version {version}: {exc}")),
+            markup=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(2 if _names_no_such_version(exc) else 1) from None
     console.print(f"models:/{model}@{alias} -> version {version}", markup=False)
     for key, value in record.items():
         console.print(f"  {key}: {value}", markup=False)

@@ -170,7 +170,7 @@ def queue(
     try:
         cap = load_config(resolve_path(str(config))).tiers.capacity
     except ConfigError as exc:
-        err_console.print(str(exc), markup=False)
+        err_console.print(error_line(exc), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     frame, rejected = _read_valid(notices)
     _refuse_far_past(when, frame)

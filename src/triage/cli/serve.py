@@ -36,11 +36,21 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _open_store(store: Path | None) -> sqlite3.Connection:
-    """The intake store, or one ``error:`` line (a foreign file, a missing key: exit 2)."""
-    from triage.contract.errors import TriageError
-    from triage.decisions import connect
+def _open_store(store: Path | None, *, create: bool = True) -> sqlite3.Connection:
+    """The intake store, or one ``error:`` line (a foreign file, a missing key: exit 2).
 
+    ``create=False`` for the commands that only make sense on a store that exists
+    (listing or disabling logins): a mistyped --store is said, never made a new store.
+    """
+    from triage.contract.errors import TriageError
+    from triage.decisions import DB_NAME, STORE_ENV, connect, store_dir
+
+    folder = store_dir(store)
+    if not create and not (folder / DB_NAME).is_file():
+        raise _fail(
+            f"no intake store at {folder / DB_NAME}: give --store or set {STORE_ENV} "
+            "(triage users add or triage serve creates one)"
+        )
     try:
         return connect(store)
     except TriageError as exc:
@@ -77,7 +87,7 @@ def disable(username: Annotated[str, typer.Argument()], store: StoreOption = Non
     """Disable a login at once (its sessions end; its decisions keep its name)."""
     from triage.decisions.users import UserError, set_active
 
-    conn = _open_store(store)
+    conn = _open_store(store, create=False)
     try:
         set_active(conn, username, False)
     except UserError as exc:
@@ -92,7 +102,7 @@ def list_(store: StoreOption = None) -> None:
     """Logins, when and by whom they were added, and whether they are active."""
     from triage.decisions.users import list_users
 
-    conn = _open_store(store)
+    conn = _open_store(store, create=False)
     try:
         for u in list_users(conn):
             state = "active" if u["active"] else "disabled"

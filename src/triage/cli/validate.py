@@ -36,11 +36,19 @@ def validate(
         raise typer.Exit(
             run_validate_config(path, console=default_console, err_console=default_err_console)
         )
-    raise typer.Exit(run_validate_notices(path, rejects=rejects, console=default_console))
+    raise typer.Exit(
+        run_validate_notices(
+            path, rejects=rejects, console=default_console, err_console=default_err_console
+        )
+    )
 
 
 def run_validate_notices(
-    path: str | os.PathLike[str], *, rejects: Path | None, console: Console
+    path: str | os.PathLike[str],
+    *,
+    rejects: Path | None,
+    console: Console,
+    err_console: Console | None = None,
 ) -> int:
     """Validate a notice file for the CLI; exit code 0 all valid, 1 rows rejected or
     columns refused, 2 file missing or unreadable (one ``error:`` line, never a traceback).
@@ -55,16 +63,19 @@ def run_validate_notices(
     from triage.notices import refused_column_message, validate_notices, write_records
 
     path = Path(path)
+    errors = err_console or console  # `error:` lines: stderr on the command line
     if rejects is not None and Path(rejects).suffix.lower() not in (".jsonl", ".parquet"):
-        console.print(Text(f"error: rejects file must end in .jsonl or .parquet: {rejects}"))
+        errors.print(
+            Text(f"error: rejects file must end in .jsonl or .parquet: {rejects}"), soft_wrap=True
+        )
         return 2
     try:
         result = validate_notices(path)
     except TriageError as exc:  # the file as a whole: missing, a folder, damaged, not UTF-8
-        console.print(Text(error_line(exc), style="red"), soft_wrap=True)
+        errors.print(Text(error_line(exc), style="red"), soft_wrap=True)
         return 2
     except (OSError, ValueError, pa.ArrowException) as exc:  # a backstop: the reader says why
-        console.print(Text(f"error: cannot read {path}: {_cut(exc)}", style="red"), soft_wrap=True)
+        errors.print(Text(f"error: cannot read {path}: {_cut(exc)}", style="red"), soft_wrap=True)
         return 2
 
     console.print(
@@ -92,7 +103,9 @@ def run_validate_notices(
         try:
             write_records(result.rejected, rejects)
         except OSError as exc:
-            console.print(Text(f"error: cannot write {rejects}: {_cut(exc)}", style="red"))
+            errors.print(
+                Text(f"error: cannot write {rejects}: {_cut(exc)}", style="red"), soft_wrap=True
+            )
             return 2
         console.print(Text(f"wrote {result.n_rejected} rejected rows to {rejects}"))
     return 0 if result.ok else 1
@@ -106,14 +119,16 @@ def _cut(exc: BaseException) -> str:
 
 
 def run_validate_config(path: Path, *, console: Console, err_console: Console) -> int:
-    """``triage validate CONFIG.yaml``: 0 and a one-line summary when valid, 1 and every problem when not."""
+    """``triage validate CONFIG.yaml``: 0 and a one-line summary when valid, 1 and every
+    problem when not, 2 when there is no such file."""
+    from triage.cli.run import config_exit_code
     from triage.experiment.config import ConfigError, load_config
 
     try:
         cfg = load_config(path)
-    except ConfigError as exc:
-        err_console.print(str(exc), markup=False, highlight=False)
-        return 1
+    except ConfigError as exc:  # as `triage run` says it: `error:`, every problem on its line
+        err_console.print(f"error: {exc}", markup=False, highlight=False)
+        return config_exit_code(exc)
     enabled = ", ".join(cfg.enabled_candidates())
     console.print(
         f"{path}: valid (config_version {cfg.config_version}, pipeline {cfg.pipeline}, candidates: {enabled})"

@@ -37,6 +37,10 @@ class ConfigError(TriageError, ValueError):
     """A config that cannot run, with every problem's key path."""
 
 
+class ConfigNotFound(ConfigError):
+    """No config where the user pointed: a usage mistake (exit 2), not a config's content."""
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -347,6 +351,8 @@ def parse_config(raw: Any, *, source: str = "config") -> ExperimentConfig:
 
 def load_config(path: str | Path) -> ExperimentConfig:
     path = Path(path)
+    if not path.is_file():
+        raise ConfigNotFound(f"cannot read config {path}: no such file")
     raw = read_yaml(path, "config", ConfigError)
     return parse_config(raw, source=str(path))
 
@@ -382,7 +388,7 @@ def find_config(name_or_path: str | Path) -> Path:
         return path
     if path.name in PACKAGED_CONFIGS:
         return packaged_config(f"{path.name}.yaml")
-    raise ConfigError(
+    raise ConfigNotFound(
         f"config {path.name}: no such file, and not a packaged config "
         f"(packaged: {', '.join(PACKAGED_CONFIGS)})"
     )
