@@ -35,6 +35,7 @@ from triage.synth import generate, load_spec
 
 NO_BOOTSTRAP = AuditConfig(n_boot=0, min_n=1)
 
+
 @pytest.fixture(scope="module")
 def dv_test_period():
     """DV-witness notices with their truth, a noisy P(cgc) and routes at a capacity cut."""
@@ -159,4 +160,25 @@ def test_cli_audits_a_dv_run_by_route_and_logs_the_audit_naming_it(dv_run, tmp_p
     assert audit_run.data.params["audit.flag_rule"] == "route in {cgc}"
     parts = {a.path for a in client.list_artifacts(audit_run.info.run_id, "audit")}
     assert {"audit/true", "audit/recorded", "audit/labels"} <= parts
+    # A miss of a route is under-routing, in the terminal, the logged settings and the card
+    # (issue 17: it said under-triage); the labels' own misses are outcomes never recorded.
+    assert text.count("fnr: false-negative rate (under-routing)") == 2
+    assert "fnr: false-negative rate (never recorded)" in text
+    assert "under-triage" not in text
+    assert audit_run.data.params["audit.decision"] == "route"
+    _the_card_names_a_missed_route_under_routing(client, dv_run)
 
+
+def _the_card_names_a_missed_route_under_routing(client, run_id: str) -> None:
+    from triage.report.reader import read_card_inputs
+    from triage.report.sections.fairness import fairness_section
+
+    inputs = read_card_inputs(client, run_id)
+    for lang, routing, triage in (
+        ("en", "under-routing", "under-triage"),
+        ("ja", "過小振り分け", "過小トリアージ"),
+    ):
+        section = fairness_section(inputs.run, inputs.audit, lang, {})
+        headers = [c for table in section["tables"] for c in table["columns"]]
+        assert sum(routing in c for c in headers) == 2, (lang, headers)  # true and recorded
+        assert not any(triage in c for c in headers), (lang, headers)

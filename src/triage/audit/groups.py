@@ -148,6 +148,7 @@ def prepare(
     """
     y = binary_column(frame, label)
     p = score_column(frame, score) if score is not None else None
+    meta: dict = {}
     if tier is not None and flag_tiers:
         t = _require(frame, tier, "tier")
         if t.isna().any():
@@ -157,6 +158,7 @@ def prepare(
             raise ValueError(UNKNOWN_TIERS.format(column=tier, bad=bad, known=known))
         flagged = t.astype(str).isin(list(flag_tiers)).to_numpy()
         rule = f"{tier} in {{{', '.join(flag_tiers)}}}"
+        meta["decision"] = tier  # what a miss means: under-triage of tiers, under-routing
     elif p is not None and threshold is not None:
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(BAD_THRESHOLD.format(value=threshold))
@@ -180,8 +182,9 @@ def prepare(
             joined = joined + "|" + piece
         groups[" x ".join(parts)] = pd.Categorical(joined)
     return AuditInputs(
-        y=y, flagged=flagged.astype(np.int8), score=p, groups=groups, label=label, rule=rule
-    )
+        y=y, flagged=flagged.astype(np.int8), score=p, groups=groups, label=label, rule=rule,
+        meta=meta,
+    )  # fmt: skip
 
 
 def confusion_counts(inputs: AuditInputs, feature: str) -> np.ndarray:

@@ -28,6 +28,9 @@ from ._audit import AuditResult, _records, audit_inputs
 from .config import DEFAULTS, AuditConfig
 from .groups import COUNT_METRICS, SCORE_METRICS, binary_column, prepare
 
+RECORDED_LABEL = "recorded_label"
+"""The "decision" of the ``labels`` part: the recorded label itself."""
+
 LABEL_METRICS: tuple[str, ...] = ("fnr", "fpr")
 """Label audit metrics: unrecorded harm (1 - detection) and recorded harm that did not happen."""
 
@@ -98,6 +101,7 @@ def audit_against_truth(
     label_inputs = dataclasses.replace(
         inputs, y=y_true, flagged=inputs.y.astype(np.int8), score=None, label=true_label,
         rule=f"{recorded_label} (the recorded label as a flag of the true outcome)",
+        meta={"decision": RECORDED_LABEL},  # its misses: outcomes never recorded
     )  # fmt: skip
     labels = audit_inputs(
         label_inputs, name="labels", model_inputs="(no model)", metrics=LABEL_METRICS, **common

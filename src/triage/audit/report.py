@@ -17,14 +17,19 @@ from matplotlib.figure import Figure
 from triage import labels
 from triage.evaluation.figure_text import figure_text
 from triage.explain.figures import figure_lang
-from triage.labels.catalogue import AUDIT_METRIC_LABELS
+from triage.labels.catalogue import AUDIT_METRIC_LABELS, AUDIT_METRIC_LABELS_BY_DECISION
 
 from ._audit import AuditResult
 from .label_bias import LabelBiasAudit
 
 
 def disparity_figure(
-    disparities: pd.DataFrame, *, band: Sequence[float], name: str, lang: str = "en"
+    disparities: pd.DataFrame,
+    *,
+    band: Sequence[float],
+    name: str,
+    lang: str = "en",
+    decision: str | None = None,
 ) -> Figure:
     """Ratios with intervals per metric against the band (log scale); a matplotlib Figure.
 
@@ -32,6 +37,8 @@ def disparity_figure(
     ``disparities`` of its logged ``audit.json``); ``name`` titles it as given. Drawn at
     audit time and again, in its language, for a model card: fields, groups and metrics
     in ``figure_lang(lang)`` (English when Japanese is asked for and no CJK font is installed).
+    ``decision`` is the audited decision (``settings["decision"]``): a route's misses are
+    under-routing, a tier's under-triage.
     """
     lang = figure_lang(lang)
     d = disparities[~disparities["suppressed"].astype(bool)]
@@ -62,7 +69,7 @@ def disparity_figure(
         )  # fmt: skip
         ax.scatter(ratio, y, c=colour, s=14, zorder=3)
         ax.set_xscale("log")
-        ax.set_title(_metric_label(metric, lang))
+        ax.set_title(audit_metric_label(metric, lang, decision))
         ax.set_yticks(y, labels, fontsize=7)
         ax.invert_yaxis()
     fig.suptitle(figure_text("disparity_title", lang, name=name, low=low, high=high))
@@ -79,8 +86,10 @@ def _row_label(feature: str, group: str, lang: str) -> str:
         return f"{feature}: {group}"
 
 
-def _metric_label(metric: str, lang: str) -> str:
-    pair = AUDIT_METRIC_LABELS.get(metric)
+def audit_metric_label(metric: str, lang: str, decision: str | None = None) -> str:
+    """A metric's words in ``lang`` for the decision audited (its code when it has none)."""
+    pair = AUDIT_METRIC_LABELS_BY_DECISION.get(decision or "", {}).get(metric)
+    pair = pair or AUDIT_METRIC_LABELS.get(metric)
     return metric if pair is None else pair[labels.LANGS.index(lang)]
 
 
@@ -94,7 +103,12 @@ def log_audit_artifacts(result: AuditResult, *, prefix: str | None = None) -> No
     mlflow.log_text(result.groups.to_csv(index=False), f"{p}/groups.csv")
     mlflow.log_text(result.disparities.to_csv(index=False), f"{p}/disparities.csv")
     mlflow.log_text(result.flags.to_csv(index=False), f"{p}/flags.csv")
-    fig = disparity_figure(result.disparities, band=result.settings["band"], name=result.name)
+    fig = disparity_figure(
+        result.disparities,
+        band=result.settings["band"],
+        name=result.name,
+        decision=result.settings.get("decision"),
+    )
     mlflow.log_figure(fig, f"{p}/disparities.png")
     d = result.disparities
     mlflow.log_metrics(

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from triage.audit import AuditResult, LabelBiasAudit
 from triage.audit.groups import METRIC_LABELS
+from triage.audit.report import audit_metric_label
 from triage.notices import is_missing
 
 SHOWN = ("n", "base_rate", "flag_rate", "fnr", "fpr", "for", "precision", "auc", "brier", "ece")
@@ -17,7 +18,7 @@ ABOUT = {
     "recorded": "flags against the recorded labels (what an audit on real data sees)",
     "true": "flags against the true outcomes (synthetic truth)",
     "labels": "the recorded label as a flag of the true outcome: "
-    "FNR = harm never recorded, FPR = harm recorded that did not happen",
+    "FNR = a true outcome never recorded, FPR = an outcome recorded that was not true",
 }
 
 
@@ -36,6 +37,9 @@ def print_audit(result: AuditResult, console: Console) -> None:
     )
     if result.name in ABOUT:
         console.print(f"  ({ABOUT[result.name]})")
+    # What a miss is depends on the decision audited: a tier's is under-triage, a route's
+    # under-routing; said once, as the card and the figure say it.
+    console.print(f"  fnr: {audit_metric_label('fnr', 'en', s.get('decision'))}", markup=False)
     cols = [c for c in SHOWN if c in result.groups.columns]
     table = Table(show_lines=False, title="layer 1: groups (reference marked *)")
     table.add_column("feature")

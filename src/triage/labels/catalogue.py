@@ -564,6 +564,15 @@ AUDIT_METRIC_LABELS: dict[str, tuple[str, str]] = {
 """A fairness audit's metrics, (en, ja): the card's tables and the disparity figure. The
 English is ``triage.audit.groups.METRIC_LABELS``'s (a test keeps them equal)."""
 
+AUDIT_METRIC_LABELS_BY_DECISION: dict[str, dict[str, tuple[str, str]]] = {
+    "route": {"fnr": ("false-negative rate (under-routing)", "偽陰性率（過小振り分け）")},
+    "recorded_label": {"fnr": ("false-negative rate (never recorded)", "偽陰性率（記録漏れ）")},
+}
+"""Where an audited decision gives a metric another meaning: a DV-witness run's routes
+(``route``), whose missed notice is a truly-CGC one sent to the municipality; the
+recorded label judged against the truth (``recorded_label``), whose miss is an outcome
+never recorded."""
+
 FIGURE_TEXT: dict[str, tuple[str, str]] = {
     # reliability diagram
     "reliability_title": ("Reliability", "信頼性図"),

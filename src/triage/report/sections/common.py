@@ -13,7 +13,7 @@ from typing import Any
 
 from triage import labels
 from triage.explain.figures import figure_lang, png
-from triage.report._text import AUDIT_METRICS, FACTS, METRICS, TEXT, TITLES, WORDS, t
+from triage.report._text import FACTS, METRICS, TEXT, TITLES, WORDS, t
 from triage.report.reader import RunRecord
 
 Section = dict[str, Any]
@@ -113,8 +113,11 @@ def tier_name(tier: str, lang: str) -> str:
         return tier
 
 
-def audit_metric_label(metric: str, lang: str) -> str:
-    return t(AUDIT_METRICS, metric, lang) if metric in AUDIT_METRICS else metric
+def audit_metric_label(metric: str, lang: str, decision: str | None = None) -> str:
+    """An audit metric's words for the decision audited (a route's misses: under-routing)."""
+    from triage.audit.report import audit_metric_label as words
+
+    return words(metric, lang, decision)
 
 
 Draw = Callable[[str], Any]

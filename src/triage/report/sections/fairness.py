@@ -12,10 +12,11 @@ from typing import Any
 
 import pandas as pd
 
+from triage.audit.label_bias import RECORDED_LABEL
 from triage.audit.report import disparity_figure
 from triage.audit.runs import PREDICTIONS_PATH
 from triage.contract.columns import RECORDED_HARM
-from triage.report._text import AUDIT_METRICS, TEXT, WORDS, t
+from triage.report._text import TEXT, WORDS, t
 from triage.report.reader import AuditSource, RunRecord
 from triage.report.sections import audit_settings
 from triage.report.sections.common import (
@@ -33,6 +34,7 @@ from triage.report.sections.common import (
     num,
     section,
 )
+from triage.report.sections.routing_run import is_routing_run
 
 AUDITS: tuple[str, ...] = ("true", "recorded", "labels")
 """Parts of a fairness audit the card shows, in order (``audit/{name}/`` in the audit run)."""
@@ -65,7 +67,8 @@ def fairness_section(
     audits: dict[str, Any] = {}
     figure_notes: list[str] = []
     for name in AUDITS:
-        tb, fg, part_notes, data = _audit_part(src, name, lang, figures)
+        decision = _decision(run, src, name)
+        tb, fg, part_notes, data = _audit_part(src, name, lang, figures, decision)
         tables += tb
         figs += fg
         figure_notes += [n for n in part_notes if n not in figure_notes]
@@ -100,6 +103,22 @@ def fairness_section(
     )
 
 
+ROUTE_DECISION = "route"
+"""The decision a DV-witness routing run's audit judges (``audit.decision`` of its audit)."""
+
+
+def _decision(run: RunRecord, src: RunRecord, part: str) -> str | None:
+    """What an audit part judged, which gives its false negatives their name: the recorded
+    label (the ``labels`` part), else as the audit logged it; an audit logged before audits
+    named it judged a routing run's routes, or an intake run's tiers."""
+    if part == "labels":
+        return RECORDED_LABEL
+    logged = src.params.get("audit.decision")
+    if logged:
+        return logged
+    return ROUTE_DECISION if is_routing_run(run) else None
+
+
 def _no_audit(run: RunRecord, lang: str) -> str:
     """What to do about a missing audit: run it when the run logged its test predictions,
     else make the run again (an audit of a run without them cannot work)."""
@@ -122,7 +141,7 @@ def disparities(src: RunRecord, part: str) -> dict[tuple[str, str, str], dict[st
 
 
 def _audit_part(
-    src: RunRecord, name: str, lang: str, figures: Figures
+    src: RunRecord, name: str, lang: str, figures: Figures, decision: str | None
 ) -> tuple[list[Table], list[dict[str, str]], list[str], dict[str, Any]]:
     """One audit part (true / recorded / labels): its flags, its group table and its figure
     (with the figure's notes), as logged."""
@@ -158,7 +177,7 @@ def _audit_part(
                     field_label(f["feature"], lang),
                     group_label(f["feature"], f["group"], lang),
                     group_label(f["feature"], f["reference"], lang),
-                    audit_metric_label(f["metric"], lang),
+                    audit_metric_label(f["metric"], lang, decision),
                     t(
                         WORDS,
                         "versus",
@@ -190,7 +209,7 @@ def _audit_part(
         {
             "caption": f"{title}: {t(WORDS, 'groups', lang)}",
             "columns": [t(WORDS, "feature", lang), t(WORDS, "group", lang)]
-            + [t(AUDIT_METRICS, c, lang) for c in cols],
+            + [audit_metric_label(c, lang, decision) for c in cols],
             "rows": shown,
         }
     )
@@ -202,7 +221,7 @@ def _audit_part(
             f"audit/{logged}/disparities.png",
             figures,
             lang,
-            draw=_drawing(src, f"audit/{logged}/audit.json", title),
+            draw=_drawing(src, f"audit/{logged}/audit.json", title, decision),
         )
         if key:
             figs.append({"key": key, "caption": t(TEXT, "caption_disparities", lang, part=title)})
@@ -210,7 +229,9 @@ def _audit_part(
     return tables, figs, notes, data
 
 
-def _drawing(src: RunRecord, path: str, title: str) -> tuple[str, Draw] | None:
+def _drawing(
+    src: RunRecord, path: str, title: str, decision: str | None
+) -> tuple[str, Draw] | None:
     """The disparity figure drawn from the part's logged ``audit.json``, if it holds its data."""
     logged = src.json(path) or {}
     band = (logged.get("settings") or {}).get("band")
@@ -218,4 +239,6 @@ def _drawing(src: RunRecord, path: str, title: str) -> tuple[str, Draw] | None:
     if not rows or not band:
         return None
     table = pd.DataFrame(rows)
-    return path, lambda lang: disparity_figure(table, band=band, name=title, lang=lang)
+    return path, lambda lang: disparity_figure(
+        table, band=band, name=title, lang=lang, decision=decision
+    )
