@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import tempfile
 import time
 import traceback
@@ -30,6 +31,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from threadpoolctl import threadpool_limits
 
 from triage.contract.threads import thread_budget
 from triage.sweep import tags
@@ -65,6 +68,8 @@ class CellOutcome:
     error: str | None  # one line
     seconds: float  # the whole task on the worker
     pipeline_seconds: float  # of which the pipeline itself (0 when it failed)
+    pipeline_cpu_seconds: float = 0.0  # the CPU time its process spent meanwhile, all threads
+    process: str = ""  # host:pid of the worker process that ran it (its first cell pays imports)
 
     @property
     def failed(self) -> bool:
@@ -109,14 +114,18 @@ def run_cell(task: CellTask) -> CellOutcome:
     )  # fmt: skip
     run_id = run.info.run_id
     beat = Heartbeat(lambda: client.set_tag(run_id, HEARTBEAT_TAG, stamp(now_utc()))).start()
-    pipeline_seconds = 0.0
+    pipeline_seconds = pipeline_cpu = 0.0
     try:
         cfg = parse_config(task.config, source=f"cell {task.cell_id}")
         with tracking_at(task.tracking_uri):
             with into_run(run_id, register=False), _reports_folder(task.reports) as reports:
-                begun = time.perf_counter()
-                run_pipeline(cfg, quiet=True, reports=reports)
+                begun, begun_cpu = time.perf_counter(), time.process_time()
+                # BLAS and OpenMP pools of a forked worker were sized in the sweep's process:
+                # held to the worker's share here, as a spawned worker's environment would.
+                with threadpool_limits(limits=thread_budget()):
+                    run_pipeline(cfg, quiet=True, reports=reports)
                 pipeline_seconds = time.perf_counter() - begun
+                pipeline_cpu = time.process_time() - begun_cpu
             if task.audit is not None:
                 audit_cell(client, run_id, task.cell_id, task.audit)
     except Exception as exc:  # noqa: BLE001 - any failure is the cell's result; the rest go on
@@ -130,7 +139,10 @@ def run_cell(task: CellTask) -> CellOutcome:
         raise
     finally:
         beat.stop()
-    return CellOutcome(task.cell_id, run_id, "FINISHED", None, _since(started), pipeline_seconds)
+    return CellOutcome(
+        task.cell_id, run_id, "FINISHED", None, _since(started), pipeline_seconds, pipeline_cpu,
+        process=f"{socket.gethostname()}:{os.getpid()}",
+    )  # fmt: skip
 
 
 @contextmanager

@@ -25,7 +25,13 @@ from typing import Any
 from triage.sweep import tags
 from triage.sweep.cell_run import CellOutcome, CellTask, error_line, run_cell
 from triage.sweep.cells import Cell, Sweep
-from triage.sweep.cluster import check_shared_store, dask_client, slots
+from triage.sweep.cluster import (
+    check_shared_store,
+    dask_client,
+    slots,
+    warm_up,
+    worker_start_method,
+)
 from triage.sweep.parent_run import (
     ParentRun,
     check_not_running,
@@ -88,6 +94,8 @@ def run_sweep(
     done = finished_digests(client, experiment_id, earlier) if earlier else set()
     todo = [cell for cell in sweep.cells if cell.digest not in done]
     skipped = tuple(cell.id for cell in sweep.cells if cell.digest in done)
+    if todo and scheduler is None and worker_start_method() == "fork":
+        warm_up(cell.config.pipeline for cell in todo)
     parent: ParentRun | None = None
     try:  # no cluster is started when nothing is left to run (a resume of a complete sweep)
         with dask_client(scheduler, workers) if todo else nullcontext(None) as dask:
