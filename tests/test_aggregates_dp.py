@@ -99,13 +99,19 @@ def test_every_margin_two_tables_share_agrees_exactly(release, agency):
 
 
 def test_the_release_stays_close_to_the_records(release, agency):
-    # Noise of stddev σ per cell, then a model consistent with every table:
-    # no cell should be off by more than a few σ.
+    # Noise of stddev σ per cell, then one model made consistent with every table: the
+    # cells are off by about σ on average (raw noise alone: 0.8σ), and the consistency can
+    # move a cell further. Over 24 releases of these tables (74 cells) the mean was
+    # 0.66-1.35σ and the worst cell 2.1-6.8σ; a bound of 6σ on every cell failed 2 in 24.
     records, domain = agency
     sigma = release.budget["noise_stddev"]
-    for t in release.tables:
-        exact = tabulate(records, domain, t.attributes).counts()
-        assert np.abs(t.counts() - exact).max() < 6 * sigma, t.name
+    errors = {
+        t.name: np.abs(t.counts() - tabulate(records, domain, t.attributes).counts())
+        for t in release.tables
+    }
+    assert np.concatenate(list(errors.values())).mean() < 2 * sigma
+    for name, error in errors.items():
+        assert error.max() < 12 * sigma, name
 
 
 def test_two_releases_of_the_same_records_differ(release, agency):
