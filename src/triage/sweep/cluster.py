@@ -128,11 +128,11 @@ def warm_up(pipelines: Iterable[str]) -> None:
     """Import the pipelines ``pipelines`` names and what their runs load later (MLflow's
     scikit-learn flavour, skops), so that workers forked from this process have them."""
     from triage.pipelines import load_pipeline
+    from triage.tracking import preload_model_logging
 
     for name in sorted(set(pipelines)):
         load_pipeline(name)
-    import mlflow.sklearn  # noqa: F401
-    import skops.io  # noqa: F401 - walks scikit-learn's estimators when first imported
+    preload_model_logging()
 
 
 def cores_per_worker(workers: int) -> int:

@@ -239,6 +239,13 @@ class LoggedModel:
     sha256: str  # of model.skops, recorded on the version it becomes
 
 
+def preload_model_logging() -> None:
+    """Import what logging a model loads on first use (MLflow's scikit-learn flavour; skops,
+    whose import walks every scikit-learn estimator): for processes forked from this one."""
+    import mlflow.sklearn  # noqa: F401
+    import skops.io  # noqa: F401
+
+
 def log_model(pipeline: Any) -> LoggedModel:
     """Log the scoring pipeline to the active run (skops format, signature, a made-up example).
 
@@ -380,6 +387,7 @@ __all__ = [
     "json_frame",
     "log_and_register",
     "log_model",
+    "preload_model_logging",
     "mark_stale_runs",
     "notice_features_step",
     "notice_signature",
