@@ -206,6 +206,17 @@ def test_python_api_gives_the_same_records_as_the_cli(champion, monkeypatch):
     assert api == [json.loads(line) for line in cli.stdout.splitlines()[:50]]
 
 
+def test_a_missing_routing_model_names_itself_in_the_promote_hint(champion):
+    """The note about a routing model that is not there says how to promote that model
+    (named, so that the command as printed never moves the urgency champion)."""
+    absent = "dv-witness-routing-absent"
+    proc = _run([TRIAGE, "score", str(SAMPLE), "--as-of", AS_OF, *MODEL,
+                 "--routing-model", f"models:/{absent}@champion"], champion, _env(champion))  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    (note,) = [line for line in proc.stderr.splitlines() if line.startswith("note:")]
+    assert f"triage promote VERSION --model {absent} --reason" in note
+
+
 @pytest.fixture(scope="module")
 def routed(champion):
     """The champion plus a promoted DV-witness routing model."""

@@ -34,14 +34,25 @@ def _load_scorer(model: str, routing_model: str | None, rules: Path | None):
         raise typer.Exit(2) from None
 
 
+def _registered_name(model_uri: str, default: str) -> str:
+    """``NAME`` of ``models:/NAME@alias`` or ``models:/NAME/3``; ``default`` for another URI."""
+    prefix = "models:/"
+    if not model_uri.startswith(prefix):
+        return default
+    name = model_uri[len(prefix) :].split("@", 1)[0].split("/", 1)[0]
+    return name or default
+
+
 def _note_missing_routing(scorer, frame, routing_model: str | None) -> None:
     if routing_model and scorer.routing is None and (frame["notice_kind"] == "dv_witness").any():
+        model = _registered_name(routing_model, ROUTING_MODEL)
         err_console.print(
             f"note: {routing_model} not found; DV-witness notices are sorted by the urgency "
             "model and the rules only (to use one, promote a version: "
-            f"{promote_command('VERSION', ROUTING_MODEL)})",
+            f"{promote_command('VERSION', model)})",
             markup=False,
             highlight=False,
+            soft_wrap=True,  # one line: the command in it is copied as printed
         )
 
 
