@@ -5,9 +5,11 @@ guard (tests/checkout_guard.py): a test that writes into the checkout's ./mlflow
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,6 +34,21 @@ ENABLE_HINT = (
 
 def pytest_configure(config: pytest.Config) -> None:
     register(config, REPO)
+    pytest.raises = raises_that_can_fail  # type: ignore[assignment]
+
+
+_PYTEST_RAISES = pytest.raises
+
+
+def raises_that_can_fail(*args: Any, match: Any = None, **kwargs: Any) -> Any:
+    """``pytest.raises``, refusing a ``match`` pattern that matches every message (``""``,
+    ``".*"``, one built at run time from an empty string): such a check cannot fail on the
+    message. ``test_raises_can_fail.py`` finds the literal ones before any test runs."""
+    if match is not None and re.search(match, "") is not None:
+        raise AssertionError(
+            f"pytest.raises(match={match!r}) matches any message: the check cannot fail"
+        )
+    return _PYTEST_RAISES(*args, match=match, **kwargs)
 
 
 LONGEST_FIRST = ("test_readme_commands.py", "test_wheel.py", "test_sweep_dask.py")

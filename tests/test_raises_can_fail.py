@@ -46,3 +46,15 @@ def test_no_test_matches_any_message():
         for line, pattern in patterns_that_match_anything(path.read_text("utf-8"))
     }
     assert found == {}
+
+
+def test_a_pattern_built_at_run_time_that_matches_anything_fails_the_test():
+    """The literal check above cannot see a pattern made while the test runs; the
+    ``pytest.raises`` every test calls (conftest.py) refuses it then."""
+    import pytest
+
+    prefix = ""  # e.g. a message prefix that came out empty
+    with pytest.raises(AssertionError, match="matches any message"):
+        pytest.raises(ValueError, match=prefix)
+    with pytest.raises(ValueError, match="^bad"):
+        raise ValueError("bad value")
