@@ -36,10 +36,13 @@ def _load_scorer(model: str, routing_model: str | None, rules: Path | None):
 
 def _registered_name(model_uri: str, default: str) -> str:
     """``NAME`` of ``models:/NAME@alias`` or ``models:/NAME/3``; ``default`` for another URI."""
-    prefix = "models:/"
-    if not model_uri.startswith(prefix):
+    from triage.contract.errors import InvalidParameter
+    from triage.scoring.scorer import parse_models_uri
+
+    try:
+        name = parse_models_uri(model_uri)[0]
+    except InvalidParameter:
         return default
-    name = model_uri[len(prefix) :].split("@", 1)[0].split("/", 1)[0]
     return name or default
 
 

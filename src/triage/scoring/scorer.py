@@ -83,7 +83,7 @@ class LoadedModel:
         return unwrap(self.pipeline)
 
 
-def _parse_models_uri(uri: str) -> tuple[str, str | None, str | None]:
+def parse_models_uri(uri: str) -> tuple[str, str | None, str | None]:
     """``models:/name@alias`` or ``models:/name/version`` → (name, alias, version)."""
     if not uri.startswith("models:/"):
         raise InvalidParameter(
@@ -115,7 +115,7 @@ def load_model(uri: str, *, required: bool = True) -> LoadedModel | None:
     from triage.tracking import LOCAL_STORE, has_local_store, use_tracking
     from triage.tracking.version_readiness import missing_cut_points
 
-    name, alias, version = _parse_models_uri(uri)
+    name, alias, version = parse_models_uri(uri)
     if not has_local_store():
         if not required:
             return None  # scoring never creates a store as a side effect

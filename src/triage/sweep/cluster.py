@@ -11,9 +11,9 @@ a file store) is refused before anything runs, naming what to use instead.
 On Linux the LocalCluster's workers are forked from the sweep's own process
 (``worker_start_method``), which has imported the cells' pipelines first
 (``warm_up``): a spawned worker would import the whole library again and pay its
-first-use costs (scikit-learn's walk in skops, MLflow's package scan) before its
-first cell, about 4 s a worker and 1.6 s of overhead a cell in the 8-cell benchmark
-(0.2 s forked). The process is then quiet: no pipeline runs in it, and the
+first-use costs (scikit-learn's walk in skops, MLflow's package scan): in the 8-cell
+benchmark its first cell took 10.7 CPU-s against 6.8 for the later ones, and the
+sweep's overhead was 1.6 s a cell (0.13 s forked). The process is then quiet: no pipeline runs in it, and the
 workers set their own thread budget. Dask's own setting
 (``DASK_DISTRIBUTED__WORKER__MULTIPROCESSING_METHOD``) wins when it is given.
 """

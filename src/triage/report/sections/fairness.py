@@ -16,6 +16,7 @@ from triage.audit.label_bias import RECORDED_LABEL
 from triage.audit.report import disparity_figure
 from triage.audit.runs import PREDICTIONS_PATH
 from triage.contract.columns import RECORDED_HARM
+from triage.experiment.routing_log import ROUTE_DECISION
 from triage.report._text import TEXT, WORDS, t
 from triage.report.reader import AuditSource, RunRecord
 from triage.report.sections import audit_settings
@@ -101,10 +102,6 @@ def fairness_section(
     return section(
         "fairness", lang, notes=notes, facts=facts, tables=tables, figures=figs, data=data
     )
-
-
-ROUTE_DECISION = "route"
-"""The decision a DV-witness routing run's audit judges (``audit.decision`` of its audit)."""
 
 
 def _decision(run: RunRecord, src: RunRecord, part: str) -> str | None:
