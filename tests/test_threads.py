@@ -42,3 +42,55 @@ def test_a_lightgbm_fit_and_a_bootstrap_give_the_same_numbers_on_one_thread(monk
     one = run()
     np.testing.assert_array_equal(every_core[0], one[0])
     pd.testing.assert_frame_equal(every_core[1], one[1])
+
+
+def test_holding_lowers_the_budget_while_its_block_runs_and_never_below_one(monkeypatch):
+    from triage.contract.threads import holding
+
+    monkeypatch.setenv(THREADS_ENV, "3")
+    with holding(1):
+        assert thread_budget() == 2
+        with holding(5):
+            assert thread_budget() == 1
+        assert thread_budget() == 2
+    assert thread_budget() == 3
+    with pytest.raises(RuntimeError, match="inside"), holding(1):
+        raise RuntimeError("inside")
+    assert thread_budget() == 3
+
+
+def test_candidates_fitted_beside_each_other_are_those_fitted_one_after_another(monkeypatch):
+    """The single-threaded fits run in the background while LightGBM scores the calibration
+    window on the cores left; with one thread everything runs in turn. Same candidates."""
+    from triage.experiment.config import find_config, load_config
+    from triage.experiment.data import load_data
+    from triage.experiment.training import fit_candidates
+    from triage.features import NoticeFeatures
+
+    ci = load_config(find_config("ci"))
+    raw = ci.model_dump(mode="json")
+    raw["candidates"]["lightgbm"]["params"]["num_threads"] = 2  # the CI config's is 1: no overlap
+    cfg = type(ci).model_validate(raw)
+    assert {"lightgbm", "scorecard", "checklist"} <= set(cfg.enabled_candidates())
+    data = load_data(cfg.data, seed=cfg.seed)
+    features = NoticeFeatures().fit(data.notices)
+    X = features.transform(data.notices)
+    y = data.truth["recorded_harm_90d"].to_numpy(int)
+    names = list(features.get_feature_names_out())
+    half = len(X) // 2
+
+    def fitted() -> dict:
+        return fit_candidates(cfg, X[:half], y[:half], X[half:], y[half:], names)
+
+    monkeypatch.setenv(THREADS_ENV, "2")
+    beside = fitted()
+    monkeypatch.setenv(THREADS_ENV, "1")
+    in_turn = fitted()
+    assert list(beside) == list(in_turn) == list(cfg.enabled_candidates())
+    for name in beside:
+        np.testing.assert_array_equal(beside[name].raw_cal, in_turn[name].raw_cal)
+        np.testing.assert_array_equal(beside[name].risk_cal, in_turn[name].risk_cal)
+    np.testing.assert_array_equal(
+        beside["scorecard"].model.points_, in_turn["scorecard"].model.points_
+    )
+    assert thread_budget() == 1  # nothing left held

@@ -10,13 +10,34 @@ it: the bootstraps draw per chunk from fixed seeds, LightGBM runs deterministic.
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 THREADS_ENV = "TRIAGE_THREADS"
 
+_held = 0  # threads taken by the pipeline's own single-threaded work in the background
+_held_lock = threading.Lock()
+
 
 def thread_budget() -> int:
-    """``TRIAGE_THREADS`` when it is a positive integer, else the machine's cores."""
+    """``TRIAGE_THREADS`` when it is a positive integer, else the machine's cores; fewer
+    (at least 1) while ``holding`` blocks run."""
     value = os.environ.get(THREADS_ENV, "").strip()
-    if value.isdigit() and int(value) > 0:
-        return int(value)
-    return os.cpu_count() or 1
+    share = int(value) if value.isdigit() and int(value) > 0 else os.cpu_count() or 1
+    return max(1, share - _held)
+
+
+@contextmanager
+def holding(threads: int = 1) -> Iterator[None]:
+    """``thread_budget()`` is ``threads`` lower while the block runs: the block starts
+    single-threaded work in a background thread, and threaded work started meanwhile
+    (a LightGBM prediction) should leave it its core instead of stalling on it."""
+    global _held
+    with _held_lock:
+        _held += threads
+    try:
+        yield
+    finally:
+        with _held_lock:
+            _held -= threads

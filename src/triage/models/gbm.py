@@ -108,4 +108,7 @@ class MonotoneLGBM(BinaryClassifier):
         # The booster directly: X is already checked, and the wrapper would warn that
         # the (named) model gets an unnamed array. Booster.predict is typed for every
         # mode (sparse contributions, lists); a dense X and plain prediction give an ndarray.
-        return cast(np.ndarray, self.booster_.predict(X))
+        # With the threads free now (the fit's count may be more than a background fit
+        # leaves): the numbers do not depend on it.
+        threads = min(self.num_threads, thread_budget())
+        return cast(np.ndarray, self.booster_.predict(X, num_threads=threads))
