@@ -64,7 +64,7 @@ def test_candidates_fitted_beside_each_other_are_those_fitted_one_after_another(
     window on the cores left; with one thread everything runs in turn. Same candidates."""
     from triage.experiment.config import find_config, load_config
     from triage.experiment.data import load_data
-    from triage.experiment.training import fit_candidates
+    from triage.experiment.training import TrainedCandidates, fit_candidates
     from triage.features import NoticeFeatures
 
     ci = load_config(find_config("ci"))
@@ -77,10 +77,13 @@ def test_candidates_fitted_beside_each_other_are_those_fitted_one_after_another(
     X = features.transform(data.notices)
     y = data.truth["recorded_harm_90d"].to_numpy(int)
     names = list(features.get_feature_names_out())
-    half = len(X) // 2
+    third = len(X) // 3
+    train, cal, test = slice(0, third), slice(third, 2 * third), slice(2 * third, None)
 
     def fitted() -> dict:
-        return fit_candidates(cfg, X[:half], y[:half], X[half:], y[half:], names)
+        return fit_candidates(
+            cfg, X[train], y[train], X[cal], y[cal], names, X_test=X[test]
+        )  # fmt: skip
 
     monkeypatch.setenv(THREADS_ENV, "2")
     beside = fitted()
@@ -90,7 +93,22 @@ def test_candidates_fitted_beside_each_other_are_those_fitted_one_after_another(
     for name in beside:
         np.testing.assert_array_equal(beside[name].raw_cal, in_turn[name].raw_cal)
         np.testing.assert_array_equal(beside[name].risk_cal, in_turn[name].risk_cal)
+        np.testing.assert_array_equal(beside[name].raw_test, in_turn[name].raw_test)
     np.testing.assert_array_equal(
         beside["scorecard"].model.points_, in_turn["scorecard"].model.points_
     )
     assert thread_budget() == 1  # nothing left held
+    # The test window scored while training is what the packaged models give on it.
+    trained = TrainedCandidates(candidates=beside, chosen="lightgbm", selection={})
+    by_model = trained.predict(X[test])
+    for name, risks in trained.test_risks().items():
+        np.testing.assert_array_equal(risks, by_model[name])
+
+
+def test_test_risks_need_a_test_window_scored_while_training():
+    from triage.experiment.training import Candidate, TrainedCandidates
+
+    empty = np.zeros(0)
+    cand = Candidate(name="m", model=None, calibrated=None, raw_cal=empty, risk_cal=empty)
+    with pytest.raises(ValueError, match=r"no test window was scored while training: \['m'\]"):
+        TrainedCandidates(candidates={"m": cand}, chosen="m", selection={}).test_risks()

@@ -32,6 +32,7 @@ class Candidate:
     calibrated: CalibratedModel  # the model, as fitted, calibrated on the calibration window
     raw_cal: np.ndarray  # the model's own scores on the calibration window
     risk_cal: np.ndarray  # calibrated risks there (predictions are computed once)
+    raw_test: np.ndarray | None = None  # its own scores on the test window, when given
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,14 @@ class TrainedCandidates:
     def predict(self, X: np.ndarray) -> dict[str, np.ndarray]:
         """Calibrated risks of every candidate on ``X``."""
         return {name: c.calibrated.predict_proba(X)[:, 1] for name, c in self.candidates.items()}
+
+    def test_risks(self) -> dict[str, np.ndarray]:
+        """Calibrated risks of every candidate on the test window scored while training
+        (``X_test`` of ``train_candidates``): what ``predict(X_test)`` gives."""
+        missing = [name for name, c in self.candidates.items() if c.raw_test is None]
+        if missing:
+            raise ValueError(f"no test window was scored while training: {missing}")
+        return {name: c.calibrated.calibrate(c.raw_test) for name, c in self.candidates.items()}
 
 
 def candidate_params(cfg: ExperimentConfig, name: str, feature_names: list[str]) -> dict:
@@ -89,16 +98,19 @@ def fit_candidates(
     X_cal: np.ndarray,
     y_cal: np.ndarray,
     feature_names: list[str],
+    X_test: np.ndarray | None = None,
 ) -> dict[str, Candidate]:
-    """Fit and calibrate every enabled candidate; the result in the config's order.
+    """Fit and calibrate every enabled candidate, and score ``X_test`` with each when given;
+    the result in the config's order.
 
     The threaded candidates (LightGBM) are fitted first, one after another, with
     every core: fitting one beside another fit was measured slower on 2 cores
     (LightGBM's threads stall whenever another fit holds a core). The
     single-threaded fits (scorecard, checklist, tree) then run in a background
     thread while the threaded candidates score the calibration window on the cores
-    left (``thread_budget`` is one lower meanwhile): the scorecard's fit on one core
-    used to leave the other idle. Every result is what a fit alone gives.
+    left (``thread_budget`` is one lower meanwhile), and the test window too: the
+    scorecard's fit on one core used to leave the other idle. Every result is what a
+    fit alone gives.
     """
     names = list(cfg.enabled_candidates())
     threaded = [name for name in names if _is_threaded(cfg, name, feature_names)]
@@ -108,15 +120,17 @@ def fit_candidates(
     if single and threaded and thread_budget() > 1:
         with holding(1):
             rest = in_background(
-                "fit", _fit_all, cfg, single, X_train, y_train, X_cal, y_cal, feature_names
+                "fit", _fit_all, cfg, single, X_train, y_train, X_cal, y_cal, feature_names, X_test
             )
             fitted.update(
-                {name: _calibrate(cfg, name, m, X_cal, y_cal) for name, m in models.items()}
+                {name: _calibrate(cfg, name, m, X_cal, y_cal, X_test) for name, m in models.items()}
             )
             fitted.update(rest.result())
     else:
-        fitted.update({name: _calibrate(cfg, name, m, X_cal, y_cal) for name, m in models.items()})
-        fitted.update(_fit_all(cfg, single, X_train, y_train, X_cal, y_cal, feature_names))
+        fitted.update(
+            {name: _calibrate(cfg, name, m, X_cal, y_cal, X_test) for name, m in models.items()}
+        )
+        fitted.update(_fit_all(cfg, single, X_train, y_train, X_cal, y_cal, feature_names, X_test))
     return {name: fitted[name] for name in names}
 
 
@@ -133,9 +147,15 @@ def _fit(
 
 
 def _calibrate(
-    cfg: ExperimentConfig, name: str, model: BaseEstimator, X_cal: np.ndarray, y_cal: np.ndarray
+    cfg: ExperimentConfig,
+    name: str,
+    model: BaseEstimator,
+    X_cal: np.ndarray,
+    y_cal: np.ndarray,
+    X_test: np.ndarray | None,
 ) -> Candidate:
-    """``model`` with its calibration on the calibration window (scored once, kept)."""
+    """``model`` with its calibration on the calibration window (scored once, kept), and its
+    scores on ``X_test`` when given."""
     raw_cal = model.predict_proba(X_cal)[:, 1]
     calibrated = CalibratedModel(model, method=cfg.calibration.method)
     calibrated.fit_scores(raw_cal, y_cal)
@@ -145,6 +165,7 @@ def _calibrate(
         calibrated=calibrated,
         raw_cal=raw_cal,
         risk_cal=calibrated.calibrate(raw_cal),
+        raw_test=None if X_test is None else model.predict_proba(X_test)[:, 1],
     )
 
 
@@ -156,10 +177,13 @@ def _fit_all(
     X_cal: np.ndarray,
     y_cal: np.ndarray,
     feature_names: list[str],
+    X_test: np.ndarray | None,
 ) -> dict[str, Candidate]:
     """``names`` fitted and calibrated one after another."""
     return {
-        name: _calibrate(cfg, name, _fit(cfg, name, X_train, y_train, feature_names), X_cal, y_cal)
+        name: _calibrate(
+            cfg, name, _fit(cfg, name, X_train, y_train, feature_names), X_cal, y_cal, X_test
+        )
         for name in names
     }
 
@@ -171,9 +195,10 @@ def train_candidates(
     X_cal: np.ndarray,
     y_cal: np.ndarray,
     feature_names: list[str],
+    X_test: np.ndarray | None = None,
 ) -> TrainedCandidates:
     """``fit_candidates``, then ``select`` by the config's metric among the config's choices."""
-    candidates = fit_candidates(cfg, X_train, y_train, X_cal, y_cal, feature_names)
+    candidates = fit_candidates(cfg, X_train, y_train, X_cal, y_cal, feature_names, X_test)
     chosen, selection = select(
         candidates, y_cal, metric=cfg.selection.metric, among=cfg.selection.among
     )

@@ -79,10 +79,11 @@ def run(
         X = features.transform(data.notices)
         names = list(features.get_feature_names_out())
         y = route_target(data.truth, cfg.target)
-    with steps("candidates and calibration"):
+    with steps("candidates and calibration"):  # and their scores on the test window
         trained = train_candidates(
-            cfg, X[split.train], y[split.train], X[split.calibration], y[split.calibration], names
-        )
+            cfg, X[split.train], y[split.train], X[split.calibration], y[split.calibration], names,
+            X_test=X[split.test],
+        )  # fmt: skip
         hold_for_fault_test("training")
     with steps("routing cuts"):
         per_day, days = routing.cgc_per_day, split.days("calibration")
@@ -94,7 +95,7 @@ def run(
         test = split.test
         truth_test = data.truth.iloc[test]
         p_harm = truth_test[P_HARM].to_numpy()
-        risks = trained.predict(X[test])
+        risks = trained.test_risks()
         routes = {n: cuts[n].assign(r) for n, r in risks.items()}
         if "dv_checklist" in trained.candidates:  # current practice, on its own rule too
             routes[CHECKLIST_RULE] = trained.candidates["dv_checklist"].model.predict_route(X[test])

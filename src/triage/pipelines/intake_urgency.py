@@ -91,8 +91,8 @@ def run(
         names = list(features.get_feature_names_out())
         target = HARM_TARGETS[cfg.target]
         y_train, y_cal = (truth[w][target].to_numpy(int) for w in ("train", "calibration"))
-    with steps("candidates and calibration"):
-        trained = train_candidates(cfg, X_train, y_train, X_cal, y_cal, names)
+    with steps("candidates and calibration"):  # and their scores on the test window
+        trained = train_candidates(cfg, X_train, y_train, X_cal, y_cal, names, X_test=X_test)
         hold_for_fault_test("training")
     with steps("tier thresholds"):
         cal_days = split.days("calibration")
@@ -103,7 +103,7 @@ def run(
     notices_test, truth_test = notices["test"], truth["test"]
     model = scoring_pipeline(features, trained.best)
     with steps("test predictions"):
-        risks = trained.predict(X_test)
+        risks = trained.test_risks()
         tiers = {n: thresholds[n].assign(r) for n, r in risks.items()}
         if "checklist" in trained.candidates:  # current practice keeps its own tiers
             tiers["checklist"] = trained.candidates["checklist"].model.predict_tier(X_test)
