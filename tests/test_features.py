@@ -72,6 +72,27 @@ def test_dv_fields_do_not_apply_to_general_notices(frame):
         assert (X.loc[dv_unknown, "dv_weapon=unknown"] == 1).all()
 
 
+@pytest.mark.parametrize("encoding", ["strings", "reordered categories", "other categories"])
+def test_general_notices_are_found_whatever_the_kind_column_holds(frame, encoding):
+    # The general rows are read from notice_kind's codes: these must be the schema's,
+    # not the frame's own category order.
+    kind = frame["notice_kind"].astype(str)
+    loose = frame.copy()
+    loose["notice_kind"] = {
+        "strings": kind.astype(object),
+        "reordered categories": kind.astype(pd.CategoricalDtype(["dv_witness", "general"])),
+        "other categories": kind.astype(pd.CategoricalDtype(["x", "dv_witness", "general"])),
+    }[encoding]
+    nf = NoticeFeatures().fit(frame)
+    X = nf.transform(loose)
+    assert np.array_equal(X, nf.transform(frame)) and X.flags.f_contiguous
+    general = (kind == "general").to_numpy()
+    groups = feature_groups(nf.get_feature_names_out())
+    dv = [j for j, f in enumerate(groups.values()) if f in notice_fields().dv_only]
+    assert 0 < general.sum() < len(general) and (X[np.ix_(general, dv)] == 0).all()
+    assert (X[np.ix_(~general, dv)] != 0).any()
+
+
 @pytest.mark.parametrize("include_sensitive", [False, True])
 def test_one_hot_columns_sum_to_one_per_enum(frame, include_sensitive):
     X = _matrix(frame, include_sensitive=include_sensitive)
