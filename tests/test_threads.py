@@ -44,6 +44,19 @@ def test_a_lightgbm_fit_and_a_bootstrap_give_the_same_numbers_on_one_thread(monk
     pd.testing.assert_frame_equal(every_core[1], one[1])
 
 
+def test_a_hold_is_released_once_however_often_it_is_released(monkeypatch):
+    from triage.contract.threads import hold
+
+    monkeypatch.setenv(THREADS_ENV, "4")
+    first, second = hold(1), hold(2)
+    assert thread_budget() == 1
+    first()
+    first()
+    assert thread_budget() == 2
+    second()
+    assert thread_budget() == 4
+
+
 def test_holding_lowers_the_budget_while_its_block_runs_and_never_below_one(monkeypatch):
     from triage.contract.threads import holding
 
@@ -87,6 +100,7 @@ def test_candidates_fitted_beside_each_other_are_those_fitted_one_after_another(
 
     monkeypatch.setenv(THREADS_ENV, "2")
     beside = fitted()
+    assert thread_budget() == 2  # the core held for the background fits is back
     monkeypatch.setenv(THREADS_ENV, "1")
     in_turn = fitted()
     assert list(beside) == list(in_turn) == list(cfg.enabled_candidates())
@@ -112,3 +126,14 @@ def test_test_risks_need_a_test_window_scored_while_training():
     cand = Candidate(name="m", model=None, calibrated=None, raw_cal=empty, risk_cal=empty)
     with pytest.raises(ValueError, match=r"no test window was scored while training: \['m'\]"):
         TrainedCandidates(candidates={"m": cand}, chosen="m", selection={}).test_risks()
+
+
+def test_lightgbm_predicts_by_blocks_what_it_predicts_at_once(monkeypatch):
+    import triage.models.gbm as gbm
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(500, 3))
+    y = (X[:, 0] + rng.normal(size=500) > 0).astype(int)
+    model = gbm.MonotoneLGBM(n_estimators=20, feature_names=["a", "b", "c"]).fit(X, y)
+    monkeypatch.setattr(gbm, "PREDICT_ROWS", 7)
+    np.testing.assert_array_equal(model.predict_proba(X)[:, 1], model.booster_.predict(X))

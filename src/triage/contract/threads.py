@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 THREADS_ENV = "TRIAGE_THREADS"
@@ -22,22 +22,37 @@ _held_lock = threading.Lock()
 
 def thread_budget() -> int:
     """``TRIAGE_THREADS`` when it is a positive integer, else the machine's cores; fewer
-    (at least 1) while ``holding`` blocks run."""
+    (at least 1) while some are held (``hold``)."""
     value = os.environ.get(THREADS_ENV, "").strip()
     share = int(value) if value.isdigit() and int(value) > 0 else os.cpu_count() or 1
     return max(1, share - _held)
 
 
-@contextmanager
-def holding(threads: int = 1) -> Iterator[None]:
-    """``thread_budget()`` is ``threads`` lower while the block runs: the block starts
-    single-threaded work in a background thread, and threaded work started meanwhile
-    (a LightGBM prediction) should leave it its core instead of stalling on it."""
+def hold(threads: int = 1) -> Callable[[], None]:
+    """Lower ``thread_budget()`` by ``threads`` until the function returned is called (once
+    counts): for single-threaded work started in a background thread, which gives its
+    core back when it ends, so that threaded work started meanwhile (a LightGBM
+    prediction) leaves it that core instead of stalling on it."""
     global _held
     with _held_lock:
         _held += threads
+    released = threading.Event()
+
+    def release() -> None:
+        global _held
+        with _held_lock:
+            if not released.is_set():
+                released.set()
+                _held -= threads
+
+    return release
+
+
+@contextmanager
+def holding(threads: int = 1) -> Iterator[None]:
+    """``hold(threads)`` for the duration of the block."""
+    release = hold(threads)
     try:
         yield
     finally:
-        with _held_lock:
-            _held -= threads
+        release()

@@ -14,7 +14,7 @@ from sklearn.base import BaseEstimator
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 from sklearn.pipeline import Pipeline
 
-from triage.contract.threads import holding, thread_budget
+from triage.contract.threads import hold, thread_budget
 from triage.experiment.background import in_background
 from triage.experiment.config import ExperimentConfig
 from triage.features import NoticeFeatures
@@ -107,10 +107,11 @@ def fit_candidates(
     every core: fitting one beside another fit was measured slower on 2 cores
     (LightGBM's threads stall whenever another fit holds a core). The
     single-threaded fits (scorecard, checklist, tree) then run in a background
-    thread while the threaded candidates score the calibration window on the cores
-    left (``thread_budget`` is one lower meanwhile), and the test window too: the
-    scorecard's fit on one core used to leave the other idle. Every result is what a
-    fit alone gives.
+    thread while the threaded candidates score the calibration and test windows on
+    the cores left (``thread_budget`` is one lower until the background fits end;
+    LightGBM predicts by blocks of rows, each with the threads free at its start):
+    the scorecard's fit on one core used to leave the other idle. Every result is
+    what a fit alone gives.
     """
     names = list(cfg.enabled_candidates())
     threaded = [name for name in names if _is_threaded(cfg, name, feature_names)]
@@ -118,14 +119,18 @@ def fit_candidates(
     models = {name: _fit(cfg, name, X_train, y_train, feature_names) for name in threaded}
     fitted: dict[str, Candidate] = {}
     if single and threaded and thread_budget() > 1:
-        with holding(1):
-            rest = in_background(
-                "fit", _fit_all, cfg, single, X_train, y_train, X_cal, y_cal, feature_names, X_test
-            )
-            fitted.update(
-                {name: _calibrate(cfg, name, m, X_cal, y_cal, X_test) for name, m in models.items()}
-            )
+        release = hold(1)  # until the background fits end
+        rest = in_background(
+            "fit", _fit_all, cfg, single, X_train, y_train, X_cal, y_cal, feature_names, X_test
+        )
+        rest.add_done_callback(lambda _: release())
+        fitted.update(
+            {name: _calibrate(cfg, name, m, X_cal, y_cal, X_test) for name, m in models.items()}
+        )
+        try:
             fitted.update(rest.result())
+        finally:
+            release()  # now, not when the callback gets its turn
     else:
         fitted.update(
             {name: _calibrate(cfg, name, m, X_cal, y_cal, X_test) for name, m in models.items()}
