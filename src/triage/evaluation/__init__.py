@@ -15,7 +15,7 @@ Layer: analysis. May import tracking, the domain (tiers), labels, notices and co
 from ._bootstrap import BOOTSTRAP_METRICS, CHUNK_ELEMENTS, bootstrap_intervals, resample_counts
 from ._capacity import top_k_mask, top_k_metrics
 from ._evaluate import evaluate, versus_oracle
-from ._point import auc, base_rate, brier, calibration, ece, log_loss, pr_auc
+from ._point import Ranking, auc, base_rate, brier, calibration, ece, log_loss, pr_auc
 from ._registry import METRICS, Metric
 from ._reliability import reliability_figure, reliability_table
 from ._tiers import over_triage, tier_confusion, under_triage
@@ -29,6 +29,7 @@ __all__ = [
     "resample_counts",
     "METRICS",
     "Metric",
+    "Ranking",
     "auc",
     "base_rate",
     "bootstrap_intervals",

@@ -32,10 +32,11 @@ from threadpoolctl import threadpool_limits
 from triage.contract.threads import thread_budget
 from triage.tiers import tier_codes
 
-from ._capacity import top_k_mask
+from ._capacity import ranked_top_k_mask
 from ._checks import as_binary, as_probability, check_bins, same_length
-from ._tiers import TIERS_WITHOUT_TRUTH, over_triage_flags, under_triage_flags
-from ._weighted import LinearStats, ScoreStats
+from ._point import Ranking, ranking_of
+from ._tiers import TIERS_WITHOUT_TRUTH, triage_flags
+from ._weighted import LinearStats, NoticeGroups, ScoreStats
 
 CHUNK_ELEMENTS = 4_000_000
 """Target size (numbers) of one chunk of the weight matrix: rows = this // n.
@@ -68,37 +69,56 @@ UNKNOWN_TIER_KEY = "tiers given for candidates without scores: {}"
 class _Plan:
     """Everything fixed by the original sample; ``__call__(W)`` gives per-replicate metrics."""
 
-    def __init__(self, y, scores, tiers, true_tiers, k, bins, oracle_key) -> None:
-        self.n = n = len(y)
+    def __init__(self, y, scores, tiers, true_tiers, k, bins, oracle_key, rankings) -> None:
+        self.n = len(y)
         self.names = list(scores)
         self.oracle_key = oracle_key if oracle_key in scores else None
         self.k = k
-        self.stats = LinearStats(n)
-        self.stats.add("weight", np.ones(n))
-        self.stats.add("positives", y)
-        self.scores = {name: ScoreStats(y, p, bins) for name, p in scores.items()}
-        for name, p in scores.items():
-            if k is not None:
+        self.scores = {
+            name: ScoreStats(y, p, bins, ranking=rankings[name]) for name, p in scores.items()
+        }
+        # The 0/1 flags whose weighted counts give the tier and capacity metrics.
+        flags = {"positives": y == 1.0}
+        if k is not None:
+            for name in scores:
                 for ties in ("worst", "best"):
-                    self.stats.add(f"{name}/hits_{ties}", y * top_k_mask(y, p, k, ties=ties))
+                    taken = ranked_top_k_mask(y, rankings[name], k, ties=ties)
+                    flags[f"{name}/hits_{ties}"] = flags["positives"] & taken
         self.tiered = list(tiers)
         if self.tiered:
             codes = tier_codes(true_tiers)
             same_length(y, codes)
             for name, given in tiers.items():  # at least once: self.tiered is non-empty
-                high, under = under_triage_flags(given, codes)
-                low, over = over_triage_flags(given, codes)
-                self.stats.add(f"{name}/under", under)
-                self.stats.add(f"{name}/over", over)
-            self.stats.add("high", high)
-            self.stats.add("low", low)
+                high, under, low, over = triage_flags(given, codes)
+                flags[f"{name}/under"], flags[f"{name}/over"] = under, over
+            flags["high"] = high
+            flags["low"] = low
+        # Counts are summed per group of notices alike in every flag and few-valued score.
+        self.grouped = [name for name, stats in self.scores.items() if stats.grouped]
+        self.groups = NoticeGroups(
+            [flag.astype(np.int64) for flag in flags.values()]
+            + [self.scores[name].group_of for name in self.grouped]
+        )
+        self.stats = LinearStats(self.groups.count)
+        self.stats.add("weight", np.ones(self.groups.count))
+        for name, flag in flags.items():
+            self.stats.add(name, flag[self.groups.first])
 
     def __call__(self, W: np.ndarray) -> dict[tuple[str, str], np.ndarray]:
-        s = self.stats(W)
+        """Metrics under counts ``W`` (B, n) (integers)."""
+        # Converted once for the group sums and the continuous scores' kernel.
+        W = W.astype(np.float64)
+        group_sums = self.groups.sums(W)  # integer-valued: the sums below are exact
+        s = self.stats(group_sums)
         out: dict[tuple[str, str], np.ndarray] = {}
         with np.errstate(invalid="ignore", divide="ignore"):
             for name in self.names:
-                sums = self.scores[name](W)
+                stats = self.scores[name]
+                if stats.grouped:
+                    by_score = self.groups.regroup(group_sums, stats.group_of, stats.groups)
+                    sums = stats.from_group_sums(by_score.astype(np.int64))
+                else:
+                    sums = stats(W, counts=True)
                 out[name, "auc"] = sums.auc
                 out[name, "brier"] = sums.sq_err / s["weight"]
                 out[name, "ece"] = np.abs(sums.ece_gaps).sum(axis=1) / s["weight"]
@@ -150,6 +170,7 @@ def bootstrap_intervals(
     oracle_key: str = "oracle",
     bins: int = 10,
     n_jobs: int | None = None,
+    rankings: dict[str, Ranking] | None = None,
 ) -> pd.DataFrame:
     """Percentile bootstrap intervals of the headline metrics, paired across candidates.
 
@@ -164,7 +185,8 @@ def bootstrap_intervals(
     ``estimate`` (on the original sample), ``low``, ``high``. ``n_boot = 0``
     gives estimates with ``nan`` bounds. Same inputs and seed -> same result,
     whatever ``n_jobs`` (threads; default: all cores), since each chunk of
-    replicates has its own seed spawned from ``seed``.
+    replicates has its own seed spawned from ``seed``. ``rankings``: a ``Ranking`` of
+    some scores, when the caller shares them (the others are sorted here).
     """
     if not 0.0 < level < 1.0:
         raise ValueError(BAD_LEVEL.format(level))
@@ -178,8 +200,18 @@ def bootstrap_intervals(
         raise ValueError(TIERS_WITHOUT_TRUTH)
     if unknown := sorted(set(tiers) - set(scores)):
         raise ValueError(UNKNOWN_TIER_KEY.format(unknown))
+    rankings = dict(rankings or {})
+    for name, p in scores.items():
+        rankings[name] = ranking_of(p, rankings.get(name))
     plan = _Plan(
-        y, scores, tiers, true_tiers, None if k is None else int(k), check_bins(bins), oracle_key
+        y,
+        scores,
+        tiers,
+        true_tiers,
+        None if k is None else int(k),
+        check_bins(bins),
+        oracle_key,
+        rankings,
     )
 
     estimates = plan(np.ones((1, n), dtype=np.int64))

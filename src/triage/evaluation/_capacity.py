@@ -13,6 +13,7 @@ from typing import overload
 import numpy as np
 
 from ._checks import as_binary, check_k, same_length
+from ._point import Ranking
 
 
 def _scores(score) -> np.ndarray:
@@ -36,15 +37,25 @@ def top_k_metrics(y, score, k) -> dict[str, float] | dict[str, np.ndarray]:
     ``precision_at_k_best``. Recall is ``nan`` when y has no positive.
     """
     y, s = as_binary(y), _scores(score)
-    n = same_length(y, s)
+    same_length(y, s)
+    return ranked_top_k_metrics(y, Ranking(s), k)
+
+
+@overload
+def ranked_top_k_metrics(
+    y: np.ndarray, ranking: Ranking, k: int | np.integer
+) -> dict[str, float]: ...
+@overload
+def ranked_top_k_metrics(
+    y: np.ndarray, ranking: Ranking, k: np.ndarray | Sequence[int]
+) -> dict[str, np.ndarray]: ...
+def ranked_top_k_metrics(y, ranking, k) -> dict[str, float] | dict[str, np.ndarray]:
+    """``top_k_metrics`` of checked ``y`` on a score's ``Ranking``."""
+    n = same_length(y, ranking.order)
     ks = check_k(k, n)
-    order = np.argsort(-s, kind="stable")
-    s_sorted, y_sorted = s[order], y[order]
-    cum_pos = np.concatenate([[0.0], np.cumsum(y_sorted)])
-    # For the k-th score t: notices strictly above t, and the tie block [first, last).
-    t = s_sorted[ks - 1]
-    first = np.searchsorted(-s_sorted, -t, side="left")
-    last = np.searchsorted(-s_sorted, -t, side="right")
+    cum_pos = np.concatenate([[0.0], np.cumsum(y[ranking.order])])
+    # The tie block [first, last) of the k-th score: notices above it are all taken.
+    first, last = ranking.tie_block(ks - 1)
     pos_above = cum_pos[first]
     pos_ties = cum_pos[last] - cum_pos[first]
     neg_ties = (last - first) - pos_ties
@@ -72,13 +83,28 @@ def top_k_mask(y, score, k: int, *, ties: str = "worst") -> np.ndarray:
     ``"best"`` the positives; the mask's recall and precision are then those of
     ``top_k_metrics``.
     """
+    y, s = as_binary(y), _scores(score)
+    same_length(y, s)
+    return ranked_top_k_mask(y, Ranking(s), k, ties=ties)
+
+
+def ranked_top_k_mask(
+    y: np.ndarray, ranking: Ranking, k: int, *, ties: str = "worst"
+) -> np.ndarray:
+    """``top_k_mask`` of checked ``y`` on a score's ``Ranking``.
+
+    The same notices as sorting by (score descending, then ``y``, then notice order):
+    the ranking already gives that order except inside the tie block at the cut,
+    which alone is sorted by ``y`` (two full sorts per score and outcome before).
+    """
     if ties not in ("worst", "best"):
         raise ValueError(f"ties must be 'worst' or 'best'; got {ties!r}")
-    y, s = as_binary(y), _scores(score)
-    n = same_length(y, s)
+    n = same_length(y, ranking.order)
     (kk,) = check_k([k], n)
-    secondary = y if ties == "worst" else -y
-    order = np.lexsort((secondary, -s))  # by score descending, then y
+    first, stop = (int(at[0]) for at in ranking.tie_block(np.array([kk - 1])))
+    tied = ranking.order[first:stop]  # in notice order
+    secondary = y[tied] if ties == "worst" else -y[tied]
     mask = np.zeros(n, dtype=bool)
-    mask[order[:kk]] = True
+    mask[ranking.order[:first]] = True
+    mask[tied[np.argsort(secondary, kind="stable")[: kk - first]]] = True
     return mask

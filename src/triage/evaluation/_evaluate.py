@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from ._capacity import top_k_metrics
+from ._capacity import ranked_top_k_metrics
 from ._checks import as_binary, as_probability, same_length
-from ._point import NO_CONVERGENCE, auc, base_rate, brier, calibration, ece, log_loss, pr_auc
-from ._tiers import TIERS_WITHOUT_TRUTH, over_triage, under_triage
+from ._point import (
+    NO_CONVERGENCE,
+    Ranking,
+    base_rate,
+    brier,
+    calibration,
+    ece,
+    log_loss,
+    ranked_auc,
+    ranked_pr_auc,
+    ranking_of,
+)
+from ._tiers import TIERS_WITHOUT_TRUTH, triage_shares
 
 
-def evaluate(y, p, *, tiers=None, true_tiers=None, k=None, bins: int = 10) -> dict[str, float]:
+def evaluate(
+    y, p, *, tiers=None, true_tiers=None, k=None, bins: int = 10, ranking: Ranking | None = None
+) -> dict[str, float]:
     """The flat metric dict of one candidate (names as in ``METRICS``).
 
     Always: ``base_rate``, ``auc``, ``pr_auc``, ``brier``, ``log_loss``, ``ece``
@@ -17,12 +30,14 @@ def evaluate(y, p, *, tiers=None, true_tiers=None, k=None, bins: int = 10) -> di
     int ``k``: ``recall_at_k_worst``, ``recall_at_k_best``,
     ``precision_at_k_worst``, ``precision_at_k_best`` (top ``k`` by ``p``).
     ``cal_slope`` and ``cal_intercept`` are ``nan`` when ``p`` separates ``y``
-    perfectly (no finite fit).
+    perfectly (no finite fit). ``ranking``: ``Ranking(p)`` when the caller shares one
+    between calls on the same score (two outcomes); else ``p`` is sorted here.
     """
     if (tiers is None) != (true_tiers is None):
         raise ValueError(TIERS_WITHOUT_TRUTH)
     y, p = as_binary(y), as_probability(p)
     same_length(y, p)
+    ranking = ranking_of(p, ranking)
     try:
         slope, intercept = calibration(y, p)
     except ValueError as error:
@@ -31,8 +46,8 @@ def evaluate(y, p, *, tiers=None, true_tiers=None, k=None, bins: int = 10) -> di
         slope = intercept = float("nan")  # perfect separation: no finite calibration fit
     out = {
         "base_rate": base_rate(y),
-        "auc": auc(y, p),
-        "pr_auc": pr_auc(y, p),
+        "auc": ranked_auc(y, ranking),
+        "pr_auc": ranked_pr_auc(y, ranking),
         "brier": brier(y, p),
         "log_loss": log_loss(y, p),
         "ece": ece(y, p, bins=bins),
@@ -41,10 +56,9 @@ def evaluate(y, p, *, tiers=None, true_tiers=None, k=None, bins: int = 10) -> di
     }
     if tiers is not None:
         same_length(y, tiers)
-        out["under_triage"] = under_triage(tiers, true_tiers)
-        out["over_triage"] = over_triage(tiers, true_tiers)
+        out.update(triage_shares(tiers, true_tiers))
     if k is not None:
-        out.update(top_k_metrics(y, p, int(k)))
+        out.update(ranked_top_k_metrics(y, ranking, int(k)))
     return out
 
 

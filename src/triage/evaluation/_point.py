@@ -37,13 +37,52 @@ def base_rate(y) -> float:
     return float(as_binary(y).mean())
 
 
-def _counts_above(y: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Positives and negatives scored at or above each distinct score, highest first."""
-    order = np.argsort(-p, kind="stable")
-    p_sorted = p[order]
-    last = np.r_[np.flatnonzero(p_sorted[1:] != p_sorted[:-1]), len(p) - 1]  # of each tie
-    tps = np.cumsum(y[order], dtype=np.float64)[last]
-    return tps, (last + 1) - tps
+class Ranking:
+    """A score sorted once, highest first, shared by every metric that ranks notices.
+
+    ``order`` lists the notices by score descending, ties in notice order (a stable
+    sort); ``sorted`` is the score in that order; ``ends`` the position of the last
+    notice of each block of tied scores. AUC, PR AUC, recall at ``k``, the
+    bootstrap's top-``k`` sets and its score groups all read one ranking, made once
+    for both outcomes: the 1M assessment sorted each score six or seven times per
+    outcome (its point metrics 1.15 -> 0.63 CPU-s, the bootstrap's set-up 0.72 -> 0.30).
+    """
+
+    def __init__(self, score: np.ndarray) -> None:
+        self.order = np.argsort(-score, kind="stable")
+        self.sorted = score[self.order]
+        self.ends = np.r_[np.flatnonzero(self.sorted[1:] != self.sorted[:-1]), len(score) - 1]
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def counts_above(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positives and negatives scored at or above each distinct score, highest first."""
+        tps = np.cumsum(y[self.order], dtype=np.float64)[self.ends]
+        return tps, (self.ends + 1) - tps
+
+    def tie_block(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``[first, stop)``: the positions in ``order`` tied with each of ``positions``."""
+        block = np.searchsorted(self.ends, positions)
+        first = np.where(block > 0, self.ends[np.maximum(block - 1, 0)] + 1, 0)
+        return first, self.ends[block] + 1
+
+    def distinct(self) -> tuple[np.ndarray, np.ndarray]:
+        """``np.unique(score, return_inverse=True)`` from this sort: values ascending."""
+        descending_block = np.zeros(len(self), dtype=np.intp)
+        descending_block[self.ends[:-1] + 1] = 1
+        np.cumsum(descending_block, out=descending_block)
+        inverse = np.empty(len(self), dtype=np.intp)
+        inverse[self.order] = (len(self.ends) - 1) - descending_block
+        return self.sorted[self.ends][::-1].copy(), inverse
+
+
+def ranking_of(p, ranking: Ranking | None) -> Ranking:
+    """``ranking`` when given (it must rank ``p``'s notices), else ``p`` sorted now."""
+    if ranking is None:
+        return Ranking(p)
+    same_length(p, ranking.order)
+    return ranking
 
 
 def auc(y, p) -> float:
@@ -52,8 +91,13 @@ def auc(y, p) -> float:
     The trapezoids under the ROC curve through every distinct score.
     """
     y, p = _inputs(y, p)
+    return ranked_auc(y, Ranking(p))
+
+
+def ranked_auc(y: np.ndarray, ranking: Ranking) -> float:
+    """``auc`` of checked ``y`` on a score's ``Ranking``."""
     both_classes(y, "AUC")
-    tps, fps = _counts_above(y, p)
+    tps, fps = ranking.counts_above(y)
     twice_area = np.diff(fps, prepend=0.0) @ (tps + np.r_[0.0, tps[:-1]])
     return float(twice_area / (2.0 * tps[-1] * fps[-1]))
 
@@ -64,8 +108,13 @@ def pr_auc(y, p) -> float:
     ``sum_k (R_k - R_k-1) P_k`` over the distinct scores, highest first.
     """
     y, p = _inputs(y, p)
+    return ranked_pr_auc(y, Ranking(p))
+
+
+def ranked_pr_auc(y: np.ndarray, ranking: Ranking) -> float:
+    """``pr_auc`` of checked ``y`` on a score's ``Ranking``."""
     both_classes(y, "PR AUC")
-    tps, fps = _counts_above(y, p)
+    tps, fps = ranking.counts_above(y)
     return float(np.diff(tps, prepend=0.0) @ (tps / (tps + fps)) / tps[-1])
 
 
@@ -120,25 +169,28 @@ def calibration(y, p, *, max_iter: int = 50, tol: float = 1e-10) -> tuple[float,
         return float("nan"), float(logit(np.array([y.mean()]))[0] - x[0])
     design = np.column_stack([np.ones_like(x), x])
 
-    def nll(beta: np.ndarray) -> float:
-        eta = design @ beta
+    def nll(eta: np.ndarray) -> float:
         return float(np.sum(np.logaddexp(0.0, eta) - y * eta))
 
+    # The linear predictor of the accepted step is kept for the next gradient: computing
+    # it again from beta gave the same numbers at one more pass over the notices.
     beta = np.array([0.0, 1.0])
-    current = nll(beta)
+    eta = design @ beta
+    current = nll(eta)
     for _ in range(max_iter):
-        mu = 0.5 * (1.0 + np.tanh(0.5 * (design @ beta)))  # stable sigmoid
+        mu = 0.5 * (1.0 + np.tanh(0.5 * eta))  # stable sigmoid
         grad = design.T @ (mu - y)
         hess = (design * (mu * (1.0 - mu))[:, None]).T @ design
         step = np.linalg.solve(hess, grad)
         t = 1.0
         while True:
             trial = beta - t * step
-            value = nll(trial)
+            trial_eta = design @ trial
+            value = nll(trial_eta)
             if value <= current or t < 1e-8:
                 break
             t /= 2.0
-        beta, previous, current = trial, current, value
+        beta, eta, previous, current = trial, trial_eta, current, value
         if np.max(np.abs(t * step)) < tol or abs(previous - current) < tol * (1.0 + abs(current)):
             break
     else:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._checks import as_binary, as_probability, bin_index, check_bins, same_length
+from ._point import Ranking
 
 BAD_WEIGHTS = "weights must be finite, non-negative, of shape (n,) or (B, n)"
 
@@ -54,29 +55,40 @@ class ScoreStats:
 
     ``grouped`` forces a strategy (both give the same numbers); by default notices are
     grouped when distinct scores are few (``GROUPED_MAX_SHARE``). Integer ``W`` (counts)
-    is summed as integers, so AUC is exact; float weights work too.
+    is summed as integers, so AUC is exact; float weights work too. ``ranking``: a
+    ``Ranking`` of ``p`` shared with other metrics (else ``p`` is sorted here).
     """
 
-    def __init__(self, y, p, bins: int = 10, *, grouped: bool | None = None) -> None:
+    def __init__(
+        self, y, p, bins: int = 10, *, grouped: bool | None = None, ranking: Ranking | None = None
+    ) -> None:
         y = np.asarray(y, dtype=np.float64)
         p = np.asarray(p, dtype=np.float64)
         self.n = len(y)
         self.bins = bins
-        values, inverse = np.unique(p, return_inverse=True)
+        ranking = Ranking(p) if ranking is None else ranking
+        values, inverse = ranking.distinct()
         if grouped is None:
             grouped = len(values) <= GROUPED_MAX_SHARE * self.n
         self.grouped = grouped
         if grouped:
             self._init_groups(y, values, inverse)
         else:
-            self._init_sorted(y, p)
+            self._init_sorted(y, p, ranking)
 
     # -- few distinct scores: sums per (score, outcome) group
     def _init_groups(self, y, values, inverse) -> None:
         key = 2 * inverse + (y == 1.0)
-        self._order = np.argsort(key, kind="stable")
+        # The same order from 16-bit keys when they fit: numpy sorts those by radix,
+        # 1.6 ms instead of 12 ms for 171k notices.
+        self._order = np.argsort(key.astype(np.int16) if key.max() < 2**15 else key, kind="stable")
         sorted_key = key[self._order]
-        self._starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
+        starts = np.r_[True, sorted_key[1:] != sorted_key[:-1]]
+        self._starts = np.flatnonzero(starts)
+        # Each notice's (score, outcome) group, numbered as the columns of from_group_sums.
+        self.group_of = np.empty(self.n, dtype=np.int64)
+        self.group_of[self._order] = np.cumsum(starts) - 1
+        self.groups = len(self._starts)
         group_key = sorted_key[self._starts]
         self._value_of = group_key // 2  # each group's index into values
         self._positive = group_key % 2 == 1
@@ -89,8 +101,13 @@ class ScoreStats:
     def _grouped(self, W: np.ndarray) -> ScoreSums:
         acc = _accumulator(W, self.n)
         sums = np.add.reduceat(np.take(W, self._order, axis=1), self._starts, axis=1, dtype=acc)
-        wide = np.int64 if acc is not np.float64 else np.float64
-        pos = np.zeros((W.shape[0], len(self._values)), dtype=wide)
+        return self.from_group_sums(sums.astype(np.int64 if acc is not np.float64 else np.float64))
+
+    def from_group_sums(self, sums: np.ndarray) -> ScoreSums:
+        """The figures from the weights summed per group of ``group_of``: (B, groups), int64
+        (exact AUC) or float64."""
+        wide = np.int64 if sums.dtype.kind in "iu" else np.float64
+        pos = np.zeros((sums.shape[0], len(self._values)), dtype=wide)
         neg = np.zeros_like(pos)
         pos[:, self._value_of[self._positive]] = sums[:, self._positive]
         neg[:, self._value_of[~self._positive]] = sums[:, ~self._positive]
@@ -103,32 +120,49 @@ class ScoreStats:
         return ScoreSums(auc, sq_err, neg @ self._gap_neg + pos @ self._gap_pos)
 
     # -- continuous scores: cumulative weights in score order
-    def _init_sorted(self, y, p) -> None:
+    def _init_sorted(self, y, p, ranking: Ranking) -> None:
         pos = y == 1.0
+        # Both classes in ascending order of p_rank, read off the ranking (p descending):
+        # tied notices may come in another order than sorting p_rank would give them,
+        # which changes no sum below (a cut never falls inside a block of tied scores).
         if pos.sum() > (~pos).sum():  # AUC(y, p) == AUC(1 - y, -p): cumulate the larger class
-            pos, p_rank = ~pos, -p
+            pos, p_rank, ascending = ~pos, -p, ranking.order
         else:
-            p_rank = p
-        neg_idx = np.flatnonzero(~pos)
-        self._neg = neg_idx[np.argsort(p_rank[neg_idx], kind="stable")]
-        neg_sorted = p_rank[self._neg]
-        pos_idx = np.flatnonzero(pos)
+            p_rank, ascending = p, ranking.order[::-1]
+        neg = ascending[~pos[ascending]]
+        neg_sorted = p_rank[neg]
         # the other class in score order too: its reads of the cumulative weights go forward
-        self._pos = pos_idx[np.argsort(p_rank[pos_idx], kind="stable")]
-        p_pos = p_rank[self._pos]
-        self._below = np.searchsorted(neg_sorted, p_pos, side="left")  # with s < s+
-        self._upto = np.searchsorted(neg_sorted, p_pos, side="right")  # with s <= s+
-        self._tied = bool(np.any(self._below != self._upto))
+        pos = ascending[pos[ascending]]
+        p_pos = p_rank[pos]
+        below = np.searchsorted(neg_sorted, p_pos, side="left")  # with s < s+
+        upto = np.searchsorted(neg_sorted, p_pos, side="right")  # with s <= s+
+        self._tied = bool(np.any(below != upto))
+        # The other class reads the cumulative weights of the sorted class at these cuts
+        # only, so the sorted class is summed in runs between cuts and only the runs are
+        # cumulated. One bincount a replicate gives the runs' sums (bins 0..runs-1) and
+        # each weight of the other class (bins runs..): for the oracle (155k negatives in
+        # 16k runs, 16k positives) 9 ms of 23 replicates, where gathering both classes'
+        # weights and cumulating every negative took 21 ms.
+        cuts = np.unique(np.r_[0, below, upto])
+        runs = cuts[cuts < len(neg)]  # run i starts here and ends where run i + 1 starts
+        self._runs = len(runs)
+        self._bin = np.empty(self.n, dtype=np.int64)
+        self._bin[neg] = np.searchsorted(runs, np.arange(len(neg)), side="right") - 1
+        self._bin[pos] = self._runs + np.arange(len(pos))
+        self._bins = self._runs + len(pos)
+        self._below = np.searchsorted(cuts, below)  # column of the cumulated runs to read
+        self._upto = np.searchsorted(cuts, upto)
         self._linear = np.column_stack([(p - y) ** 2, ece_columns(y, p, self.bins)])
 
-    def _sorted(self, W: np.ndarray) -> ScoreSums:
-        acc = _accumulator(W, self.n)
-        cum = np.empty((W.shape[0], len(self._neg) + 1), dtype=acc)
-        cum[:, 0] = 0
-        np.cumsum(np.take(W, self._neg, axis=1), axis=1, dtype=acc, out=cum[:, 1:])
-        wide = np.int64 if acc is not np.float64 else np.float64
-        w_pos = np.take(W, self._pos, axis=1).astype(wide)
-        lower = np.take(cum, self._below, axis=1).astype(wide)
+    def _sorted(self, W: np.ndarray, counts: bool) -> ScoreSums:
+        W = W.astype(np.float64, copy=False)
+        binned = np.stack([np.bincount(self._bin, weights=w, minlength=self._bins) for w in W])
+        if counts:  # integer-valued sums, exact below 2**53
+            binned = binned.astype(np.int64)
+        w_pos = binned[:, self._runs :]
+        cum = np.zeros((W.shape[0], self._runs + 1), dtype=binned.dtype)  # before each cut
+        np.cumsum(binned[:, : self._runs], axis=1, out=cum[:, 1:])
+        lower = np.take(cum, self._below, axis=1)
         if self._tied:  # a tie between a positive and a negative counts one half
             lower += np.take(cum, self._upto, axis=1)
         else:
@@ -136,12 +170,56 @@ class ScoreStats:
         pairs = np.einsum("ij,ij->i", w_pos, lower).astype(np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
             auc = 0.5 * pairs / (w_pos.sum(axis=1, dtype=np.float64) * cum[:, -1])
-        sums = W.astype(np.float64) @ self._linear
+        sums = W @ self._linear
         return ScoreSums(auc, sums[:, 0], sums[:, 1:])
 
-    def __call__(self, W: np.ndarray) -> ScoreSums:
+    def __call__(self, W: np.ndarray, *, counts: bool | None = None) -> ScoreSums:
+        """The figures under weights ``W``. ``counts``: ``W`` holds whole numbers, summed
+        exactly (default: when its dtype is an integer one)."""
         W = np.atleast_2d(W)
-        return self._grouped(W) if self.grouped else self._sorted(W)
+        if counts is None:
+            counts = W.dtype.kind in "iub"
+        return self._grouped(W) if self.grouped else self._sorted(W, counts)
+
+
+class NoticeGroups:
+    """Notices that a list of integer codes does not tell apart, numbered ``0..count-1``.
+
+    A bootstrap statistic that depends on the notices only through such codes (an
+    outcome, a tier, top-``k`` membership, one of a few distinct scores) is a sum
+    over these groups: each replicate's weights are summed per group once, in one
+    ``bincount`` over the notices, and every such statistic reads the few group
+    sums. The 1M assessment has 15,746 groups for its 171,378 test notices; the
+    tier and capacity counts (a matrix product) and the three calibrated scores'
+    sums (a gather and ``reduceat`` each) took about 70 ms a chunk of 23
+    replicates, one pass over the notices each; the groups take about 20 ms.
+    """
+
+    def __init__(self, codes: list[np.ndarray]) -> None:
+        """``codes``: arrays (n,) of non-negative integers."""
+        key = np.zeros(len(codes[0]), dtype=np.int64)
+        size = 1  # the key's values are below this
+        for code in codes:
+            count = int(code.max()) + 1
+            if size * count >= 2**62:  # renumber the groups so far: the key must stay an int64
+                key = np.unique(key, return_inverse=True)[1].astype(np.int64)
+                size = int(key.max()) + 1
+            key = key * count + code
+            size *= count
+        _, self.first, self.of = np.unique(key, return_index=True, return_inverse=True)
+        self.count = len(self.first)  # ``first``: one notice of each group
+
+    def sums(self, W: np.ndarray) -> np.ndarray:
+        """(B, count) float sums of the weights ``W`` (B, n) per group.
+
+        Integer weights give integer-valued sums, exact (below 2**53) in any order.
+        """
+        return np.stack([np.bincount(self.of, weights=w, minlength=self.count) for w in W])
+
+    def regroup(self, sums: np.ndarray, code: np.ndarray, count: int) -> np.ndarray:
+        """Group ``sums`` (B, self.count) summed by a coarser ``code`` (n,) in ``0..count-1``."""
+        code_of_group = code[self.first]
+        return np.stack([np.bincount(code_of_group, weights=s, minlength=count) for s in sums])
 
 
 class LinearStats:
