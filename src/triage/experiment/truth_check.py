@@ -153,13 +153,14 @@ def prefetch_true_effects(
     n: int = TRUTH_N,
     fiscal_year: int | None = None,
     include_sensitive: bool = False,
-) -> None:
+) -> Future:
     """Start ``true_effects`` in a background thread; the later call takes its result.
 
-    They depend on the spec alone, so a pipeline starts them while it draws
-    its data, whose single thread leaves the other core idle.
+    They depend on the spec alone, so a pipeline starts them while it draws its
+    data and builds its features, which leave a core idle part of the time. The
+    ``Future`` says when they are done.
     """
-    _effects(spec, seed, n, fiscal_year, include_sensitive, background=True)
+    return _effects(spec, seed, n, fiscal_year, include_sensitive, background=True)
 
 
 _EFFECTS: dict[tuple, Future] = {}
