@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 
 import pytest
 
-from triage.experiment.background import after, in_background
+from triage.experiment.background import IDLE_NICE, in_background, in_idle_time
 
 
 def test_in_background_runs_in_its_own_named_thread_and_returns_the_result():
@@ -30,19 +32,11 @@ def test_in_background_keeps_the_error_for_whoever_waits():
         in_background("failing", fail).result(timeout=10)
 
 
-def test_after_starts_only_once_the_first_work_is_done_even_if_it_failed():
-    release = threading.Event()
+@pytest.mark.skipif(sys.platform != "linux", reason="a thread's own nice value is Linux's")
+def test_idle_time_work_runs_at_the_lowest_priority_and_leaves_the_callers_alone():
+    def nice() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
 
-    def first():
-        release.wait(timeout=10)
-        raise ValueError("bootstrap failed")
-
-    seen = []
-    earlier = in_background("first", first)
-    later = after(earlier, "second", lambda x: seen.append((x, earlier.done())) or x, 7)
-    assert not later.done() and not seen  # waiting for the first
-    release.set()
-    assert later.result(timeout=10) == 7
-    assert seen == [(7, True)]
-    with pytest.raises(ValueError, match="bootstrap failed"):
-        earlier.result()
+    before = nice()
+    assert in_idle_time("idle", nice).result(timeout=10) == IDLE_NICE
+    assert nice() == before

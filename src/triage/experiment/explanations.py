@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from triage.contract.columns import P_HARM
-from triage.experiment.background import after, in_background
+from triage.experiment.background import in_background, in_idle_time
 from triage.experiment.truth_check import (
     REFIT_ROWS,
     TRUTH_N,
@@ -152,18 +152,17 @@ def start_refits(
     )  # fmt: skip
 
 
-def start_global_step(*args: Any, after_work: Future | None = None, **kwargs: Any) -> Future:
-    """``compute_global_step`` in a background thread; its ``Future`` (a ``GlobalStep``).
+def start_global_step(*args: Any, **kwargs: Any) -> Future:
+    """``compute_global_step`` in a background thread, in idle time; its ``Future`` (a
+    ``GlobalStep``).
 
-    A pipeline starts it once its test predictions are made (LightGBM's own
-    threads are done by then) and logs the result after its run is logged.
-    With ``after_work`` it starts when that is done: the pipeline's bootstrap,
-    which its logging waits for (at 1M notices the bootstrap took 8.3 s beside the
-    explanations, 3.7-4.5 s before them; the whole run took as long either way).
+    A pipeline starts it once its test predictions are made and logs the result after
+    its run is logged. At the lowest priority (``in_idle_time``) it takes only the
+    cores the bootstrap and the logging leave idle: at 1M notices, started after the
+    bootstrap instead, the whole run took 24.5-29.3 s against 23.3-30.0 (noise on
+    this 2-core machine is about that large); the gain is the idle core it fills.
     """
-    if after_work is not None:
-        return after(after_work, "explanations", compute_global_step, *args, **kwargs)
-    return in_background("explanations", compute_global_step, *args, **kwargs)
+    return in_idle_time("explanations", compute_global_step, *args, **kwargs)
 
 
 def log_global_step(

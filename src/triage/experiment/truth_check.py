@@ -56,7 +56,7 @@ import pandas as pd
 from scipy.stats import spearmanr
 
 from triage.contract.threads import thread_budget
-from triage.experiment.background import in_background
+from triage.experiment.background import in_idle_time
 from triage.explain.local import explain
 from triage.explain.pipeline import unwrap
 from triage.features import ALLEGED_FIELD, column_plan
@@ -154,11 +154,12 @@ def prefetch_true_effects(
     fiscal_year: int | None = None,
     include_sensitive: bool = False,
 ) -> Future:
-    """Start ``true_effects`` in a background thread; the later call takes its result.
+    """Start ``true_effects`` in a background thread, in idle time; the later call takes
+    its result (``Future``).
 
-    They depend on the spec alone, so a pipeline starts them while it draws its
-    data and builds its features, which leave a core idle part of the time. The
-    ``Future`` says when they are done.
+    They depend on the spec alone, so a pipeline starts them first; at the lowest
+    priority (``background.in_idle_time``) they use only the cores its own steps leave
+    idle (drawing the data, building features, logging), not the LightGBM fit's.
     """
     return _effects(spec, seed, n, fiscal_year, include_sensitive, background=True)
 
@@ -175,7 +176,7 @@ def _effects(spec, seed, n, fiscal_year, include_sensitive, *, background: bool)
         if future is not None and not (future.done() and future.exception() is not None):
             return future
         if background:
-            _EFFECTS[key] = future = in_background("true-effects", _true_effects, *args)
+            _EFFECTS[key] = future = in_idle_time("true-effects", _true_effects, *args)
             return future
         _EFFECTS[key] = future = Future()
     try:

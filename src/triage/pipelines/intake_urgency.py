@@ -11,11 +11,13 @@ must be ``recorded``, and the evaluation, the capacity curve and the card judge
 the recorded outcomes only (``Dataset.reference``).
 
 Background work stays in ``run``, which holds its ``Future``s and resolves each
-at the step that needs it: the data's fingerprint and the truth check's
-effects before the fits (LightGBM's threads stall on a core held by another
-thread), the bootstrap between logging the model and the test predictions and
-logging the figures, the explanations before the card. The steps are handed
-plain values.
+at the step that needs it: the data's fingerprint when the MLflow run opens,
+the bootstrap between logging the model and the test predictions and logging
+the figures, the explanations before the card. Work whose result is wanted
+only at the end (the truth check's effects, the explanations) runs in idle
+time (``background.in_idle_time``): LightGBM's threads wait for each other at
+every split and stall whenever another thread takes one of their cores. The
+steps are handed plain values.
 
 Registration is the last step, after the run has finished with everything in
 it (figures, test predictions, explanations, card): the version is created
@@ -25,7 +27,6 @@ leaves the alias where it was.
 
 from __future__ import annotations
 
-from concurrent.futures import Future, wait
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -73,18 +74,16 @@ def run(
     check_candidate_params(cfg)
     steps = Steps(console, quiet=quiet)
     spec = synthetic_spec(cfg.data)
-    background: list[Future] = []  # work started before the fits, to be done when LightGBM starts
-    if cfg.explanations.enabled and spec is not None:  # the truth check's effects, meanwhile
-        background.append(prefetch_true_effects(
+    if cfg.explanations.enabled and spec is not None:  # the truth check's effects, in idle time
+        prefetch_true_effects(
             spec, seed=cfg.seed, n=cfg.explanations.truth_n,
             include_sensitive=cfg.features.include_sensitive,
-        ))  # fmt: skip
+        )  # fmt: skip
     with steps("data"):
         data = load_data(cfg.data, seed=cfg.seed)
         check_target(data, cfg.target)
         reference = data.reference  # the truth, or recorded outcomes only
         fingerprinting = fingerprint_in_background(data)  # meanwhile: split and features
-        background.append(fingerprinting)
     with steps("temporal split"):
         split = temporal_split(data.notices["received_at"], **cfg.split.model_dump())
     with steps("features"):  # of the three windows only (the gaps between them are unused)
@@ -97,9 +96,6 @@ def run(
         target = HARM_TARGETS[cfg.target]
         y_train, y_cal = (truth[w][target].to_numpy(int) for w in ("train", "calibration"))
     with steps("candidates and calibration"):  # and their scores on the test window
-        # LightGBM's threads wait for each other at every split: a thread of ours on one of
-        # the cores would stall them, costing more than waiting for it here.
-        wait(background)
         trained = train_candidates(cfg, X_train, y_train, X_cal, y_cal, names, X_test=X_test)
         hold_for_fault_test("training")
     with steps("tier thresholds"):
@@ -126,7 +122,7 @@ def run(
         explained = None  # then the explanations, with the truth check's refits
         if cfg.explanations.enabled:
             explained = start_global_step(
-                model, notices_test, truth_test, after_work=assessment,
+                model, notices_test, truth_test,
                 spec=spec, seed=cfg.seed, X_train=X_train, y_train=y_train,
                 sample=cfg.explanations.sample, truth_n=cfg.explanations.truth_n,
             )  # fmt: skip
