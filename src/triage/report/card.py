@@ -14,7 +14,7 @@ from triage.report._text import TITLES, WORDS, t
 from triage.report.errors import NotAModelRun, check_lang
 from triage.report.reader import CardInputs, RunRecord
 from triage.report.sections.calibration import calibration_section, tiers_section
-from triage.report.sections.common import Figures, Section
+from triage.report.sections.common import Figures, Section, drawn
 from triage.report.sections.comparison import comparison_section
 from triage.report.sections.data import data_section
 from triage.report.sections.explanations import explanations_section
@@ -93,7 +93,7 @@ def assemble_card(inputs: CardInputs, lang: str) -> Card:
             },
         },
         "sections": [s for s in sections if s is not None],
-        "figures": figures,
+        "figures": drawn(figures),
     }
 
 
