@@ -184,7 +184,9 @@ def test_intake_and_dv_runs_log_their_capacity_curve_through_one_function(tmp_pa
     from triage.experiment import capacity_log, routing_log, urgency_log
 
     assert routing_log.log_capacity_curve is capacity_log.log_capacity_curve
-    assert urgency_log.log_capacity_curve is capacity_log.log_capacity_curve
+    # the intake run draws it in a thread of its own, with the pieces log_capacity_curve joins
+    assert urgency_log.draw_capacity_curve is capacity_log.draw_capacity_curve
+    assert urgency_log.log_capacity_drawing is capacity_log.log_capacity_drawing
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     monkeypatch.chdir(tmp_path)  # a new SQLite store's default artefact root is ./mlruns

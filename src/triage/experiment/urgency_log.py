@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from triage.contract.columns import P_HARM
 from triage.experiment.assessment import ORACLE, Assessment
-from triage.experiment.capacity_log import log_capacity_curve
+from triage.experiment.background import in_background
+from triage.experiment.capacity_log import draw_capacity_curve, log_capacity_drawing
 from triage.experiment.run_inputs import RunArtefacts, RunInputs, TestPredictions
 from triage.experiment.run_log import (
     config_text,
@@ -24,9 +25,10 @@ from triage.experiment.run_log import (
     selection_metrics,
 )
 from triage.experiment.training import TrainedCandidates
+from triage.explain.figures import png
 from triage.labels import DECISION_SUPPORT_NOTICE
 from triage.tiers import TierThresholds
-from triage.tracking import LoggedModel, log_model
+from triage.tracking import LoggedModel, log_model, log_png
 
 UrgencyArtefacts = RunArtefacts[TierThresholds]
 
@@ -61,18 +63,19 @@ def log_urgency_model(
     # The data too, so that a model card draws the diagram again in its own language.
     reliability = reliability_data(y, scores, bins=cfg.evaluation.ece_bins)
     mlflow.log_dict(reliability, f"evaluation/reliability_{headline}_outcome.json")
-    fig = reliability_diagram(reliability)
-    mlflow.log_figure(fig, f"evaluation/reliability_{headline}_outcome.png")
-    log_model_tables(mlflow, trained.candidates)
+    # The two figures are drawn in threads of their own while the tables and the model are
+    # logged: matplotlib takes 0.3-0.4 s a figure on the thread that logs the run.
+    reliability_png = in_background("figure", lambda: png(reliability_diagram(reliability)))
     outcomes = {name: test.truth[col].to_numpy(bool) for name, col in reference.outcomes.items()}
-    log_capacity_curve(
-        outcomes,
-        scores,
-        per_day=cfg.tiers.capacity.per_day,
-        days=inputs.split.days("test"),
-        outcome=headline,
-    )
-    return log_model(artefacts.model)
+    capacity = in_background(
+        "figure", draw_capacity_curve, outcomes, scores,
+        per_day=cfg.tiers.capacity.per_day, days=inputs.split.days("test"), outcome=headline,
+    )  # fmt: skip
+    log_model_tables(mlflow, trained.candidates)
+    logged = log_model(artefacts.model)
+    log_png(reliability_png.result(), f"evaluation/reliability_{headline}_outcome.png")
+    log_capacity_drawing(*capacity.result())
+    return logged
 
 
 def log_urgency_assessment(

@@ -246,6 +246,18 @@ def preload_model_logging() -> None:
     import skops.io  # noqa: F401
 
 
+def log_png(image: bytes, artifact_file: str) -> None:
+    """PNG bytes into the active run at ``artifact_file`` (what ``mlflow.log_figure`` writes
+    for a figure, for one drawn elsewhere, in a thread of its own)."""
+    import mlflow
+
+    folder, _, name = artifact_file.rpartition("/")
+    with tempfile.TemporaryDirectory(prefix="triage-figure-") as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(image)
+        mlflow.log_artifact(str(path), folder or None)
+
+
 def log_model(pipeline: Any) -> LoggedModel:
     """Log the scoring pipeline to the active run (skops format, signature, a made-up example).
 
