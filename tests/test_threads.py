@@ -137,3 +137,25 @@ def test_lightgbm_predicts_by_blocks_what_it_predicts_at_once(monkeypatch):
     model = gbm.MonotoneLGBM(n_estimators=20, feature_names=["a", "b", "c"]).fit(X, y)
     monkeypatch.setattr(gbm, "PREDICT_ROWS", 7)
     np.testing.assert_array_equal(model.predict_proba(X)[:, 1], model.booster_.predict(X))
+
+
+def test_lightgbm_calls_wait_for_each_other(monkeypatch):
+    """LightGBM keeps the thread count of its latest call process-wide: two calls side by side
+    with different counts crashed the suite once. Every fit and prediction takes one lock."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import triage.models.gbm as gbm
+
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(300, 2))
+    y = (X[:, 0] > 0).astype(int)
+    model = gbm.MonotoneLGBM(n_estimators=5, feature_names=["a", "b"]).fit(X, y)
+    with ThreadPoolExecutor(2) as pool:
+        with gbm.LIGHTGBM_CALLS:
+            predicting = pool.submit(model.predict_proba, X)
+            fitting = pool.submit(gbm.MonotoneLGBM(n_estimators=5, num_threads=1).fit, X, y)
+            with pytest.raises(TimeoutError):
+                predicting.result(timeout=0.5)
+            assert not fitting.done()
+        assert predicting.result(timeout=30).shape == (300, 2)
+        assert fitting.result(timeout=30).booster_ is not None

@@ -142,7 +142,7 @@ def start_refits(
 
     They need only the training window and the chosen candidate, so a pipeline
     can train them while it logs the run: its logging is single-threaded
-    Python, and the refits are LightGBM on one thread each.
+    Python. The refits run one after another (``refit_importances``).
     """
     positions = sample_positions(len(notices_test), size=sample, seed=seed)
     refit_notices = notices_test.iloc[positions[:REFIT_SAMPLE]]

@@ -35,6 +35,7 @@ from triage.contract import TIERS
 from triage.explain.pipeline import Unwrapped
 from triage.models import ChecklistBaseline, MonotoneLGBM, Scorecard, ShallowTree
 from triage.models.checklist import OPS
+from triage.models.gbm import LIGHTGBM_CALLS
 
 MARGIN_EPS = 1e-6
 """Risks are clipped to [eps, 1 − eps] before the logit (step functions can reach 0 or 1)."""
@@ -54,8 +55,9 @@ def clipped_logit(p: np.ndarray) -> np.ndarray:
 
 def _lightgbm(candidate: MonotoneLGBM, X: np.ndarray, tables: dict) -> Decomposition:
     booster = candidate.booster_
-    contrib = np.asarray(booster.predict(X, pred_contrib=True))  # a union in its types; no copy
-    margin = booster.predict(X, raw_score=True)
+    with LIGHTGBM_CALLS:  # one LightGBM call at a time in the process (see there)
+        contrib = np.asarray(booster.predict(X, pred_contrib=True))  # a union; no copy
+        margin = booster.predict(X, raw_score=True)
     return contrib[:, -1], contrib[:, :-1], np.asarray(margin, dtype=np.float64)
 
 

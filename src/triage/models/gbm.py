@@ -9,6 +9,7 @@ SHAP: ``booster_.predict(X, pred_contrib=True)``).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from numbers import Integral, Real
 from typing import cast
@@ -20,6 +21,13 @@ from sklearn.utils._param_validation import Interval
 from triage.contract.threads import thread_budget
 from triage.features import monotone_constraints
 from triage.models._base import BinaryClassifier
+
+LIGHTGBM_CALLS = threading.RLock()
+"""Held around every LightGBM fit and prediction of the process: LightGBM keeps the thread
+count of its latest call in one process-wide variable (``LGBM_DEFAULT_NUM_THREADS``) and
+sizes per-thread buffers from it, so two calls with different counts in two threads (the
+truth check's one-thread refits beside a two-thread explanation) can overrun them: it
+crashed the test suite once with a segmentation fault."""
 
 PREDICT_ROWS = 32_768
 """Rows per LightGBM prediction call (a call costs well under a millisecond beside them)."""
@@ -100,7 +108,8 @@ class MonotoneLGBM(BinaryClassifier):
             force_row_wise=True,
             verbose=-1,
         )
-        self.estimator_.fit(X, y01.astype(np.int64), feature_name=names)
+        with LIGHTGBM_CALLS:
+            self.estimator_.fit(X, y01.astype(np.int64), feature_name=names)
 
     @property
     def booster_(self) -> lgb.Booster:
@@ -118,5 +127,6 @@ class MonotoneLGBM(BinaryClassifier):
         for start in range(0, len(X), PREDICT_ROWS):
             rows = slice(start, start + PREDICT_ROWS)
             threads = min(self.num_threads, thread_budget())
-            p[rows] = cast(np.ndarray, self.booster_.predict(X[rows], num_threads=threads))
+            with LIGHTGBM_CALLS:
+                p[rows] = cast(np.ndarray, self.booster_.predict(X[rows], num_threads=threads))
         return p
