@@ -71,7 +71,7 @@ contrasts exact notice by notice, so a few thousand notices rank the fields stab
 TOP_K = 5
 
 REFIT_ROWS = 40_000
-"""Training rows per refit (bootstrap): about 1.5 s a LightGBM fit on one thread, under 1 s on two."""
+"""Training rows per refit (bootstrap): about 1.5 s a LightGBM fit on one thread."""
 
 ERRORS = {
     "few_fields": "truth check: fewer than 3 fields have both a model importance and a true effect.",
