@@ -10,6 +10,7 @@ SHAP: ``booster_.predict(X, pred_contrib=True)``).
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Sequence
 from numbers import Integral, Real
 from typing import cast
@@ -21,6 +22,7 @@ from sklearn.utils._param_validation import Interval
 from triage.contract.threads import thread_budget
 from triage.features import monotone_constraints
 from triage.models._base import BinaryClassifier
+from triage.models.bitmask_forest import BitmaskForest
 
 LIGHTGBM_CALLS = threading.RLock()
 """Held around every LightGBM fit and prediction of the process: LightGBM keeps the thread
@@ -31,6 +33,28 @@ crashed the test suite once with a segmentation fault."""
 
 PREDICT_ROWS = 32_768
 """Rows per LightGBM prediction call (a call costs well under a millisecond beside them)."""
+
+FOREST_ROWS = 2_000
+"""From this many rows on, the probabilities come from the booster's trees as bit masks
+(``bitmask_forest``): LightGBM's numbers bit for bit at about an eighth of its CPU time
+(171k rows of a 400-tree model: 0.3-0.45 CPU-s against 2.5). Below it LightGBM's own
+prediction is as quick (1,000 rows: 17 ms either way), and one notice on the intake
+page does not pay the conversion (0.2 s, once per model)."""
+
+_FORESTS: weakref.WeakKeyDictionary[lgb.Booster, BitmaskForest | None] = (
+    weakref.WeakKeyDictionary()
+)
+_FORESTS_BUILT = threading.Lock()
+
+
+def bitmask_forest(booster: lgb.Booster) -> BitmaskForest | None:
+    """The booster's trees as bit masks, converted once per booster (None when its model
+    uses something the masks do not reproduce: LightGBM then predicts)."""
+    with _FORESTS_BUILT:
+        if booster not in _FORESTS:
+            with LIGHTGBM_CALLS:
+                _FORESTS[booster] = BitmaskForest.from_booster(booster)
+        return _FORESTS[booster]
 
 
 class MonotoneLGBM(BinaryClassifier):
@@ -117,6 +141,9 @@ class MonotoneLGBM(BinaryClassifier):
         return self.estimator_.booster_
 
     def _proba1(self, X: np.ndarray) -> np.ndarray:
+        forest = bitmask_forest(self.booster_) if len(X) >= FOREST_ROWS else None
+        if forest is not None:
+            return forest.probability(X)
         # The booster directly: X is already checked, and the wrapper would warn that
         # the (named) model gets an unnamed array. Booster.predict is typed for every
         # mode (sparse contributions, lists); a dense X and plain prediction give an ndarray.
