@@ -34,12 +34,12 @@ crashed the test suite once with a segmentation fault."""
 PREDICT_ROWS = 32_768
 """Rows per LightGBM prediction call (a call costs well under a millisecond beside them)."""
 
-FOREST_ROWS = 2_000
+FOREST_ROWS = 20_000
 """From this many rows on, the probabilities come from the booster's trees as bit masks
-(``bitmask_forest``): LightGBM's numbers bit for bit at about an eighth of its CPU time
-(171k rows of a 400-tree model: 0.3-0.45 CPU-s against 2.5). Below it LightGBM's own
-prediction is as quick (1,000 rows: 17 ms either way), and one notice on the intake
-page does not pay the conversion (0.2 s, once per model)."""
+(``bitmask_forest``): LightGBM's numbers bit for bit at about a sixth of its CPU time
+(171k rows of a 400-tree model: 0.3-0.45 CPU-s against 2.5), once the trees are
+converted (0.2 s, once per model). Fewer rows, as in an explanation's sample (2,000) or
+one notice on the intake page, are quicker with LightGBM than with the conversion."""
 
 _FORESTS: weakref.WeakKeyDictionary[lgb.Booster, BitmaskForest | None] = (
     weakref.WeakKeyDictionary()
