@@ -57,18 +57,13 @@ def test_a_hold_is_released_once_however_often_it_is_released(monkeypatch):
     assert thread_budget() == 4
 
 
-def test_holding_lowers_the_budget_while_its_block_runs_and_never_below_one(monkeypatch):
-    from triage.contract.threads import holding
+def test_holds_never_take_the_budget_below_one_thread(monkeypatch):
+    from triage.contract.threads import hold
 
     monkeypatch.setenv(THREADS_ENV, "3")
-    with holding(1):
-        assert thread_budget() == 2
-        with holding(5):
-            assert thread_budget() == 1
-        assert thread_budget() == 2
-    assert thread_budget() == 3
-    with pytest.raises(RuntimeError, match="inside"), holding(1):
-        raise RuntimeError("inside")
+    release = hold(5)
+    assert thread_budget() == 1
+    release()
     assert thread_budget() == 3
 
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 THREADS_ENV = "TRIAGE_THREADS"
 
@@ -46,13 +45,3 @@ def hold(threads: int = 1) -> Callable[[], None]:
                 _held -= threads
 
     return release
-
-
-@contextmanager
-def holding(threads: int = 1) -> Iterator[None]:
-    """``hold(threads)`` for the duration of the block."""
-    release = hold(threads)
-    try:
-        yield
-    finally:
-        release()
