@@ -110,6 +110,26 @@ def test_float32_values_next_to_each_threshold_go_where_lightgbm_sends_them():
     np.testing.assert_array_equal(forest.raw_score(X32), booster.predict(X32, raw_score=True))
 
 
+def test_integer_input_is_read_as_lightgbm_reads_it():
+    # LightGBM reads a matrix of any other dtype as float32: 2**24 + 1 becomes 2**24.
+    X, y = _data(2000, seed=12)
+    X[:, 1] = np.round(X[:, 1] * 1e6)  # counts around +-1e8, past float32's whole numbers
+    booster = _booster(X, y, num_leaves=15)
+    forest = BitmaskForest.from_booster(booster)
+    assert forest is not None
+    rows = []
+    for tree in booster.dump_model()["tree_info"]:
+        for node in _internal_nodes(tree["tree_structure"]):
+            if node["split_feature"] == 1:  # whole numbers around the threshold
+                for step in range(-8, 9):
+                    row = np.median(X, axis=0)
+                    row[1] = np.floor(node["threshold"]) + step
+                    rows.append(row)
+    assert rows
+    X_int = np.array(rows).astype(np.int64)
+    np.testing.assert_array_equal(forest.probability(X_int), booster.predict(X_int))
+
+
 def test_blocks_of_rows_and_a_sigmoid_other_than_one(monkeypatch):
     monkeypatch.setattr(bitmask, "BLOCK_ROWS", 7)  # blocks that split the rows unevenly
     X, y = _data(1500, seed=5, nan_share=0.1)

@@ -68,3 +68,19 @@ def test_a_path_out_of_the_runs_folder_reads_nothing(logged_run):
     assert (artifacts / ".." / ".." / "outside.txt").is_file()
     for path in ("../../outside.txt", "../outside.txt", "evaluation/../../../outside.txt"):
         assert run.file(path) is None, path
+
+
+def test_a_folder_not_on_disk_is_asked_of_the_client_once(logged_run, monkeypatch):
+    client, run_id, _ = logged_run
+    asked = []
+    listed = client.list_artifacts
+
+    def counted(run, folder=None):
+        asked.append(folder)
+        return listed(run, folder)
+
+    monkeypatch.setattr(client, "list_artifacts", counted)
+    run = read_card_inputs(client, run_id).run  # looks for an audit folder: none
+    for _ in range(3):
+        assert run.file("audit/groups.csv") is None
+    assert asked.count("audit") == 1

@@ -37,7 +37,7 @@ float64 exponent of the survivors' mask, exact below 2**53."""
 BLOCK_ROWS = 32_768
 """Rows evaluated together: enough that NumPy's cost per call is small beside each pass
 over them, few enough that a block's tests (2 bytes a row each) stay in the last-level
-cache (16k to 64k rows measured alike; 8k 40 % slower)."""
+cache (171k rows: 0.32-0.33 s by blocks of 32k or 64k, 15 % more by 16k, 45 % by 8k)."""
 
 _EXPONENT_SHIFT = 52  # float64: the biased exponent sits above 52 mantissa bits
 
@@ -123,7 +123,7 @@ class BitmaskForest:
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise ValueError(f"X must have {self.n_features} columns, got shape {X.shape}")
         if X.dtype not in (np.float32, np.float64):
-            X = X.astype(np.float64)
+            X = X.astype(np.float32)  # as LightGBM reads any other dtype
         X = np.asfortranarray(X)
         score = np.empty(len(X))
         for start in range(0, len(X), BLOCK_ROWS):

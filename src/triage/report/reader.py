@@ -128,13 +128,15 @@ def _record(client: MlflowClient, run: Run) -> RunRecord:
 
     def listing(folder: str) -> list[str]:
         if folder not in listings:
-            listings[folder] = _listed_on_disk(folder_on_disk, folder)
-        if not listings[folder]:  # not on disk: the store's client (a logged model's files)
-            try:
-                listings[folder] = [f.path for f in client.list_artifacts(run_id, folder)]
-            except Exception:  # noqa: BLE001 - a missing folder is "no data"
-                listings[folder] = []
+            listings[folder] = _listed_on_disk(folder_on_disk, folder) or _listed_by(folder)
         return listings[folder]
+
+    def _listed_by(folder: str) -> list[str]:
+        """Not on disk: the store's client (a logged model's files), once a folder."""
+        try:
+            return [f.path for f in client.list_artifacts(run_id, folder)]
+        except Exception:  # noqa: BLE001 - a missing folder is "no data"
+            return []
 
     def fetch(path: str) -> bytes | None:
         folder = path.rsplit("/", 1)[0] if "/" in path else ""
