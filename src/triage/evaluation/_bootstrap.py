@@ -34,6 +34,7 @@ from triage.tiers import tier_codes
 
 from ._capacity import ranked_top_k_mask
 from ._checks import as_binary, as_probability, check_bins, same_length
+from ._integer_sums import count_draws
 from ._point import Ranking, ranking_of
 from ._tiers import TIERS_WITHOUT_TRUTH, triage_flags
 from ._weighted import LinearStats, NoticeGroups, ScoreStats
@@ -106,17 +107,15 @@ class _Plan:
 
     def __call__(self, W: np.ndarray) -> dict[tuple[str, str], np.ndarray]:
         """Metrics under counts ``W`` (B, n) (integers)."""
-        # Converted once for the group sums and the continuous scores' kernel.
-        W = W.astype(np.float64)
-        group_sums = self.groups.sums(W)  # integer-valued: the sums below are exact
-        s = self.stats(group_sums)
+        group_sums = self.groups.sums(W)  # integers: the sums below are exact
+        s = self.stats(group_sums.astype(np.float64))
         out: dict[tuple[str, str], np.ndarray] = {}
         with np.errstate(invalid="ignore", divide="ignore"):
             for name in self.names:
                 stats = self.scores[name]
                 if stats.grouped:
                     by_score = self.groups.regroup(group_sums, stats.group_of, stats.groups)
-                    sums = stats.from_group_sums(by_score.astype(np.int64))
+                    sums = stats.from_group_sums(by_score)
                 else:
                     sums = stats(W, counts=True)
                 out[name, "auc"] = sums.auc
@@ -141,20 +140,12 @@ def resample_counts(seed: np.random.SeedSequence, rows: int, n: int) -> np.ndarr
     """``rows`` multinomial resamples of ``n`` notices as a (rows, n) count matrix.
 
     Counts are uint8 whenever they fit (a notice drawn 256 times is all but
-    impossible for n > 10): the kernels gather columns of this matrix, and
-    bytes move four to eight times faster than int64. Each row is counted on
-    its own: its int64 counts stay in cache (a single bincount of all rows
-    wrote and reread 8 bytes a number, 2.5x slower).
+    impossible for n > 10): the kernels read this matrix, and bytes move four
+    to eight times faster than int64. Counted without the GIL (``count_draws``),
+    so the bootstrap's threads count side by side.
     """
     rng = np.random.default_rng(seed)
-    idx = rng.integers(0, n, size=(rows, n), dtype=np.int64)
-    counts = np.empty((rows, n), dtype=np.uint8)
-    for row in range(rows):
-        row_counts = np.bincount(idx[row], minlength=n)
-        if row_counts.max() > 255:
-            return np.stack([np.bincount(i, minlength=n) for i in idx])
-        counts[row] = row_counts
-    return counts
+    return count_draws(rng.integers(0, n, size=(rows, n), dtype=np.int64), n)
 
 
 def bootstrap_intervals(

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._checks import as_binary, as_probability, bin_index, check_bins, same_length
+from ._integer_sums import sum_by_code
 from ._point import Ranking
 
 BAD_WEIGHTS = "weights must be finite, non-negative, of shape (n,) or (B, n)"
@@ -155,10 +156,12 @@ class ScoreStats:
         self._linear = np.column_stack([(p - y) ** 2, ece_columns(y, p, self.bins)])
 
     def _sorted(self, W: np.ndarray, counts: bool) -> ScoreSums:
-        W = W.astype(np.float64, copy=False)
-        binned = np.stack([np.bincount(self._bin, weights=w, minlength=self._bins) for w in W])
-        if counts:  # integer-valued sums, exact below 2**53
-            binned = binned.astype(np.int64)
+        if counts and W.dtype.kind in "iub":  # the bootstrap's counts, summed without the GIL
+            binned = sum_by_code(W, self._bin, self._bins)
+        else:
+            binned = np.stack([np.bincount(self._bin, weights=w, minlength=self._bins) for w in W])
+            if counts:  # integer-valued sums, exact below 2**53
+                binned = binned.astype(np.int64)
         w_pos = binned[:, self._runs :]
         cum = np.zeros((W.shape[0], self._runs + 1), dtype=binned.dtype)  # before each cut
         np.cumsum(binned[:, : self._runs], axis=1, out=cum[:, 1:])
@@ -170,7 +173,7 @@ class ScoreStats:
         pairs = np.einsum("ij,ij->i", w_pos, lower).astype(np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
             auc = 0.5 * pairs / (w_pos.sum(axis=1, dtype=np.float64) * cum[:, -1])
-        sums = W @ self._linear
+        sums = W.astype(np.float64, copy=False) @ self._linear
         return ScoreSums(auc, sums[:, 0], sums[:, 1:])
 
     def __call__(self, W: np.ndarray, *, counts: bool | None = None) -> ScoreSums:
@@ -210,16 +213,19 @@ class NoticeGroups:
         self.count = len(self.first)  # ``first``: one notice of each group
 
     def sums(self, W: np.ndarray) -> np.ndarray:
-        """(B, count) float sums of the weights ``W`` (B, n) per group.
-
-        Integer weights give integer-valued sums, exact (below 2**53) in any order.
-        """
-        return np.stack([np.bincount(self.of, weights=w, minlength=self.count) for w in W])
+        """(B, count) sums of the weights ``W`` (B, n) per group: int64 for integer
+        weights (exact, summed without the GIL), else float64."""
+        return _sums_by_code(W, self.of, self.count)
 
     def regroup(self, sums: np.ndarray, code: np.ndarray, count: int) -> np.ndarray:
         """Group ``sums`` (B, self.count) summed by a coarser ``code`` (n,) in ``0..count-1``."""
-        code_of_group = code[self.first]
-        return np.stack([np.bincount(code_of_group, weights=s, minlength=count) for s in sums])
+        return _sums_by_code(sums, code[self.first], count)
+
+
+def _sums_by_code(W: np.ndarray, code: np.ndarray, count: int) -> np.ndarray:
+    if W.dtype.kind in "iub":
+        return sum_by_code(W, code, count)
+    return np.stack([np.bincount(code, weights=w, minlength=count) for w in W])
 
 
 class LinearStats:
