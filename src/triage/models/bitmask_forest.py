@@ -119,16 +119,48 @@ class BitmaskForest:
 
     def raw_score(self, X: np.ndarray) -> np.ndarray:
         """The sum of the trees' leaf values for each row of a float32 or float64 X."""
+        X = self._columns(X)
+        score = np.empty(len(X))
+        for start in range(0, len(X), BLOCK_ROWS):
+            score[start : start + BLOCK_ROWS] = self._block(X[start : start + BLOCK_ROWS])
+        return score
+
+    def split_patterns(self, X: np.ndarray) -> np.ndarray:
+        """(trees, rows) int64: bit ``j`` of ``[t, i]`` is whether row ``i`` goes right at
+        split ``j`` of tree ``t``. Rows with the same pattern in a tree take the same side
+        at each of its splits, so anything computed from the tree and the row's sides
+        (its leaf, its TreeSHAP values) is the same for them."""
+        X = self._columns(X)
+        patterns = np.zeros((len(self.trees), len(X)), np.int64)
+        for start in range(0, len(X), BLOCK_ROWS):
+            right = self._goes_right(X[start : start + BLOCK_ROWS], np.uint8)
+            block = patterns[:, start : start + BLOCK_ROWS]
+            for t, tree in enumerate(self.trees):
+                for j, index in enumerate(tree.conditions):
+                    block[t] |= (right[index] & 1).astype(np.int64) << j
+        return patterns
+
+    def _columns(self, X: np.ndarray) -> np.ndarray:
         X = np.asarray(X)
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise ValueError(f"X must have {self.n_features} columns, got shape {X.shape}")
         if X.dtype not in (np.float32, np.float64):
             X = X.astype(np.float32)  # as LightGBM reads any other dtype
-        X = np.asfortranarray(X)
-        score = np.empty(len(X))
-        for start in range(0, len(X), BLOCK_ROWS):
-            score[start : start + BLOCK_ROWS] = self._block(X[start : start + BLOCK_ROWS])
-        return score
+        return np.asfortranarray(X)
+
+    def _goes_right(self, X: np.ndarray, dtype: type[np.unsignedinteger]) -> np.ndarray:
+        """(conditions, rows): each distinct test once, all ones of ``dtype`` where the row
+        goes right and 0 elsewhere."""
+        right = np.empty((len(self.conditions), len(X)), dtype)
+        goes_right = np.empty(len(X), bool)
+        columns: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}
+        ones = dtype(np.iinfo(dtype).max)
+        for i, condition in enumerate(self.conditions):
+            if condition.feature not in columns:
+                columns[condition.feature] = _read_as_lightgbm(X[:, condition.feature])
+            condition.evaluate(*columns[condition.feature], out=goes_right)
+            np.multiply(goes_right, ones, out=right[i])
+        return right
 
     def probability(self, X: np.ndarray) -> np.ndarray:
         """LightGBM's ``1 / (1 + exp(-sigmoid * score))`` with the C library's exp, as
@@ -140,16 +172,7 @@ class BitmaskForest:
 
     def _block(self, X: np.ndarray) -> np.ndarray:
         n = len(X)
-        # Each condition once, as all ones where the row goes right and 0 elsewhere.
-        right = np.empty((len(self.conditions), n), self.mask_dtype)
-        goes_right = np.empty(n, bool)
-        columns: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}
-        ones = self.mask_dtype(np.iinfo(self.mask_dtype).max)
-        for i, condition in enumerate(self.conditions):
-            if condition.feature not in columns:
-                columns[condition.feature] = _read_as_lightgbm(X[:, condition.feature])
-            condition.evaluate(*columns[condition.feature], out=goes_right)
-            np.multiply(goes_right, ones, out=right[i])
+        right = self._goes_right(X, self.mask_dtype)
         score = np.zeros(n)
         struck = np.empty(n, self.mask_dtype)
         strike = np.empty(n, self.mask_dtype)
