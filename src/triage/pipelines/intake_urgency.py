@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 from triage.audit import log_test_predictions
 from triage.contract.columns import HARM_TARGETS, P_HARM
 from triage.experiment.assessment import ORACLE, assess_in_background
+from triage.experiment.background import in_idle_time
 from triage.experiment.config import ExperimentConfig
 from triage.experiment.data import (
     check_target,
@@ -54,12 +55,15 @@ from triage.experiment.truth_check import prefetch_true_effects
 from triage.experiment.urgency_log import log_urgency_assessment, log_urgency_model, tier_tags
 from triage.features import NoticeFeatures
 from triage.pipelines.results import UrgencyResult
-from triage.report import log_card
+from triage.report import draw_card_figures_ahead, log_card
 from triage.tiers import thresholds_for
 from triage.tracking.fault_points import hold_for_fault_test
 
 if TYPE_CHECKING:
     from triage.experiment.progress import Console
+
+CARD_LANG = "ja"
+"""The language of the card the pipeline writes (``triage report`` writes either)."""
 
 
 def run(
@@ -147,11 +151,18 @@ def run(
             )
             assessed = assessment.result()  # the bootstrap ran while these were logged
             description = log_urgency_assessment(inputs, trained, artefacts, assessed)
+        ahead = None
         if explained is not None:
+            # The card's figures of what is logged already, drawn while the explanations end.
+            ahead = in_idle_time(
+                "card-ahead", draw_card_figures_ahead, opened.run_id, lang=CARD_LANG
+            )
             with steps("explanations and truth check" if spec is not None else "explanations"):
                 log_global_step(explained.result())
         with steps("model card"):
-            log_card(opened.run_id, lang="ja", keep=card_dir)
+            if ahead is not None:
+                ahead.exception()  # drawn (a failure shows again, and is reported, in the card)
+            log_card(opened.run_id, lang=CARD_LANG, keep=card_dir)
     with steps("registration"):
         logged = register_run_model(
             opened,

@@ -26,6 +26,7 @@ from triage.report.card import CARD_VERSION, Card, assemble_card
 from triage.report.errors import NotAModelRun, RunNotFound, check_lang
 from triage.report.reader import open_client, read_card_inputs
 from triage.report.render import render_html, render_markdown
+from triage.report.sections.common import drawing_ahead
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
@@ -85,6 +86,16 @@ def build_card(run_id: str, *, lang: str = "ja", client: MlflowClient | None = N
     card = assemble_card(read_card_inputs(client, run_id), lang)
     validate_card(card)
     return card
+
+
+def draw_card_figures_ahead(
+    run_id: str, *, lang: str = "ja", client: MlflowClient | None = None
+) -> None:
+    """Draw now, in this thread, the figures a card of the run would draw from what the run
+    has logged so far; the run's next card embeds them (``drawing_ahead``). A pipeline
+    calls it in idle time while its last step runs, so that its card draws less after."""
+    with drawing_ahead():
+        build_card(run_id, lang=lang, client=client)
 
 
 def write_card(card: Card, out_dir: Path) -> list[Path]:
