@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_bitmask_forest import _booster, _data, _hostile_rows
 
+from test_bitmask_forest import _booster, _data, _hostile_rows
+from triage.models import tree_shap
 from triage.models.bitmask_forest import BitmaskForest
 from triage.models.tree_shap import contributions
 
@@ -22,8 +23,8 @@ def _assert_lightgbms(booster, X) -> np.ndarray:
 
 @pytest.mark.parametrize(
     ("params", "nan_share"),
-    [({}, 0.0), ({}, 0.2), ({"zero_as_missing": True}, 0.2)],
-    ids=["missing None", "missing NaN", "missing Zero"],
+    [({}, 0.0), ({}, 0.2), ({"zero_as_missing": True}, 0.2), ({"min_gain_to_split": 1e9}, 0.0)],
+    ids=["missing None", "missing NaN", "missing Zero", "single leaves"],
 )
 def test_contributions_are_lightgbms_for_every_missing_type(params, nan_share):
     X, y = _data(3000, seed=21, nan_share=nan_share)
@@ -65,3 +66,27 @@ def test_a_model_the_masks_decline_gets_one_lightgbm_call():
         contributions(booster, X[:50], num_threads=1),
         booster.predict(X[:50], pred_contrib=True, num_threads=1),
     )
+
+
+def test_each_trees_values_are_lightgbms_bit_for_bit():
+    # 5 columns and 31 leaves: paths split on the same column again (TreeSHAP's unwinding).
+    X, y = _data(4000, seed=26, nan_share=0.2)
+    booster = _booster(X, y, num_leaves=31, rounds=12, min_data_in_leaf=5)
+    forest = BitmaskForest.from_booster(booster)
+    assert forest is not None
+    X_new, _ = _data(600, seed=27, nan_share=0.3)
+    rows = np.vstack([X_new, _hostile_rows(X.shape[1])])
+    patterns = forest.split_patterns(rows)
+    repeated = 0
+    for t, tree in enumerate(forest.trees):
+        features = np.array([forest.conditions[i].feature for i in tree.conditions], np.int64)
+        repeated += len(features) - len(set(features))
+        phi = tree_shap._tree_shap(
+            patterns[t], forest.n_features, tree.root, features, tree.children,
+            tree.split_counts, tree.leaf_counts, tree.leaf_values,
+        )  # fmt: skip
+        want = booster.predict(
+            rows, start_iteration=t, num_iteration=1, pred_contrib=True, num_threads=1
+        )
+        np.testing.assert_array_equal(phi, want[:, :-1])
+    assert repeated > 0

@@ -78,6 +78,17 @@ class _Tree:
     left_leaves: tuple[int, ...]  # per split, the mask bits of its left subtree
     n_leaves: int
     values_by_exponent: np.ndarray  # a leaf's value at 1023 + its bit (its float64 exponent)
+    # The tree's shape, for TreeSHAP (``triage.models.tree_shap``): a node is a split's
+    # index (its bit in ``split_patterns``) or, negative, ``-1 - bit`` of a leaf.
+    root: int
+    children: np.ndarray  # (splits, 2) int64: each split's left and right node
+    split_counts: np.ndarray  # (splits,) float64: training rows through each split
+    leaf_counts: np.ndarray  # (n_leaves,) float64 by bit: training rows in each leaf
+
+    @property
+    def leaf_values(self) -> np.ndarray:
+        """(n_leaves,) by bit."""
+        return self.values_by_exponent[1023 : 1023 + self.n_leaves]
 
 
 @dataclass(frozen=True)
@@ -238,18 +249,23 @@ def _tree(root: dict, n_leaves: int, conditions: dict[_Condition, int]) -> _Tree
     left subtree as a mask; None for a split or leaf these masks do not reproduce."""
     indices: list[int] = []
     lefts: list[int] = []
+    children: list[tuple[int, int]] = []
+    split_counts: list[float] = []
+    leaf_counts = np.zeros(n_leaves)
     values = np.zeros(1024 + MAX_LEAVES)
     next_bit = n_leaves - 1
 
-    def walk(node: dict) -> int | None:
+    def walk(node: dict) -> tuple[int, int] | None:
+        """The node's leaves as a mask, and the node as ``_Tree`` numbers it."""
         nonlocal next_bit
         if "leaf_value" in node:
-            if "leaf_coeff" in node:  # a linear tree's leaf
+            if "leaf_coeff" in node or next_bit < 0:  # a linear tree's leaf
                 return None
             bit = next_bit
             next_bit -= 1
             values[1023 + bit] = float(node["leaf_value"])
-            return 1 << bit
+            leaf_counts[bit] = float(node.get("leaf_count", 0))
+            return 1 << bit, -1 - bit
         missing = node.get("missing_type")
         if node.get("decision_type") != "<=" or missing not in ("None", "NaN", "Zero"):
             return None
@@ -269,14 +285,21 @@ def _tree(root: dict, n_leaves: int, conditions: dict[_Condition, int]) -> _Tree
             default_left=default_left,
         )
         indices.append(conditions.setdefault(condition, len(conditions)))
-        lefts.append(left)
-        return left | right
+        lefts.append(left[0])
+        children.append((left[1], right[1]))
+        split_counts.append(float(node.get("internal_count", 0)))
+        return left[0] | right[0], len(indices) - 1
 
-    if walk(root) is None or next_bit != -1:
+    top = walk(root)
+    if top is None or next_bit != -1:
         return None
     return _Tree(
         conditions=tuple(indices),
         left_leaves=tuple(lefts),
         n_leaves=n_leaves,
         values_by_exponent=values,
+        root=top[1],
+        children=np.array(children, dtype=np.int64).reshape(-1, 2),
+        split_counts=np.array(split_counts),
+        leaf_counts=leaf_counts,
     )
