@@ -154,3 +154,26 @@ def test_lightgbm_calls_wait_for_each_other(monkeypatch):
             assert not fitting.done()
         assert predicting.result(timeout=30).shape == (300, 2)
         assert fitting.result(timeout=30).booster_ is not None
+
+
+def test_a_prediction_beside_a_busy_lightgbm_uses_the_bit_masks_built_already():
+    """A background fit holds LightGBM's lock for seconds; a prediction of a model whose
+    trees are bit masks already does not wait for it, and gets LightGBM's numbers."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import triage.models.gbm as gbm
+
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(400, 3))
+    y = (X[:, 0] + rng.normal(size=400) > 0).astype(int)
+    model = gbm.MonotoneLGBM(n_estimators=15, feature_names=["a", "b", "c"]).fit(X, y)
+    other = gbm.MonotoneLGBM(n_estimators=15, feature_names=["a", "b", "c"]).fit(X, y + 0)
+    want = model.booster_.predict(X)
+    assert gbm.bitmask_forest(model.booster_) is not None  # built (other's is not)
+    with ThreadPoolExecutor(2) as pool, gbm.LIGHTGBM_CALLS:
+        got = pool.submit(model.predict_proba, X).result(timeout=10)[:, 1]
+        waiting = pool.submit(other.predict_proba, X)
+        with pytest.raises(TimeoutError):
+            waiting.result(timeout=0.5)
+    np.testing.assert_array_equal(got, want)
+    assert waiting.result(timeout=30).shape == (400, 2)

@@ -57,6 +57,21 @@ def bitmask_forest(booster: lgb.Booster) -> BitmaskForest | None:
         return _FORESTS[booster]
 
 
+def forest_if_busy(booster: lgb.Booster) -> BitmaskForest | None:
+    """The booster's bit masks when LightGBM is busy in another thread and they are built
+    already, else None (the caller then waits for LightGBM).
+
+    A background fit holds ``LIGHTGBM_CALLS`` for a second or more (the truth check's
+    refits): a few rows to predict meanwhile (an MLflow input example, an explanation's
+    margins) waited for it, 3.3 s of a 1M run's logging. The masks give the same numbers.
+    """
+    if LIGHTGBM_CALLS.acquire(blocking=False):  # free (or held by this thread)
+        LIGHTGBM_CALLS.release()
+        return None
+    # Without _FORESTS_BUILT: a conversion under way holds it, and would be waited for.
+    return _FORESTS.get(booster)
+
+
 class MonotoneLGBM(BinaryClassifier):
     """``lightgbm.LGBMClassifier`` with monotone constraints aligned to the feature names.
 
@@ -142,6 +157,8 @@ class MonotoneLGBM(BinaryClassifier):
 
     def _proba1(self, X: np.ndarray) -> np.ndarray:
         forest = bitmask_forest(self.booster_) if len(X) >= FOREST_ROWS else None
+        if forest is None:
+            forest = forest_if_busy(self.booster_)
         if forest is not None:
             return forest.probability(X)
         # The booster directly: X is already checked, and the wrapper would warn that
