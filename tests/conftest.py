@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,12 @@ import pytest
 from checkout_guard import register
 
 REPO = Path(__file__).resolve().parent.parent
+
+# numba caches compiled kernels beside the package's sources; the tests (and the commands
+# they start) keep them in a temporary folder instead, shared by the suite's workers.
+os.environ.setdefault(
+    "NUMBA_CACHE_DIR", str(Path(tempfile.gettempdir()) / "triage-tests-numba-cache")
+)
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
