@@ -38,6 +38,7 @@ __all__ = [
     "RunNotFound",
     "build_card",
     "card_schema",
+    "draw_card_figures_ahead",
     "log_card",
     "validate_card",
     "write_card",
