@@ -7,21 +7,22 @@ summed per run of scores) kept the two threads at ~1.6 cores: 1,000
 replicates of 171k notices took 2.0 s on two threads. These loops, compiled
 by numba without the GIL, give the same integers: 1.4 s, 1.7 cores.
 
-Compiled code is cached beside this file (numba's ``cache=True``), so a new
+Their machine code is cached on disk (``triage.models.compiled``), so a new
 process loads it instead of compiling it again (0.6 s).
 """
 
 from __future__ import annotations
 
-import numba
 import numpy as np
+
+from triage.models.compiled import compiled
 
 BAD_CODE = "a code is outside 0..count-1"
 
 
 # The loops index without numba's bounds checks (off by default), so they check each code
 # themselves: a wrong one would otherwise write outside the array.
-@numba.njit(nogil=True, cache=True)
+@compiled()
 def _count(draws, out):  # pragma: no cover - compiled; tested through its wrapper
     # int32: a count is at most a row's length; half the bytes of int64 keep 171k counts in
     # a core's L2 cache (0.33 -> 0.27 ms a replicate)
@@ -40,7 +41,7 @@ def _count(draws, out):  # pragma: no cover - compiled; tested through its wrapp
     return top
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled()
 def _sum_by_code(W, code, count):  # pragma: no cover - compiled; tested through its wrapper
     out = np.zeros((W.shape[0], count), np.int64)
     for i in range(len(code)):

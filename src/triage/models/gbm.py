@@ -41,9 +41,7 @@ FOREST_ROWS = 20_000
 converted (0.2 s, once per model). Fewer rows, as in an explanation's sample (2,000) or
 one notice on the intake page, are quicker with LightGBM than with the conversion."""
 
-_FORESTS: weakref.WeakKeyDictionary[lgb.Booster, BitmaskForest | None] = (
-    weakref.WeakKeyDictionary()
-)
+_FORESTS: weakref.WeakKeyDictionary[lgb.Booster, BitmaskForest | None] = weakref.WeakKeyDictionary()
 _FORESTS_BUILT = threading.Lock()
 
 

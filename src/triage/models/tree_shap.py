@@ -23,9 +23,9 @@ from __future__ import annotations
 from typing import cast
 
 import lightgbm as lgb
-import numba
 import numpy as np
 
+from triage.models.compiled import compiled
 from triage.models.gbm import LIGHTGBM_CALLS, bitmask_forest
 
 # The kernels below are LightGBM's ``Tree::TreeSHAP`` and its path helpers
@@ -35,7 +35,7 @@ from triage.models.gbm import LIGHTGBM_CALLS, bitmask_forest
 # ``offset`` on (feature, zero fraction, one fraction, weight): LightGBM's ``PathElement``s.
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@compiled(inline="always")
 def _extend(feat, zero, one, weight, offset, depth, zero_fraction, one_fraction, feature):
     feat[offset + depth] = feature
     zero[offset + depth] = zero_fraction
@@ -46,7 +46,7 @@ def _extend(feat, zero, one, weight, offset, depth, zero_fraction, one_fraction,
         weight[offset + i] = zero_fraction * weight[offset + i] * (depth - i) / (depth + 1.0)
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@compiled(inline="always")
 def _unwind(feat, zero, one, weight, offset, depth, index):
     one_fraction = one[offset + index]
     zero_fraction = zero[offset + index]
@@ -66,7 +66,7 @@ def _unwind(feat, zero, one, weight, offset, depth, index):
         one[offset + i] = one[offset + i + 1]
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@compiled(inline="always")
 def _unwound_sum(zero, one, weight, offset, depth, index):
     one_fraction = one[offset + index]
     zero_fraction = zero[offset + index]
@@ -84,7 +84,7 @@ def _unwound_sum(zero, one, weight, offset, depth, index):
     return total
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled()
 def _tree_shap(
     patterns, n_features, root, features, children, split_counts, leaf_counts, leaf_values
 ):  # pragma: no cover - compiled; tested against LightGBM
@@ -195,7 +195,7 @@ def contributions(booster: lgb.Booster, X: np.ndarray, *, num_threads: int) -> n
     return out
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled()
 def _add_tree(out, phi, inverse, used):  # pragma: no cover - compiled
     # ``out[:, used] += phi[inverse][:, used]`` without its copies (0.2 s of 5,000 rows):
     # a tree's TreeSHAP values are non-zero on the features it splits on only.
