@@ -259,7 +259,9 @@ def _tree(root: dict, n_leaves: int, conditions: dict[_Condition, int]) -> _Tree
         """The node's leaves as a mask, and the node as ``_Tree`` numbers it."""
         nonlocal next_bit
         if "leaf_value" in node:
-            if "leaf_coeff" in node or next_bit < 0:  # a linear tree's leaf
+            if "leaf_coeff" in node:  # a linear tree's leaf
+                return None
+            if next_bit < 0:  # more leaves than the tree says it has
                 return None
             bit = next_bit
             next_bit -= 1

@@ -38,8 +38,8 @@ FOREST_ROWS = 20_000
 """From this many rows on, the probabilities come from the booster's trees as bit masks
 (``bitmask_forest``): LightGBM's numbers bit for bit at about a sixth of its CPU time
 (171k rows of a 400-tree model: 0.3-0.45 CPU-s against 2.5), once the trees are
-converted (0.2 s, once per model). Fewer rows, as in an explanation's sample (2,000) or
-one notice on the intake page, are quicker with LightGBM than with the conversion."""
+converted (0.2 s, once per model). Fewer rows (one notice on the intake page) are quicker
+with LightGBM, unless it is busy and the masks are built (``forest_if_busy``)."""
 
 _FORESTS: weakref.WeakKeyDictionary[lgb.Booster, BitmaskForest | None] = weakref.WeakKeyDictionary()
 _FORESTS_BUILT = threading.Lock()
@@ -60,8 +60,9 @@ def forest_if_busy(booster: lgb.Booster) -> BitmaskForest | None:
     already, else None (the caller then waits for LightGBM).
 
     A background fit holds ``LIGHTGBM_CALLS`` for a second or more (the truth check's
-    refits): a few rows to predict meanwhile (an MLflow input example, an explanation's
-    margins) waited for it, 3.3 s of a 1M run's logging. The masks give the same numbers.
+    refits): an explanation's margins waited 1.5 s for it in a 1M run. The masks give the
+    same numbers. (MLflow's input-example check predicts with a copy of the model loaded
+    from its file, whose masks are not built: it still waits.)
     """
     if LIGHTGBM_CALLS.acquire(blocking=False):  # free (or held by this thread)
         LIGHTGBM_CALLS.release()

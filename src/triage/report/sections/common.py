@@ -167,6 +167,9 @@ def embed_figure(
 def _figure_of(
     run: RunRecord, path: str, source: str, lang: str, drawing: Draw
 ) -> Figure | Future[Figure]:
+    drawing_ahead_now = _ahead.get()
+    if not drawing_ahead_now and not _drawn_ahead:
+        return _drawn_in_pool(source, lang, drawing)  # nothing kept: the source is not read
     # The same run, figure, language and data: the same drawing.
     data = run.file(source)
     ahead = (run.run_id, path, lang, hashlib.sha256(data or b"").hexdigest())
@@ -174,10 +177,8 @@ def _figure_of(
         kept = _drawn_ahead.pop(ahead, None)
     if kept is not None:
         return kept
-    if not _ahead.get():
-        # Drawn in a pool while the other sections are built: a card draws up to six
-        # figures, 0.1-0.35 s each on one core (matplotlib keys its fonts by thread).
-        return _drawing_pool().submit(lambda: _png_entry(source, png(drawing(lang))))
+    if not drawing_ahead_now:
+        return _drawn_in_pool(source, lang, drawing)
     # Ahead of the card, in the caller's thread: at its priority (idle time), not the pool's.
     figure = _png_entry(source, png(drawing(lang)))
     with _ahead_lock:
@@ -185,6 +186,12 @@ def _figure_of(
         while len(_drawn_ahead) > AHEAD_KEPT:  # a run that never built its card
             _drawn_ahead.pop(next(iter(_drawn_ahead)))
     return figure
+
+
+def _drawn_in_pool(source: str, lang: str, drawing: Draw) -> Future[Figure]:
+    # Drawn in a pool while the other sections are built: a card draws up to six
+    # figures, 0.1-0.35 s each on one core (matplotlib keys its fonts by thread).
+    return _drawing_pool().submit(lambda: _png_entry(source, png(drawing(lang))))
 
 
 AHEAD_KEPT = 32
